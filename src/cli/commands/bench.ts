@@ -1,0 +1,48 @@
+/** The `matriz bench` command group. */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command } from 'commander';
+import { benchNodeSpec } from '../../bench/nodespec.js';
+import { EXIT_OK } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { positiveSeconds } from '../options.js';
+import { packageRoot } from '../package-root.js';
+
+export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  const group = new Command('bench').description('measure throughput and latency');
+
+  group
+    .command('nodespec')
+    .description('validations and lints per second over the bundled examples, on one core')
+    .option('--json', 'print one JSON object', false)
+    .option('--seconds <s>', 'duration of each measurement', positiveSeconds, 3)
+    .action(async (opts: { json: boolean; seconds: number }) => {
+      const directory = path.join(packageRoot(), 'examples');
+      const names = (await readdir(directory)).filter((name) => name.endsWith('.json')).sort();
+      const sources = await Promise.all(
+        names.map((name) => readFile(path.join(directory, name), 'utf8')),
+      );
+      if (!opts.json)
+        io.stderr(`measuring ${sources.length} examples, ${opts.seconds} s per measurement...\n`);
+      const result = benchNodeSpec(sources, opts.seconds);
+      if (opts.json) {
+        io.stdout(`${JSON.stringify(result)}\n`);
+      } else {
+        const row = (label: string, value: number, target?: number): string =>
+          `${label.padEnd(34)} ${value.toLocaleString('en-US').padStart(12)}/s${target === undefined ? '' : `  target ${target.toLocaleString('en-US')}/s  ${value >= target ? 'PASS' : 'FAIL'}`}\n`;
+        io.stdout(
+          row(
+            'schema validations',
+            result.validations_per_sec,
+            result.targets.validations_per_sec,
+          ) +
+            row('lints (schema + rules)', result.lint_per_sec, result.targets.lint_per_sec) +
+            row('parses with positions', result.parse_with_positions_per_sec) +
+            row('JSON.parse (baseline)', result.json_parse_baseline_per_sec),
+        );
+      }
+      setExitCode(EXIT_OK);
+    });
+
+  return group;
+}

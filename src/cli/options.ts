@@ -1,0 +1,20 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Parses a positive integer option value, for commander. */
+export function positiveInteger(value: string): number {
+  if (!/^[1-9]\d*$/.test(value))
+    throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${value} is too large`);
+  return n;
+}
+
+/** Parses a positive number of seconds (fractions allowed), for commander. */
+export function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0))
+    throw new InvalidArgumentError(
+      `expected a positive number of seconds, got ${JSON.stringify(value)}`,
+    );
+  return n;
+}

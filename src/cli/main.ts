@@ -1,6 +1,7 @@
 /** The `matriz` command line: one binary, subcommands grouped by noun (docs/cli.md). */
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
+import { guardCommand } from './commands/guard.js';
 import { nodeSpecCommand } from './commands/nodespec.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
@@ -9,6 +10,7 @@ import { VERSION } from './version.js';
 /** Each command group, in the order `matriz --help` lists them. */
 const COMMAND_GROUPS: readonly ((io: CliIo, setExitCode: (code: number) => void) => Command)[] = [
   nodeSpecCommand,
+  guardCommand,
   benchCommand,
 ];
 

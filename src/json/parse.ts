@@ -102,7 +102,10 @@ export function parseJson(input: string | Uint8Array, options: ParseOptions = {}
   const parser = new Parser(text, maxDepth);
   try {
     const value = parser.parseDocument();
-    const lines = new LineIndex(text);
+    // Built on first use: most documents are valid and never asked for a position.
+    let lines: LineIndex | undefined;
+    const position = (offset: number | undefined): SourcePosition | undefined =>
+      offset === undefined ? undefined : (lines ??= new LineIndex(text)).position(offset);
     const { valueOffsets, keyOffsets } = parser;
     return {
       ok: true,
@@ -110,8 +113,8 @@ export function parseJson(input: string | Uint8Array, options: ParseOptions = {}
       text,
       hadByteOrderMark,
       inexactIntegers: parser.inexactIntegers,
-      locate: (pointer) => lines.position(valueOffsets.get(pointer)),
-      locateKey: (pointer) => lines.position(keyOffsets.get(pointer)),
+      locate: (pointer) => position(valueOffsets.get(pointer)),
+      locateKey: (pointer) => position(keyOffsets.get(pointer)),
     };
   } catch (error) {
     if (!(error instanceof ParseFailure)) throw error;

@@ -9,16 +9,26 @@ import nodeSpecSchema from '../../schemas/nodespec.v1.schema.json' with { type: 
 
 export { nodeSpecSchema };
 
-let compiled: ValidateFunction | undefined;
+export interface NodeSpecValidators {
+  /** Stops at the first error: the fast path for the common, valid case. */
+  readonly firstError: ValidateFunction;
+  /** Collects every error with the failing data and schema, to explain them. */
+  readonly allErrors: ValidateFunction;
+}
 
-/** The compiled validator; compiled lazily so importing this module costs nothing. */
-export function nodeSpecValidator(): ValidateFunction {
-  compiled ??= compileNodeSpecSchema();
+let compiled: NodeSpecValidators | undefined;
+
+/** The compiled validators; compiled lazily so importing this module costs nothing. */
+export function nodeSpecValidators(): NodeSpecValidators {
+  compiled ??= {
+    firstError: compileNodeSpecSchema(false),
+    allErrors: compileNodeSpecSchema(true),
+  };
   return compiled;
 }
 
-function compileNodeSpecSchema(): ValidateFunction {
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
+function compileNodeSpecSchema(allErrors: boolean): ValidateFunction {
+  const ajv = new Ajv2020({ allErrors, verbose: allErrors, strict: true });
   ajv.addFormat('date', { type: 'string', validate: isFullDate });
   return ajv.compile(nodeSpecSchema);
 }

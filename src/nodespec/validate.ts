@@ -1,6 +1,6 @@
 import type { Finding } from './finding.js';
 import type { NodeSpec } from './nodespec.js';
-import { nodeSpecValidator } from './schema.js';
+import { nodeSpecValidators } from './schema.js';
 import { schemaFindings } from './schema-messages.js';
 
 export type ValidationResult =
@@ -9,7 +9,8 @@ export type ValidationResult =
 
 /** Checks a parsed document against the NodeSpec v1 schema, reporting every violation. */
 export function validateNodeSpec(document: unknown): ValidationResult {
-  const validate = nodeSpecValidator();
-  if (validate(document)) return { valid: true, nodeSpec: document as NodeSpec, findings: [] };
-  return { valid: false, findings: schemaFindings(validate.errors ?? []) };
+  const { firstError, allErrors } = nodeSpecValidators();
+  if (firstError(document)) return { valid: true, nodeSpec: document as NodeSpec, findings: [] };
+  allErrors(document);
+  return { valid: false, findings: schemaFindings(allErrors.errors ?? []) };
 }

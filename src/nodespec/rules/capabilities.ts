@@ -9,16 +9,21 @@ export function isCapabilityPattern(pattern: string): boolean {
 }
 
 /** Splits `verb:a/b` into [`verb`, `a`, `b`]. Only for well-formed patterns. */
-function segments(pattern: string): string[] {
+function segments(pattern: string): readonly string[] {
   const colon = pattern.indexOf(':');
   return [pattern.slice(0, colon), ...pattern.slice(colon + 1).split('/')];
 }
 
 /** Whether every capability `inner` matches is also matched by `outer`. */
 export function capabilityCovers(outer: string, inner: string): boolean {
-  const a = segments(outer);
-  const b = segments(inner);
-  return a.length === b.length && a.every((segment, i) => segment === '*' || segment === b[i]);
+  return segmentsCover(segments(outer), segments(inner));
+}
+
+function segmentsCover(outer: readonly string[], inner: readonly string[]): boolean {
+  return (
+    outer.length === inner.length &&
+    outer.every((segment, i) => segment === '*' || segment === inner[i])
+  );
 }
 
 function explainMalformed(pattern: string): string {
@@ -57,10 +62,14 @@ export const allowedAndDenied: LintRule = {
     'Deny wins, so an allow entry that a deny entry covers has no effect and hides a policy mistake.',
   check(spec, _context, report) {
     const allow = spec.identity.capabilities_policy?.allow ?? [];
-    const deny = (spec.identity.capabilities_policy?.deny ?? []).filter(isCapabilityPattern);
+    const deny = (spec.identity.capabilities_policy?.deny ?? [])
+      .filter(isCapabilityPattern)
+      .map((pattern) => ({ pattern, segments: segments(pattern) }));
+    if (deny.length === 0) return;
     allow.forEach((pattern, index) => {
       if (!isCapabilityPattern(pattern)) return;
-      const covering = deny.find((d) => capabilityCovers(d, pattern));
+      const allowed = segments(pattern);
+      const covering = deny.find((d) => segmentsCover(d.segments, allowed))?.pattern;
       if (covering === undefined) return;
       const by = covering === pattern ? '' : ` (by ${JSON.stringify(covering)})`;
       report(

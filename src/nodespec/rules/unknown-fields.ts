@@ -9,12 +9,32 @@ interface SchemaNode {
   $ref?: string;
 }
 
+/** What the walk needs of the schema, compiled once: known member names per object. */
+interface Shape {
+  /** Known member names, or undefined for a free-form object (no `properties`). */
+  readonly members?: ReadonlyMap<string, Shape>;
+  /** The top level is closed: the schema itself refuses unknown members there. */
+  readonly closed: boolean;
+  readonly items?: Shape;
+}
+
 const schemaRoot = nodeSpecSchema as unknown as SchemaNode & { $defs: Record<string, SchemaNode> };
 
-function resolve(node: SchemaNode): SchemaNode {
-  const name = node.$ref?.replace('#/$defs/', '');
-  return name === undefined ? node : (schemaRoot.$defs[name] ?? node);
+function compileShape(schema: SchemaNode): Shape {
+  const name = schema.$ref?.replace('#/$defs/', '');
+  const node = name === undefined ? schema : (schemaRoot.$defs[name] ?? schema);
+  const members =
+    node.properties === undefined
+      ? undefined
+      : new Map(Object.entries(node.properties).map(([key, child]) => [key, compileShape(child)]));
+  return {
+    closed: node.additionalProperties === false,
+    ...(members ? { members } : {}),
+    ...(node.items ? { items: compileShape(node.items) } : {}),
+  };
 }
+
+let rootShape: Shape | undefined;
 
 /** Levenshtein distance, for "did you mean" suggestions. */
 function distance(a: string, b: string): number {
@@ -35,28 +55,33 @@ function suggestion(name: string, known: readonly string[]): string {
   return close === undefined ? '' : `; did you mean \`${close}\`?`;
 }
 
-function walk(value: unknown, schema: SchemaNode, pointer: string, report: Reporter): void {
-  const node = resolve(schema);
+/** Walks the document along its shape; `path` holds the reference tokens of `value`. */
+function walk(value: unknown, shape: Shape, path: (string | number)[], report: Reporter): void {
   if (Array.isArray(value)) {
-    if (node.items)
-      value.forEach((item, i) => {
-        walk(item, node.items as SchemaNode, `${pointer}/${i}`, report);
-      });
+    const { items } = shape;
+    if (items === undefined) return;
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      walk(value[i], items, path, report);
+      path.pop();
+    }
     return;
   }
-  if (value === null || typeof value !== 'object' || node.properties === undefined) return;
-  const known = Object.keys(node.properties);
-  for (const [key, member] of Object.entries(value)) {
-    const memberSchema = node.properties[key];
-    const memberPointer = appendPointer(pointer, key);
-    if (memberSchema !== undefined) walk(member, memberSchema, memberPointer, report);
-    else if (node.additionalProperties !== false) {
+  const { members } = shape;
+  if (value === null || typeof value !== 'object' || members === undefined) return;
+  for (const key in value) {
+    const member = members.get(key);
+    path.push(key);
+    if (member !== undefined) walk((value as Record<string, unknown>)[key], member, path, report);
+    else if (!shape.closed) {
+      const pointer = path.reduce<string>((p, token) => appendPointer(p, token), '');
       report(
-        memberPointer,
-        `\`${fieldPath(memberPointer)}\` is not a NodeSpec v1 field${suggestion(key, known)}`,
+        pointer,
+        `\`${fieldPath(pointer)}\` is not a NodeSpec v1 field${suggestion(key, [...members.keys()])}`,
         'key',
       );
     }
+    path.pop();
   }
 }
 
@@ -67,6 +92,7 @@ export const unknownFields: LintRule = {
   rationale:
     'Sections accept extension fields, so a misspelled optional field is silently ignored unless lint points it out.',
   check(spec, _context, report) {
-    walk(spec, schemaRoot, '', report);
+    rootShape ??= compileShape(schemaRoot);
+    walk(spec, rootShape, [], report);
   },
 };

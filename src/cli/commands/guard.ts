@@ -4,13 +4,20 @@
  */
 import { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerPromotionGuard } from './guard-promotion.js';
 
-export type GuardRegistration = (group: Command, io: CliIo, setExitCode: (code: number) => void) => void;
+export type GuardRegistration = (
+  group: Command,
+  io: CliIo,
+  setExitCode: (code: number) => void,
+) => void;
 
-const GUARDS: readonly GuardRegistration[] = [];
+const GUARDS: readonly GuardRegistration[] = [registerPromotionGuard];
 
 export function guardCommand(io: CliIo, setExitCode: (code: number) => void): Command {
-  const group = new Command('guard').description('governance guards for CI: refuse what must not merge');
+  const group = new Command('guard').description(
+    'governance guards for CI: refuse what must not merge',
+  );
   for (const register of GUARDS) register(group, io, setExitCode);
   return group;
 }

@@ -1,6 +1,7 @@
 /** The `matriz` command line: one binary, subcommands grouped by noun (docs/cli.md). */
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
+import { gatesCommand } from './commands/gates.js';
 import { guardCommand } from './commands/guard.js';
 import { nodeSpecCommand } from './commands/nodespec.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
@@ -11,6 +12,7 @@ import { VERSION } from './version.js';
 const COMMAND_GROUPS: readonly ((io: CliIo, setExitCode: (code: number) => void) => Command)[] = [
   nodeSpecCommand,
   guardCommand,
+  gatesCommand,
   benchCommand,
 ];
 

@@ -1,0 +1,108 @@
+/**
+ * Signed notes, C2SP signed-note v1: text ending in a newline, a blank line, then one or more
+ * signature lines `— <key name> base64(key ID || signature)`.
+ *
+ * This module only splits and joins notes; which signatures matter and how they verify is the
+ * caller's policy (checkpoint-signature.ts). Parsing is strict about the format and capped in
+ * size, and tolerant of signature lines from keys it does not know, as the spec requires.
+ */
+import { base64Decode, base64Encode } from '../crypto/encoding.js';
+
+export interface NoteSignature {
+  readonly name: string;
+  /** The 32-bit key ID, big-endian, from the first four signature bytes. */
+  readonly keyId: number;
+  /** The signature bytes after the key ID. */
+  readonly signature: Uint8Array;
+}
+
+export interface Note {
+  /** The signed text, including its final newline. */
+  readonly text: string;
+  readonly signatures: readonly NoteSignature[];
+}
+
+export class NoteError extends Error {
+  override readonly name = 'NoteError';
+}
+
+/** Limits a verifier applies before doing any work (the spec asks for some; PQ signatures are big). */
+export const MAX_NOTE_BYTES = 1 << 16;
+export const MAX_NOTE_SIGNATURES = 16;
+
+const EM_DASH_PREFIX = '\u2014 ';
+
+/** Whether `name` is a valid key name: non-empty, no Unicode spaces, no `+`. */
+export function isValidKeyName(name: string): boolean {
+  return name.length > 0 && !/[\s+]/u.test(name);
+}
+
+export function formatNote(note: Note): string {
+  checkText(note.text);
+  if (note.signatures.length === 0)
+    throw new NoteError('a signed note needs at least one signature');
+  const lines = note.signatures.map(({ name, keyId, signature }) => {
+    if (!isValidKeyName(name)) throw new NoteError(`invalid key name ${JSON.stringify(name)}`);
+    const bytes = new Uint8Array(4 + signature.length);
+    new DataView(bytes.buffer).setUint32(0, keyId >>> 0);
+    bytes.set(signature, 4);
+    return `${EM_DASH_PREFIX}${name} ${base64Encode(bytes)}\n`;
+  });
+  return `${note.text}\n${lines.join('')}`;
+}
+
+/** Splits a signed note into its text and signatures. Throws NoteError saying what is wrong. */
+export function parseNote(note: string, maxBytes = MAX_NOTE_BYTES): Note {
+  if (new TextEncoder().encode(note).length > maxBytes)
+    throw new NoteError(`note is larger than ${maxBytes} bytes`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0009\u000b-\u001f]/.test(note))
+    throw new NoteError('note contains a control character other than newline');
+  if (/\p{Surrogate}/u.test(note)) throw new NoteError('note is not valid UTF-8');
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0 || !note.endsWith('\n'))
+    throw new NoteError('note has no blank line before its signatures');
+  const text = note.slice(0, split + 1);
+  const lines = note.slice(split + 2, -1).split('\n');
+  if (lines.length > MAX_NOTE_SIGNATURES)
+    throw new NoteError(`note has more than ${MAX_NOTE_SIGNATURES} signatures`);
+  const signatures = lines.map((line, i) => parseSignatureLine(line, i + 1));
+  const seen = new Set<string>();
+  for (const { name, keyId } of signatures) {
+    const key = `${name}+${keyId}`;
+    if (seen.has(key))
+      throw new NoteError(`two signatures from the same key (${name}, key ID ${hex32(keyId)})`);
+    seen.add(key);
+  }
+  return { text, signatures };
+}
+
+function parseSignatureLine(line: string, position: number): NoteSignature {
+  if (!line.startsWith(EM_DASH_PREFIX))
+    throw new NoteError(`signature line ${position} does not start with "— "`);
+  const rest = line.slice(EM_DASH_PREFIX.length);
+  const space = rest.indexOf(' ');
+  const name = rest.slice(0, space);
+  if (space < 0 || !isValidKeyName(name))
+    throw new NoteError(`signature line ${position} has no valid key name`);
+  let bytes: Uint8Array;
+  try {
+    bytes = base64Decode(rest.slice(space + 1), 'signature');
+  } catch {
+    throw new NoteError(`signature line ${position} is not base64`);
+  }
+  if (bytes.length < 5) throw new NoteError(`signature line ${position} is too short`);
+  const keyId = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
+  return { name, keyId, signature: bytes.subarray(4) };
+}
+
+function checkText(text: string): void {
+  if (!text.endsWith('\n')) throw new NoteError('note text must end with a newline');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0009\u000b-\u001f]/.test(text))
+    throw new NoteError('note text contains a control character');
+}
+
+export function hex32(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
+}

@@ -170,6 +170,12 @@ describe('hybrid-signed checkpoints', () => {
     expect(() => parseEd25519VerifierKey(vkey.replace(/\+[0-9a-f]{8}\+/, '+00000000+'))).toThrow(
       /key ID/,
     );
+    // A key whose base64 contains '+' still splits into name, key ID and key, as in Go.
+    const plusKey = new Uint8Array(32).fill(0xfb);
+    expect(ed25519VerifierKey(ORIGIN, plusKey).split('+').length).toBeGreaterThan(3);
+    expect(parseEd25519VerifierKey(ed25519VerifierKey(ORIGIN, plusKey)).publicKey).toStrictEqual(
+      plusKey,
+    );
   });
 });
 

@@ -2,8 +2,12 @@
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
 import { gatesCommand } from './commands/gates.js';
+import { gitHubCommand } from './commands/github.js';
 import { guardCommand } from './commands/guard.js';
+import { keysCommand } from './commands/keys.js';
 import { nodeSpecCommand } from './commands/nodespec.js';
+import { signCommand } from './commands/sign.js';
+import { verifyEnvelopeCommand } from './commands/verify-envelope.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { VERSION } from './version.js';
@@ -13,6 +17,10 @@ const COMMAND_GROUPS: readonly ((io: CliIo, setExitCode: (code: number) => void)
   nodeSpecCommand,
   guardCommand,
   gatesCommand,
+  gitHubCommand,
+  keysCommand,
+  signCommand,
+  verifyEnvelopeCommand,
   benchCommand,
 ];
 

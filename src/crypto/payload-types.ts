@@ -1,0 +1,20 @@
+/**
+ * DSSE payload types of the documents the registry signs. The type is part of what is signed
+ * (DSSE PAE), so a signature over one kind of document can never be replayed as another.
+ */
+export const PAYLOAD_TYPES = {
+  /** A NodeSpec v1 document (RFC 8785 canonical JSON). */
+  nodeSpec: 'application/vnd.matriz.nodespec.v1+json',
+  /** A signed registry write: register a NodeSpec. */
+  registerRequest: 'application/vnd.matriz.register-request.v1+json',
+  /** A signed registry write: deregister an entry. */
+  deregisterRequest: 'application/vnd.matriz.deregister-request.v1+json',
+  /** The trust root: keys, roles, thresholds, expiry. */
+  trustRoot: 'application/vnd.matriz.trust-root.v1+json',
+  /** The signed revocation list. */
+  revocations: 'application/vnd.matriz.revocations.v1+json',
+  /** Arbitrary bytes signed with `matriz sign` when no type is given. */
+  generic: 'application/octet-stream',
+} as const;
+
+export type PayloadType = (typeof PAYLOAD_TYPES)[keyof typeof PAYLOAD_TYPES];

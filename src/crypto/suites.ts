@@ -1,0 +1,84 @@
+/**
+ * Where suites come from: picks a backend, loads it, runs the start-up self-test, caches the
+ * result for the process. Every suite this module hands out has passed its self-test, so no
+ * signature is ever made by an implementation that failed one.
+ *
+ * Backend choice for ML-DSA and Falcon: `liboqs` (WebAssembly, fastest) when it loads and passes,
+ * else `noble` (pure TypeScript); a caller may force either. Ed25519 uses node:crypto when present
+ * and `@noble/curves` otherwise (forcing `noble` selects it; liboqs has no Ed25519).
+ */
+import { isSignatureAlgorithm, type KeyAlgorithm, type SignatureAlgorithm } from './algorithms.js';
+import { nobleEd25519Suite, nodeEd25519Suite } from './backends/ed25519.js';
+import { liboqsSuite } from './backends/liboqs.js';
+import { nobleSuite } from './backends/noble.js';
+import { CryptoError } from './errors.js';
+import { HYBRID_COMPONENTS, hybridSuite } from './hybrid.js';
+import { runSelfTest } from './self-test.js';
+import type { SignatureSuite } from './suite.js';
+
+export const BACKEND_PREFERENCES = ['auto', 'liboqs', 'noble'] as const;
+export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
+
+export function isBackendPreference(value: string): value is BackendPreference {
+  return (BACKEND_PREFERENCES as readonly string[]).includes(value);
+}
+
+const cache = new Map<string, Promise<SignatureSuite>>();
+
+/**
+ * The self-tested suite for `algorithm`. Rejects with `backend-unavailable` when a forced
+ * backend cannot load, and with `self-test-failed` when the chosen implementation fails its
+ * known-answer test.
+ */
+export function loadSignatureSuite(
+  algorithm: KeyAlgorithm,
+  backend: BackendPreference = 'auto',
+): Promise<SignatureSuite> {
+  const key = `${algorithm}/${backend}`;
+  let suite = cache.get(key);
+  if (!suite) {
+    suite = load(algorithm, backend);
+    cache.set(key, suite);
+    // A failed load is not cached: the next caller gets a fresh attempt and a fresh error.
+    suite.catch(() => cache.delete(key)).catch(() => undefined);
+  }
+  return suite;
+}
+
+async function load(algorithm: KeyAlgorithm, backend: BackendPreference): Promise<SignatureSuite> {
+  if (!isSignatureAlgorithm(algorithm)) {
+    const [mlDsa, ed25519] = await Promise.all([
+      loadSignatureSuite(HYBRID_COMPONENTS[algorithm], backend),
+      loadSignatureSuite('ed25519', backend),
+    ]);
+    return hybridSuite(algorithm, mlDsa, ed25519);
+  }
+  if (algorithm === 'ed25519') {
+    if (backend !== 'noble') {
+      try {
+        return selfTested(await nodeEd25519Suite(), algorithm);
+      } catch (error) {
+        if (!(error instanceof CryptoError && error.code === 'backend-unavailable')) throw error;
+      }
+    }
+    return selfTested(nobleEd25519Suite(), algorithm);
+  }
+  if (backend === 'noble') return selfTested(nobleSuite(algorithm), algorithm);
+  try {
+    return selfTested(await liboqsSuite(algorithm), algorithm);
+  } catch (error) {
+    if (backend === 'liboqs') throw error;
+    return selfTested(nobleSuite(algorithm), algorithm);
+  }
+}
+
+/** Returns `suite` if it passes the known-answer self-test; throws `self-test-failed` if not. */
+export function selfTested(suite: SignatureSuite, algorithm: SignatureAlgorithm): SignatureSuite {
+  const result = runSelfTest(suite, algorithm);
+  if (!result.ok)
+    throw new CryptoError(
+      'self-test-failed',
+      `${algorithm} on ${suite.backend} failed its start-up self-test (${result.failures.join('; ')}); refusing to use it. Reinstall dependencies, or choose another backend with MATRIZ_CRYPTO_BACKEND=noble|liboqs.`,
+    );
+  return suite;
+}

@@ -1,0 +1,257 @@
+/**
+ * Decides whether two versions of one file differ in substance: the language-independent checks
+ * first (binary, byte-exact paths, declared volatile lines, byte order mark, invisible characters,
+ * script line endings), then the equality rule of the file's type. Anything unproven is substantive.
+ */
+import { compareKeys, lineAt, type EqualityKey } from './equality-key.js';
+import type { AnalyzedFile, FileAnalysis } from './file-analysis.js';
+import { fileTypeOf, type FileType } from './file-type.js';
+import { analyzeJson } from './json-key.js';
+import { analyzeMarkdown } from './markdown-key.js';
+import { noop, substantive, type ContentDecision } from './path-decision.js';
+import type { NoopPolicy } from './policy.js';
+import { analyzePython } from './python-key.js';
+import type { NoopReason } from './reasons.js';
+import {
+  carriageReturns,
+  decodeText,
+  firstInvisibleLine,
+  hasByteOrderMark,
+  invisibleCharacters,
+  isShebangScript,
+} from './text-content.js';
+import { compareTolerantText, firstDifferentLine } from './text-rule.js';
+import { analyzeScript } from './typescript-key.js';
+import { analyzeYaml } from './yaml-key.js';
+
+/** Files larger than this are not parsed: substantive. */
+export const MAX_COMPARED_BYTES = 8 * 1024 * 1024;
+
+export function compareContent(
+  path: string,
+  before: Uint8Array,
+  after: Uint8Array,
+  policy: NoopPolicy,
+): ContentDecision {
+  if (policy.isByteExact(path))
+    return substantive('byte-exact', 'the bytes differ and this path is compared byte for byte');
+  if (before.length > MAX_COMPARED_BYTES || after.length > MAX_COMPARED_BYTES)
+    return substantive('too-large', `larger than ${MAX_COMPARED_BYTES} bytes`);
+  const oldText = decodeText(before);
+  const newText = decodeText(after);
+  if (oldText === undefined || newText === undefined)
+    return substantive('binary', 'binary content (a NUL byte or bytes that are not UTF-8)');
+
+  const volatile = policy.volatileLines(path);
+  if (volatile !== undefined && onlyVolatileLinesDiffer(oldText, newText, volatile))
+    return noop(
+      'volatile-lines-only',
+      'declared generated; only lines matching a volatile pattern differ',
+    );
+
+  if (hasByteOrderMark(oldText) !== hasByteOrderMark(newText))
+    return substantive(
+      'byte-order-mark-changed',
+      hasByteOrderMark(newText) ? 'a byte order mark was added' : 'the byte order mark was removed',
+      1,
+    );
+  if (invisibleCharacters(oldText) !== invisibleCharacters(newText))
+    return substantive(
+      'invisible-characters-changed',
+      'invisible or unusual space characters were added, removed or moved',
+      firstInvisibleLine(newText),
+    );
+  if (
+    (isShebangScript(oldText) || isShebangScript(newText)) &&
+    carriageReturns(oldText) !== carriageReturns(newText)
+  )
+    return substantive(
+      'script-line-endings-changed',
+      'carriage returns changed in a script run through its shebang line',
+      1,
+    );
+
+  const type = fileTypeOf(path);
+  return compareByType(type, path, stripBom(oldText), stripBom(newText), policy);
+}
+
+function stripBom(text: string): string {
+  return hasByteOrderMark(text) ? text.slice(1) : text;
+}
+
+function onlyVolatileLinesDiffer(
+  before: string,
+  after: string,
+  volatile: readonly RegExp[],
+): boolean {
+  const oldLines = before.split('\n');
+  const newLines = after.split('\n');
+  if (oldLines.length !== newLines.length) return false;
+  let differing = 0;
+  for (let i = 0; i < oldLines.length; i++) {
+    const oldLine = oldLines[i] ?? '';
+    const newLine = newLines[i] ?? '';
+    if (oldLine === newLine) continue;
+    differing++;
+    if (
+      !volatile.some((pattern) => pattern.test(oldLine)) ||
+      !volatile.some((pattern) => pattern.test(newLine))
+    )
+      return false;
+  }
+  return differing > 0;
+}
+
+const LANGUAGE_NAMES: Record<string, string> = {
+  script: 'JavaScript/TypeScript',
+  python: 'Python',
+  json: 'JSON',
+  yaml: 'YAML',
+  markdown: 'Markdown',
+};
+
+const EQUAL_REASONS: Record<string, NoopReason> = {
+  script: 'equal-syntax-tree',
+  python: 'equal-tokens',
+  json: 'equal-value',
+  yaml: 'equal-data',
+  markdown: 'equal-rendering',
+};
+
+function compareByType(
+  type: FileType,
+  path: string,
+  before: string,
+  after: string,
+  policy: NoopPolicy,
+): ContentDecision {
+  switch (type.kind) {
+    case 'script':
+      return compareAnalyses(
+        type.kind,
+        before,
+        after,
+        (text) => analyzeScript(text, type.flavour, policy),
+        policy,
+      );
+    case 'python':
+      return compareAnalyses(
+        type.kind,
+        before,
+        after,
+        (text) => analyzePython(text, policy),
+        policy,
+      );
+    case 'json':
+      return compareAnalyses(
+        type.kind,
+        before,
+        after,
+        (text) => analyzeJson(text, policy.orderedJsonPointers(path)),
+        policy,
+      );
+    case 'yaml':
+      return compareAnalyses(type.kind, before, after, (text) => analyzeYaml(text, policy), policy);
+    case 'markdown':
+      return compareAnalyses(type.kind, before, after, analyzeMarkdown, policy);
+    case 'tolerant-text': {
+      const comparison = compareTolerantText(before, after, type.multilineString);
+      if (comparison.equal)
+        return noop(
+          'tolerated-whitespace',
+          `${type.language}: only whitespace at line ends, line endings or the final newline differ`,
+        );
+      return substantive('content-changed', `${type.language}: ${comparison.why}`, comparison.line);
+    }
+    case 'whitespace-syntax':
+      return substantive(
+        'whitespace-is-syntax',
+        `${type.language}: whitespace is syntax, every byte counts`,
+        firstDifferentLine(before.split('\n'), after.split('\n')),
+      );
+    case 'unknown':
+      return substantive(
+        'no-rule',
+        'no equality rule for this file type',
+        firstDifferentLine(before.split('\n'), after.split('\n')),
+      );
+  }
+}
+
+function compareAnalyses(
+  kind: string,
+  before: string,
+  after: string,
+  analyze: (text: string) => FileAnalysis,
+  policy: NoopPolicy,
+): ContentDecision {
+  const language = LANGUAGE_NAMES[kind] ?? kind;
+  const oldAnalysis = analyze(before);
+  if (!oldAnalysis.ok)
+    return unparseable('the old version', before, oldAnalysis.message, oldAnalysis.offset);
+  const newAnalysis = analyze(after);
+  if (!newAnalysis.ok)
+    return unparseable('the new version', after, newAnalysis.message, newAnalysis.offset);
+  return compareAnalyzed(
+    language,
+    EQUAL_REASONS[kind] ?? 'equal-value',
+    before,
+    after,
+    oldAnalysis,
+    newAnalysis,
+    policy,
+  );
+}
+
+function unparseable(
+  which: string,
+  text: string,
+  message: string,
+  offset: number | undefined,
+): ContentDecision {
+  return substantive(
+    'unparseable',
+    `${which} ${message}`,
+    offset === undefined ? undefined : lineAt(text, offset),
+  );
+}
+
+function compareAnalyzed(
+  language: string,
+  equalReason: NoopReason,
+  before: string,
+  after: string,
+  oldFile: AnalyzedFile,
+  newFile: AnalyzedFile,
+  policy: NoopPolicy,
+): ContentDecision {
+  const where = (key: EqualityKey, otherKey: EqualityKey): number | undefined => {
+    const difference = compareKeys(otherKey, key);
+    if (difference === undefined) return undefined;
+    return lineAt(difference.side === 'new' ? after : before, difference.offset);
+  };
+  const codeLine = where(newFile.code, oldFile.code);
+  if (codeLine !== undefined)
+    return substantive('content-changed', `${language}: the content differs`, codeLine);
+  const semanticLine = where(newFile.comments.semantic, oldFile.comments.semantic);
+  if (semanticLine !== undefined)
+    return substantive(
+      'semantic-comment-changed',
+      `${language}: a semantic comment changed, appeared, disappeared or moved`,
+      semanticLine,
+    );
+  const wordsLine = where(newFile.comments.words, oldFile.comments.words);
+  if (wordsLine !== undefined) {
+    if (policy.commentWordsAreSubstantive)
+      return substantive(
+        'comment-text-changed',
+        `${language}: the words of a comment changed`,
+        wordsLine,
+      );
+    return noop(
+      'comment-change-allowed-by-policy',
+      `${language}: only the words of ordinary comments changed (policy: comments not substantive)`,
+    );
+  }
+  return noop(equalReason, `${language}: equal once formatting is set aside`);
+}

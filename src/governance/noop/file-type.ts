@@ -1,0 +1,90 @@
+/** Which equality rule applies to a path, decided by its name alone (the content never picks a laxer rule). */
+import type { ScriptFlavour } from './typescript-key.js';
+
+export type FileType =
+  | { readonly kind: 'script'; readonly flavour: ScriptFlavour }
+  | { readonly kind: 'python' }
+  | { readonly kind: 'json' }
+  | { readonly kind: 'yaml' }
+  | { readonly kind: 'markdown' }
+  | { readonly kind: 'tolerant-text'; readonly language: string; readonly multilineString?: RegExp }
+  | { readonly kind: 'whitespace-syntax'; readonly language: string }
+  | { readonly kind: 'unknown' };
+
+const SCRIPTS: Record<string, ScriptFlavour> = {
+  ts: 'ts',
+  mts: 'mts',
+  cts: 'cts',
+  tsx: 'tsx',
+  js: 'js',
+  mjs: 'mjs',
+  cjs: 'cjs',
+  jsx: 'jsx',
+};
+
+/**
+ * Types whose compilers ignore trailing whitespace at line ends, the final newline and CRLF outside
+ * string literals. `multilineString` finds string syntax that can hold a line end (raw strings,
+ * text blocks, verbatim strings); where it matches, whitespace at line ends may be string content
+ * and nothing is tolerated.
+ */
+const TOLERANT: Record<string, { language: string; multilineString?: RegExp }> = {
+  c: { language: 'C', multilineString: /R"/ },
+  h: { language: 'C', multilineString: /R"/ },
+  cc: { language: 'C++', multilineString: /R"/ },
+  cpp: { language: 'C++', multilineString: /R"/ },
+  cxx: { language: 'C++', multilineString: /R"/ },
+  hpp: { language: 'C++', multilineString: /R"/ },
+  hh: { language: 'C++', multilineString: /R"/ },
+  hxx: { language: 'C++', multilineString: /R"/ },
+  cs: { language: 'C#', multilineString: /@"|"""/ },
+  java: { language: 'Java', multilineString: /"""/ },
+  kt: { language: 'Kotlin', multilineString: /"""/ },
+  kts: { language: 'Kotlin', multilineString: /"""/ },
+  scala: { language: 'Scala', multilineString: /"""/ },
+  swift: { language: 'Swift', multilineString: /"""/ },
+  dart: { language: 'Dart', multilineString: /"""|'''/ },
+  go: { language: 'Go', multilineString: /`/ },
+  rs: { language: 'Rust', multilineString: /r#*"/ },
+  proto: { language: 'Protocol Buffers' },
+  css: { language: 'CSS' },
+  scss: { language: 'SCSS' },
+  less: { language: 'Less' },
+  toml: { language: 'TOML', multilineString: /"""|'''/ },
+  rst: { language: 'reStructuredText', multilineString: /::\s*$/m },
+  txt: { language: 'text' },
+};
+
+/** Types where whitespace is syntax and every byte counts (noop-cases.md #30, #31, #32). */
+const WHITESPACE_SYNTAX: Record<string, string> = {
+  sh: 'shell',
+  bash: 'shell',
+  zsh: 'shell',
+  ksh: 'shell',
+  fish: 'shell',
+  bat: 'batch',
+  cmd: 'batch',
+  ps1: 'PowerShell',
+  mk: 'Makefile',
+  mak: 'Makefile',
+};
+
+export function fileTypeOf(path: string): FileType {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (/^(?:GNUmakefile|makefile|Makefile)$/.test(name))
+    return { kind: 'whitespace-syntax', language: 'Makefile' };
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return { kind: 'unknown' };
+  const extension = name.slice(dot + 1).toLowerCase();
+  const flavour = SCRIPTS[extension];
+  if (flavour !== undefined) return { kind: 'script', flavour };
+  if (extension === 'py' || extension === 'pyi') return { kind: 'python' };
+  if (extension === 'json') return { kind: 'json' };
+  if (extension === 'yml' || extension === 'yaml') return { kind: 'yaml' };
+  if (extension === 'md' || extension === 'markdown') return { kind: 'markdown' };
+  const tolerant = TOLERANT[extension];
+  if (tolerant !== undefined) return { kind: 'tolerant-text', ...tolerant };
+  const syntax = WHITESPACE_SYNTAX[extension];
+  if (syntax !== undefined) return { kind: 'whitespace-syntax', language: syntax };
+  return { kind: 'unknown' };
+}

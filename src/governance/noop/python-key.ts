@@ -1,0 +1,155 @@
+/**
+ * Python equality at the token level: NAME, NUMBER, OP, STRING, NEWLINE, INDENT and DEDENT in
+ * order, so block structure, logical lines and every string (docstrings included) count, while
+ * the formatting between tokens does not. Two spellings that CPython compiles alike are read as
+ * equal: the quote character of a string without quotes or backslashes inside (`'a'` and `"a"`),
+ * the case and order of string prefixes, and a trailing comma where it cannot make a tuple
+ * (call arguments, parameters, list, set and dict displays, tuples of two or more).
+ */
+import { commentKeys, type CommentPolicy, type SourceComment } from './comment-text.js';
+import { EqualityKeyBuilder } from './equality-key.js';
+import type { FileAnalysis } from './file-analysis.js';
+import { tokenizePython, type PythonToken } from './python-tokenizer.js';
+
+const KEYWORDS = new Set([
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
+  'match',
+  'case',
+  'type',
+]);
+
+export function analyzePython(text: string, policy: CommentPolicy): FileAnalysis {
+  const result = tokenizePython(text);
+  if (!result.ok)
+    return {
+      ok: false,
+      message: `does not tokenize as Python: ${result.message}`,
+      offset: result.offset,
+    };
+  const tokens = result.tokens;
+  const droppable = droppableTrailingCommas(tokens);
+  const code = new EqualityKeyBuilder();
+  const comments: SourceComment[] = [];
+  let logicalLine = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token === undefined) continue;
+    switch (token.type) {
+      case 'NL':
+      case 'ENDMARKER':
+        break;
+      case 'COMMENT':
+        comments.push({
+          text: token.text,
+          syntax: 'hash',
+          offset: token.offset,
+          // Pragmas apply to their logical line; the coding cookie and shebang only on lines 1-2.
+          anchor: token.line <= 2 ? `physical line ${token.line}` : `logical line ${logicalLine}`,
+        });
+        break;
+      case 'NEWLINE':
+        logicalLine++;
+        code.push('NEWLINE', token.offset);
+        break;
+      case 'INDENT':
+      case 'DEDENT':
+        code.push(token.type, token.offset);
+        break;
+      case 'STRING':
+        code.push(`STRING ${normalizeString(token.text)}`, token.offset);
+        break;
+      case 'OP':
+        if (droppable.has(i)) break;
+        code.push(`OP ${token.text}`, token.offset);
+        break;
+      case 'NAME':
+      case 'NUMBER':
+        code.push(`${token.type} ${token.text}`, token.offset);
+        break;
+    }
+  }
+  return { ok: true, code: code.build(), comments: commentKeys(comments, policy) };
+}
+
+/** `'a'` and `"a"` are the same string; `R'x'` and `r'x'` too. Anything with quotes or escapes inside stays exact. */
+function normalizeString(lexeme: string): string {
+  const match = /^([A-Za-z]*)('''|"""|'|")([\s\S]*)\2$/.exec(lexeme);
+  if (!match) return lexeme;
+  const prefix = Array.from((match[1] ?? '').toLowerCase())
+    .sort()
+    .join('');
+  const quote = match[2] ?? '';
+  const body = match[3] ?? '';
+  if (/['"\\]/.test(body)) return `${prefix}${quote}${body}${quote}`;
+  return `${prefix}${quote.length === 3 ? '"""' : '"'}${body}`;
+}
+
+/** Indices of commas before a closing bracket whose presence cannot change the program. */
+function droppableTrailingCommas(tokens: readonly PythonToken[]): Set<number> {
+  const droppable = new Set<number>();
+  const open: { index: number; commas: number }[] = [];
+  const significant = tokens.filter((t) => t.type !== 'NL' && t.type !== 'COMMENT');
+  const indexOf = new Map<PythonToken, number>(tokens.map((t, i) => [t, i]));
+  for (let i = 0; i < significant.length; i++) {
+    const token = significant[i];
+    if (token?.type !== 'OP') continue;
+    if (token.text === '(' || token.text === '[' || token.text === '{') {
+      open.push({ index: i, commas: 0 });
+    } else if (token.text === ',') {
+      const top = open[open.length - 1];
+      if (top) top.commas++;
+    } else if (token.text === ')' || token.text === ']' || token.text === '}') {
+      const top = open.pop();
+      const previous = significant[i - 1];
+      if (!top || previous?.type !== 'OP' || previous.text !== ',') continue;
+      const opening = significant[top.index];
+      const before = significant[top.index - 1];
+      const callLike =
+        before !== undefined &&
+        ((before.type === 'NAME' && !KEYWORDS.has(before.text)) ||
+          (before.type === 'OP' && (before.text === ')' || before.text === ']')) ||
+          (before.type === 'STRING' && opening?.text === '['));
+      let drop: boolean;
+      if (opening?.text === '{') drop = true;
+      else if (opening?.text === '(') drop = callLike || top.commas >= 2;
+      else drop = !callLike || top.commas >= 2;
+      const index = indexOf.get(previous);
+      if (drop && index !== undefined) droppable.add(index);
+    }
+  }
+  return droppable;
+}

@@ -33,16 +33,24 @@ export function parseCodeOwners(text: string): CodeOwnersRule[] {
   return rules;
 }
 
-/** A gitignore-style pattern: anchored if it has a leading or inner `/`; a directory matches all below. */
+/**
+ * A gitignore-style pattern: anchored if it has a leading or inner `/`; a directory matches all
+ * files below it. Unlike gitignore, a last segment with a wildcard (`docs/*`) matches only the
+ * files directly there, as GitHub documents for CODEOWNERS.
+ */
 function patternMatcher(pattern: string): (file: string) => boolean {
   const directoryOnly = pattern.endsWith('/');
   let body = directoryOnly ? pattern.slice(0, -1) : pattern;
   const anchored = body.startsWith('/') || body.includes('/');
   body = body.replace(/^\//, '');
   const prefix = anchored ? '' : '**/';
+  const last = body.split('/').pop() ?? '';
+  const filesOnly = last.includes('*') && last !== '**';
   const globs = directoryOnly
     ? [`${prefix}${body}/**`]
-    : [`${prefix}${body}`, `${prefix}${body}/**`];
+    : filesOnly
+      ? [`${prefix}${body}`]
+      : [`${prefix}${body}`, `${prefix}${body}/**`];
   return picomatch(globs, { dot: true });
 }
 

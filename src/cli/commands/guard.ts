@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerNoopGuard } from './guard-noop.js';
 import { registerPromotionGuard } from './guard-promotion.js';
 
 export type GuardRegistration = (
@@ -12,7 +13,7 @@ export type GuardRegistration = (
   setExitCode: (code: number) => void,
 ) => void;
 
-const GUARDS: readonly GuardRegistration[] = [registerPromotionGuard];
+const GUARDS: readonly GuardRegistration[] = [registerPromotionGuard, registerNoopGuard];
 
 export function guardCommand(io: CliIo, setExitCode: (code: number) => void): Command {
   const group = new Command('guard').description(

@@ -244,6 +244,20 @@ export class GitRepository {
       .filter((line) => line !== '');
   }
 
+  /** The bytes of `file` in the tree of `revision`, or undefined when there is no such file. */
+  async readFileAt(revision: string, file: string): Promise<Uint8Array | undefined> {
+    const result = await runGit(this.directory, [
+      'rev-parse',
+      '--verify',
+      '--quiet',
+      '--end-of-options',
+      `${revision}:${file}^{blob}`,
+    ]);
+    const oid = result.stdout.toString('utf8').trim();
+    if (result.status !== 0 || oid === '') return undefined;
+    return this.readBlob(oid);
+  }
+
   readBlob(oid: string): Promise<Uint8Array> {
     this.blobs ??= new BlobReader(this.directory);
     return this.blobs.read(oid);

@@ -131,12 +131,17 @@ class BlobReader {
         );
         continue;
       }
-      const size = Number(header.slice(header.lastIndexOf(' ') + 1));
+      const [, type = '', sizeText = ''] = header.split(' ');
+      const size = Number(sizeText);
       if (this.buffer.length < newline + 1 + size + 1) return;
       const body = Uint8Array.prototype.slice.call(this.buffer, newline + 1, newline + 1 + size);
       this.buffer = this.buffer.subarray(newline + 1 + size + 1);
       this.pending.shift();
-      request.resolve(body);
+      if (type === 'blob') request.resolve(body);
+      else
+        request.reject(
+          new GitError('unknown-revision', `object ${request.oid} is a ${type}, not a file`),
+        );
     }
   }
 
@@ -251,7 +256,7 @@ export class GitRepository {
       '--verify',
       '--quiet',
       '--end-of-options',
-      `${revision}:${file}^{blob}`,
+      `${revision}:${file}`,
     ]);
     const oid = result.stdout.toString('utf8').trim();
     if (result.status !== 0 || oid === '') return undefined;

@@ -1,0 +1,72 @@
+/**
+ * Schema migrations for both stores. A migration is applied once, in order, in a transaction,
+ * and recorded in `schema_migrations`; a database whose schema is newer than this code knows
+ * is refused rather than written to.
+ */
+
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sqlite: string;
+  readonly postgres: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'log leaves, subtree hashes, checkpoints, registry entries, nonces',
+    sqlite: `
+      CREATE TABLE log_state (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL);
+      INSERT INTO log_state (id, size) VALUES (1, 0);
+      CREATE TABLE leaves (idx INTEGER PRIMARY KEY, data BLOB NOT NULL);
+      CREATE TABLE subtrees (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+      CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL, signed_at INTEGER NOT NULL);
+      CREATE TABLE entries (
+        registry_id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL,
+        lane TEXT NOT NULL,
+        tier INTEGER NOT NULL,
+        node_spec TEXT NOT NULL,
+        spec_digest TEXT NOT NULL,
+        status TEXT NOT NULL,
+        registered_index INTEGER NOT NULL,
+        deregistered_index INTEGER,
+        integrated_at TEXT NOT NULL
+      );
+      CREATE INDEX entries_owner ON entries (owner_id, registry_id);
+      CREATE INDEX entries_lane ON entries (lane, registry_id);
+      CREATE TABLE entry_signals (registry_id TEXT NOT NULL REFERENCES entries, signal TEXT NOT NULL, PRIMARY KEY (signal, registry_id)) WITHOUT ROWID;
+      CREATE TABLE entry_capabilities (registry_id TEXT NOT NULL REFERENCES entries, verb TEXT NOT NULL, pattern TEXT NOT NULL, PRIMARY KEY (verb, registry_id, pattern)) WITHOUT ROWID;
+      CREATE TABLE nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE INDEX nonces_expiry ON nonces (expires_at);
+    `,
+    postgres: `
+      CREATE TABLE log_state (id INTEGER PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL);
+      INSERT INTO log_state (id, size) VALUES (1, 0);
+      CREATE TABLE leaves (idx BIGINT PRIMARY KEY, data BYTEA NOT NULL);
+      CREATE TABLE subtrees (level SMALLINT NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL, PRIMARY KEY (level, idx));
+      CREATE TABLE checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL, signed_at BIGINT NOT NULL);
+      CREATE TABLE entries (
+        registry_id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL,
+        lane TEXT NOT NULL,
+        tier INTEGER NOT NULL,
+        node_spec TEXT NOT NULL,
+        spec_digest TEXT NOT NULL,
+        status TEXT NOT NULL,
+        registered_index BIGINT NOT NULL,
+        deregistered_index BIGINT,
+        integrated_at TEXT NOT NULL
+      );
+      CREATE INDEX entries_owner ON entries (owner_id, registry_id);
+      CREATE INDEX entries_lane ON entries (lane, registry_id);
+      CREATE TABLE entry_signals (registry_id TEXT NOT NULL REFERENCES entries, signal TEXT NOT NULL, PRIMARY KEY (signal, registry_id));
+      CREATE TABLE entry_capabilities (registry_id TEXT NOT NULL REFERENCES entries, verb TEXT NOT NULL, pattern TEXT NOT NULL, PRIMARY KEY (verb, registry_id, pattern));
+      CREATE TABLE nonces (nonce TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
+      CREATE INDEX nonces_expiry ON nonces (expires_at);
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION =
+  MIGRATIONS.length === 0 ? 0 : (MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0);

@@ -1,0 +1,318 @@
+/**
+ * The PostgreSQL store, for several registry replicas sharing one log. Appends serialize on
+ * the `log_state` row (SELECT ... FOR UPDATE): a replica whose sequencer built a batch on a
+ * stale tree size gets `size-conflict` and rebuilds, so two replicas can never fork the log.
+ */
+import pg from 'pg';
+import type { SubtreeRef } from '../log/subtree.js';
+import { capabilityVerb, entryFromRow, groupBy, type EntryRow } from './entry-rows.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import {
+  StoreError,
+  type AppendBatch,
+  type EntryQuery,
+  type RegistryEntry,
+  type Store,
+  type StoredCheckpoint,
+} from './store.js';
+
+export interface PostgresStoreOptions {
+  /** A libpq connection string, e.g. `postgres://user@127.0.0.1:5432/registry`. */
+  readonly connectionString: string;
+  /** Schema (namespace) holding the tables; created if absent. Default `public`. */
+  readonly schema?: string;
+  readonly maxConnections?: number;
+}
+
+const UNIQUE_VIOLATION = '23505';
+// Arbitrary constant key for the advisory lock that serializes migrations across replicas.
+const MIGRATION_LOCK = 0x6d61747269;
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const schema = options.schema ?? 'public';
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new StoreError('invalid', `invalid schema name ${JSON.stringify(schema)}`);
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    options: `-c search_path=${schema}`,
+  });
+  try {
+    await migrate(pool, schema);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return new PostgresStore(pool);
+}
+
+async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const { rows } = await client.query<{ version: number | null }>(
+      'SELECT MAX(version) AS version FROM schema_migrations',
+    );
+    const current = rows[0]?.version ?? 0;
+    if (current > LATEST_SCHEMA_VERSION) {
+      throw new StoreError(
+        'schema-too-new',
+        `database schema version ${current} is newer than this matriz (${LATEST_SCHEMA_VERSION}); upgrade matriz`,
+      );
+    }
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      await client.query(migration.postgres);
+      await client.query(
+        'INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)',
+        [migration.version, migration.description, new Date().toISOString()],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async treeSize(): Promise<number> {
+    const { rows } = await this.pool.query<{ size: string }>(
+      'SELECT size FROM log_state WHERE id = 1',
+    );
+    return Number(rows[0]?.size ?? 0);
+  }
+
+  async readSubtreeHashes(refs: readonly SubtreeRef[]): Promise<Uint8Array[]> {
+    if (refs.length === 0) return [];
+    const { rows } = await this.pool.query<{ level: number; idx: string; hash: Buffer }>(
+      'SELECT level, idx, hash FROM subtrees WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
+      [refs.map((r) => r.level), refs.map((r) => r.index)],
+    );
+    const found = new Map(rows.map((row) => [`${row.level}/${row.idx}`, row.hash]));
+    return refs.map(({ level, index }) => {
+      const hash = found.get(`${level}/${index}`);
+      if (hash === undefined)
+        throw new StoreError(
+          'missing-hash',
+          `no stored subtree hash at level ${level}, index ${index}`,
+        );
+      return new Uint8Array(hash);
+    });
+  }
+
+  async readLeaves(start: number, end: number): Promise<Uint8Array[]> {
+    const { rows } = await this.pool.query<{ data: Buffer }>(
+      'SELECT data FROM leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx',
+      [start, end],
+    );
+    return rows.map((row) => new Uint8Array(row.data));
+  }
+
+  async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    const { rows } = await this.pool.query<CheckpointRow>(
+      'SELECT size, note, signed_at FROM checkpoints ORDER BY size DESC LIMIT 1',
+    );
+    return toCheckpoint(rows[0]);
+  }
+
+  async checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
+    const { rows } = await this.pool.query<CheckpointRow>(
+      'SELECT size, note, signed_at FROM checkpoints WHERE size = $1',
+      [size],
+    );
+    return toCheckpoint(rows[0]);
+  }
+
+  async getEntry(registryId: string): Promise<RegistryEntry | undefined> {
+    const { rows } = await this.pool.query<EntryRow>(
+      'SELECT * FROM entries WHERE registry_id = $1',
+      [registryId],
+    );
+    return (await this.hydrate(rows))[0];
+  }
+
+  async queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (query.signal !== undefined)
+      where.push(
+        `e.registry_id IN (SELECT registry_id FROM entry_signals WHERE signal = ${param(query.signal)})`,
+      );
+    if (query.capabilityVerb !== undefined) {
+      where.push(
+        `e.registry_id IN (SELECT registry_id FROM entry_capabilities WHERE verb IN (${param(query.capabilityVerb)}, '*'))`,
+      );
+    }
+    if (query.lane !== undefined) where.push(`e.lane = ${param(query.lane)}`);
+    if (query.owner !== undefined) where.push(`e.owner_id = ${param(query.owner)}`);
+    if (query.status !== undefined) where.push(`e.status = ${param(query.status)}`);
+    // COLLATE "C": byte order, the same as SQLite's, so cursors mean the same in both stores.
+    if (query.after !== undefined) where.push(`e.registry_id COLLATE "C" > ${param(query.after)}`);
+    const sql = `SELECT e.* FROM entries e ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.registry_id COLLATE "C" LIMIT ${param(query.limit)}`;
+    const { rows } = await this.pool.query<EntryRow>(sql, params);
+    return this.hydrate(rows);
+  }
+
+  async nonceSeen(nonce: string, now: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      'SELECT 1 FROM nonces WHERE nonce = $1 AND expires_at > $2',
+      [nonce, now],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async append(batch: AppendBatch): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ size: string }>(
+        'SELECT size FROM log_state WHERE id = 1 FOR UPDATE',
+      );
+      const size = Number(rows[0]?.size ?? 0);
+      if (size !== batch.expectedSize) {
+        throw new StoreError(
+          'size-conflict',
+          `log size is ${size}, the batch expected ${batch.expectedSize}`,
+        );
+      }
+      const newSize = size + batch.leaves.length;
+      if (batch.checkpoint.size !== newSize) {
+        throw new StoreError(
+          'invalid',
+          `checkpoint size ${batch.checkpoint.size} does not match the new tree size ${newSize}`,
+        );
+      }
+      if (batch.leaves.length > 0) {
+        await client.query(
+          'INSERT INTO leaves (idx, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])',
+          [batch.leaves.map((_, i) => size + i), batch.leaves.map((leaf) => Buffer.from(leaf))],
+        );
+      }
+      if (batch.subtreeHashes.length > 0) {
+        await client.query(
+          'INSERT INTO subtrees (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])',
+          [
+            batch.subtreeHashes.map((h) => h.level),
+            batch.subtreeHashes.map((h) => h.index),
+            batch.subtreeHashes.map((h) => Buffer.from(h.hash)),
+          ],
+        );
+      }
+      await client.query('INSERT INTO checkpoints (size, note, signed_at) VALUES ($1, $2, $3)', [
+        batch.checkpoint.size,
+        batch.checkpoint.note,
+        batch.checkpoint.signedAt,
+      ]);
+      for (const entry of batch.entries) {
+        await client.query(
+          `INSERT INTO entries (registry_id, owner_id, lane, tier, node_spec, spec_digest, status, registered_index, deregistered_index, integrated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (registry_id) DO UPDATE SET status = excluded.status, deregistered_index = excluded.deregistered_index`,
+          [
+            entry.registryId,
+            entry.ownerId,
+            entry.lane,
+            entry.tier,
+            entry.nodeSpec,
+            entry.specDigest,
+            entry.status,
+            entry.registeredIndex,
+            entry.deregisteredIndex ?? null,
+            entry.integratedAt,
+          ],
+        );
+        await client.query('DELETE FROM entry_signals WHERE registry_id = $1', [entry.registryId]);
+        await client.query(
+          'INSERT INTO entry_signals (registry_id, signal) SELECT $1, s FROM unnest($2::text[]) AS s ON CONFLICT DO NOTHING',
+          [entry.registryId, [...entry.signals]],
+        );
+        await client.query('DELETE FROM entry_capabilities WHERE registry_id = $1', [
+          entry.registryId,
+        ]);
+        await client.query(
+          'INSERT INTO entry_capabilities (registry_id, verb, pattern) SELECT $1, v, p FROM unnest($2::text[], $3::text[]) AS c(v, p) ON CONFLICT DO NOTHING',
+          [entry.registryId, entry.capabilities.map(capabilityVerb), [...entry.capabilities]],
+        );
+      }
+      if (batch.nonces.length > 0) {
+        try {
+          await client.query(
+            'INSERT INTO nonces (nonce, expires_at) SELECT * FROM unnest($1::text[], $2::bigint[])',
+            [batch.nonces.map((n) => n.nonce), batch.nonces.map((n) => n.expiresAt)],
+          );
+        } catch (error) {
+          if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+            throw new StoreError('nonce-conflict', 'a nonce in the batch was already used');
+          }
+          throw error;
+        }
+      }
+      await client.query('UPDATE log_state SET size = $1 WHERE id = 1', [newSize]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async pruneNonces(now: number): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM nonces WHERE expires_at <= $1', [now]);
+    return rowCount ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async hydrate(rows: readonly EntryRow[]): Promise<RegistryEntry[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.registry_id);
+    const [signals, capabilities] = await Promise.all([
+      this.pool.query<{ registry_id: string; value: string }>(
+        'SELECT registry_id, signal AS value FROM entry_signals WHERE registry_id = ANY($1) ORDER BY signal COLLATE "C"',
+        [ids],
+      ),
+      this.pool.query<{ registry_id: string; value: string }>(
+        'SELECT registry_id, pattern AS value FROM entry_capabilities WHERE registry_id = ANY($1) ORDER BY pattern COLLATE "C"',
+        [ids],
+      ),
+    ]);
+    const signalsById = groupBy(signals.rows);
+    const capabilitiesById = groupBy(capabilities.rows);
+    return rows.map((row) =>
+      entryFromRow(
+        row,
+        signalsById.get(row.registry_id) ?? [],
+        capabilitiesById.get(row.registry_id) ?? [],
+      ),
+    );
+  }
+}
+
+interface CheckpointRow {
+  size: string;
+  note: string;
+  signed_at: string;
+}
+
+function toCheckpoint(row: CheckpointRow | undefined): StoredCheckpoint | undefined {
+  return row && { size: Number(row.size), note: row.note, signedAt: Number(row.signed_at) };
+}

@@ -1,0 +1,315 @@
+/**
+ * The embedded default store: SQLite through better-sqlite3, in WAL mode with
+ * `synchronous=FULL`, so a committed append survives a crash or power loss. better-sqlite3 is
+ * synchronous; each method does a short bounded amount of work.
+ */
+import Database from 'better-sqlite3';
+import type { SubtreeRef } from '../log/subtree.js';
+import { capabilityVerb, entryFromRow, groupBy, type EntryRow } from './entry-rows.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import {
+  StoreError,
+  type AppendBatch,
+  type EntryQuery,
+  type RegistryEntry,
+  type Store,
+  type StoredCheckpoint,
+} from './store.js';
+
+export interface SqliteStoreOptions {
+  /** Path of the database file, or ':memory:' for tests. */
+  readonly path: string;
+  readonly readonly?: boolean;
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const db = new Database(options.path, { readonly: options.readonly ?? false });
+  db.pragma('busy_timeout = 5000');
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } else {
+    checkSchemaVersion(db);
+  }
+  return new SqliteStore(db);
+}
+
+function schemaVersion(db: Database.Database): number {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as {
+    version: number | null;
+  };
+  return row.version ?? 0;
+}
+
+function checkSchemaVersion(db: Database.Database): void {
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as {
+    version: number | null;
+  };
+  if ((row.version ?? 0) > LATEST_SCHEMA_VERSION) {
+    throw new StoreError(
+      'schema-too-new',
+      `database schema version ${row.version ?? 0} is newer than this matriz (${LATEST_SCHEMA_VERSION}); upgrade matriz`,
+    );
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const current = schemaVersion(db);
+    if (current > LATEST_SCHEMA_VERSION) {
+      throw new StoreError(
+        'schema-too-new',
+        `database schema version ${current} is newer than this matriz (${LATEST_SCHEMA_VERSION}); upgrade matriz`,
+      );
+    }
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      db.exec(migration.sqlite);
+      db.prepare(
+        'INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)',
+      ).run(migration.version, migration.description, new Date().toISOString());
+    }
+  }).immediate();
+}
+
+class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly statements;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      size: db.prepare('SELECT size FROM log_state WHERE id = 1').pluck(),
+      setSize: db.prepare('UPDATE log_state SET size = ? WHERE id = 1'),
+      subtree: db.prepare('SELECT hash FROM subtrees WHERE level = ? AND idx = ?').pluck(),
+      insertSubtree: db.prepare('INSERT INTO subtrees (level, idx, hash) VALUES (?, ?, ?)'),
+      leaves: db.prepare('SELECT data FROM leaves WHERE idx >= ? AND idx < ? ORDER BY idx').pluck(),
+      insertLeaf: db.prepare('INSERT INTO leaves (idx, data) VALUES (?, ?)'),
+      latestCheckpoint: db.prepare(
+        'SELECT size, note, signed_at FROM checkpoints ORDER BY size DESC LIMIT 1',
+      ),
+      checkpointAt: db.prepare('SELECT size, note, signed_at FROM checkpoints WHERE size = ?'),
+      insertCheckpoint: db.prepare(
+        'INSERT INTO checkpoints (size, note, signed_at) VALUES (?, ?, ?)',
+      ),
+      entry: db.prepare('SELECT * FROM entries WHERE registry_id = ?'),
+      signals: db.prepare(
+        'SELECT registry_id, signal AS value FROM entry_signals WHERE registry_id = ? ORDER BY signal',
+      ),
+      capabilities: db.prepare(
+        'SELECT registry_id, pattern AS value FROM entry_capabilities WHERE registry_id = ? ORDER BY pattern',
+      ),
+      upsertEntry: db.prepare(`
+        INSERT INTO entries (registry_id, owner_id, lane, tier, node_spec, spec_digest, status, registered_index, deregistered_index, integrated_at)
+        VALUES (@registry_id, @owner_id, @lane, @tier, @node_spec, @spec_digest, @status, @registered_index, @deregistered_index, @integrated_at)
+        ON CONFLICT (registry_id) DO UPDATE SET status = excluded.status, deregistered_index = excluded.deregistered_index`),
+      deleteSignals: db.prepare('DELETE FROM entry_signals WHERE registry_id = ?'),
+      insertSignal: db.prepare(
+        'INSERT OR IGNORE INTO entry_signals (registry_id, signal) VALUES (?, ?)',
+      ),
+      deleteCapabilities: db.prepare('DELETE FROM entry_capabilities WHERE registry_id = ?'),
+      insertCapability: db.prepare(
+        'INSERT OR IGNORE INTO entry_capabilities (registry_id, verb, pattern) VALUES (?, ?, ?)',
+      ),
+      nonceSeen: db.prepare('SELECT 1 FROM nonces WHERE nonce = ? AND expires_at > ?').pluck(),
+      insertNonce: db.prepare('INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)'),
+      pruneNonces: db.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
+    };
+  }
+
+  treeSize(): Promise<number> {
+    return settle(() => this.statements.size.get() as number);
+  }
+
+  readSubtreeHashes(refs: readonly SubtreeRef[]): Promise<Uint8Array[]> {
+    return settle(() =>
+      refs.map(({ level, index }) => {
+        const hash = this.statements.subtree.get(level, index) as Buffer | undefined;
+        if (hash === undefined)
+          throw new StoreError(
+            'missing-hash',
+            `no stored subtree hash at level ${level}, index ${index}`,
+          );
+        return new Uint8Array(hash);
+      }),
+    );
+  }
+
+  readLeaves(start: number, end: number): Promise<Uint8Array[]> {
+    return settle(() =>
+      (this.statements.leaves.all(start, end) as Buffer[]).map((b) => new Uint8Array(b)),
+    );
+  }
+
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return settle(() => toCheckpoint(this.statements.latestCheckpoint.get()));
+  }
+
+  checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
+    return settle(() => toCheckpoint(this.statements.checkpointAt.get(size)));
+  }
+
+  getEntry(registryId: string): Promise<RegistryEntry | undefined> {
+    return settle(() => {
+      const row = this.statements.entry.get(registryId) as EntryRow | undefined;
+      return row && this.hydrate([row])[0];
+    });
+  }
+
+  queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.signal !== undefined) {
+      where.push('e.registry_id IN (SELECT registry_id FROM entry_signals WHERE signal = ?)');
+      params.push(query.signal);
+    }
+    if (query.capabilityVerb !== undefined) {
+      where.push(
+        "e.registry_id IN (SELECT registry_id FROM entry_capabilities WHERE verb IN (?, '*'))",
+      );
+      params.push(query.capabilityVerb);
+    }
+    if (query.lane !== undefined) {
+      where.push('e.lane = ?');
+      params.push(query.lane);
+    }
+    if (query.owner !== undefined) {
+      where.push('e.owner_id = ?');
+      params.push(query.owner);
+    }
+    if (query.status !== undefined) {
+      where.push('e.status = ?');
+      params.push(query.status);
+    }
+    if (query.after !== undefined) {
+      where.push('e.registry_id > ?');
+      params.push(query.after);
+    }
+    const sql = `SELECT e.* FROM entries e ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.registry_id LIMIT ?`;
+    return settle(() =>
+      this.hydrate(this.db.prepare(sql).all(...params, query.limit) as EntryRow[]),
+    );
+  }
+
+  nonceSeen(nonce: string, now: number): Promise<boolean> {
+    return settle(() => this.statements.nonceSeen.get(nonce, now) !== undefined);
+  }
+
+  append(batch: AppendBatch): Promise<void> {
+    const s = this.statements;
+    return settle(() => {
+      this.db
+        .transaction(() => {
+          const size = s.size.get() as number;
+          if (size !== batch.expectedSize) {
+            throw new StoreError(
+              'size-conflict',
+              `log size is ${size}, the batch expected ${batch.expectedSize}`,
+            );
+          }
+          const newSize = size + batch.leaves.length;
+          if (batch.checkpoint.size !== newSize) {
+            throw new StoreError(
+              'invalid',
+              `checkpoint size ${batch.checkpoint.size} does not match the new tree size ${newSize}`,
+            );
+          }
+          batch.leaves.forEach((leaf, i) => s.insertLeaf.run(size + i, leaf));
+          for (const { level, index, hash } of batch.subtreeHashes)
+            s.insertSubtree.run(level, index, hash);
+          s.insertCheckpoint.run(
+            batch.checkpoint.size,
+            batch.checkpoint.note,
+            batch.checkpoint.signedAt,
+          );
+          for (const entry of batch.entries) {
+            s.upsertEntry.run(entryParams(entry));
+            s.deleteSignals.run(entry.registryId);
+            for (const signal of entry.signals) s.insertSignal.run(entry.registryId, signal);
+            s.deleteCapabilities.run(entry.registryId);
+            for (const pattern of entry.capabilities)
+              s.insertCapability.run(entry.registryId, capabilityVerb(pattern), pattern);
+          }
+          for (const { nonce, expiresAt } of batch.nonces) {
+            try {
+              s.insertNonce.run(nonce, expiresAt);
+            } catch (error) {
+              if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+                throw new StoreError('nonce-conflict', `nonce ${nonce} was already used`);
+              }
+              throw error;
+            }
+          }
+          s.setSize.run(newSize);
+        })
+        .immediate();
+    });
+  }
+
+  pruneNonces(now: number): Promise<number> {
+    return settle(() => this.statements.pruneNonces.run(now).changes);
+  }
+
+  close(): Promise<void> {
+    return settle(() => {
+      this.db.close();
+    });
+  }
+
+  private hydrate(rows: readonly EntryRow[]): RegistryEntry[] {
+    return rows.map((row) => {
+      const signals = groupBy(
+        this.statements.signals.all(row.registry_id) as { registry_id: string; value: string }[],
+      );
+      const capabilities = groupBy(
+        this.statements.capabilities.all(row.registry_id) as {
+          registry_id: string;
+          value: string;
+        }[],
+      );
+      return entryFromRow(
+        row,
+        signals.get(row.registry_id) ?? [],
+        capabilities.get(row.registry_id) ?? [],
+      );
+    });
+  }
+}
+
+function entryParams(entry: RegistryEntry): EntryRow {
+  return {
+    registry_id: entry.registryId,
+    owner_id: entry.ownerId,
+    lane: entry.lane,
+    tier: entry.tier,
+    node_spec: entry.nodeSpec,
+    spec_digest: entry.specDigest,
+    status: entry.status,
+    registered_index: entry.registeredIndex,
+    deregistered_index: entry.deregisteredIndex ?? null,
+    integrated_at: entry.integratedAt,
+  };
+}
+
+function toCheckpoint(row: unknown): StoredCheckpoint | undefined {
+  if (row === undefined) return undefined;
+  const {
+    size,
+    note,
+    signed_at: signedAt,
+  } = row as { size: number; note: string; signed_at: number };
+  return { size, note, signedAt };
+}
+
+/** Runs synchronous database work, turning a throw into a rejected promise like the async stores. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}

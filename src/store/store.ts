@@ -1,0 +1,111 @@
+/**
+ * The one storage interface of the registry (DESIGN.md, Layers): the transparency log's leaves,
+ * stored subtree hashes and signed checkpoints; the registry state derived from the log; and
+ * the nonces of accepted requests. Two implementations follow it, embedded SQLite (the default)
+ * and PostgreSQL (for several replicas), and one conformance suite tests both.
+ *
+ * Every write goes through `append`, which applies one sequencer batch in one transaction:
+ * the new leaves, the subtree hashes they complete, the checkpoint that signs the new tree,
+ * the registry state changes and the nonces. So the log and the registry state can never
+ * disagree, and a crash loses either the whole batch (never acknowledged) or nothing.
+ */
+import type { SubtreeRef } from '../log/subtree.js';
+import type { Lane } from '../nodespec/nodespec.js';
+
+export interface StoredCheckpoint {
+  readonly size: number;
+  /** The signed note, exactly as served. */
+  readonly note: string;
+  /** POSIX seconds at which the log signed it. */
+  readonly signedAt: number;
+}
+
+export type EntryStatus = 'active' | 'deregistered';
+
+/** A registry entry: the current state of one `<name>@<version>`, derived from the log. */
+export interface RegistryEntry {
+  readonly registryId: string;
+  readonly ownerId: string;
+  readonly lane: Lane;
+  readonly tier: number;
+  /** The NodeSpec, as RFC 8785 canonical JSON text. */
+  readonly nodeSpec: string;
+  /** `sha256:<hex>` of the canonical NodeSpec. */
+  readonly specDigest: string;
+  readonly status: EntryStatus;
+  /** Log index of the registration. */
+  readonly registeredIndex: number;
+  /** Log index of the deregistration, if any. */
+  readonly deregisteredIndex?: number;
+  /** RFC 3339 time the registration was integrated into the log. */
+  readonly integratedAt: string;
+  /** Signal names the node emits or subscribes to (for queries). */
+  readonly signals: readonly string[];
+  /** The node's allow-listed capability patterns (for queries). */
+  readonly capabilities: readonly string[];
+}
+
+export interface EntryQuery {
+  readonly signal?: string;
+  /** Exact capability pattern as written in allow lists; wildcard matching is the caller's. */
+  readonly capabilityVerb?: string;
+  readonly lane?: Lane;
+  readonly owner?: string;
+  readonly status?: EntryStatus;
+  /** Return entries whose registry id sorts after this one. */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+export interface SubtreeHash extends SubtreeRef {
+  readonly hash: Uint8Array;
+}
+
+/** One sequencer batch, applied atomically by `Store.append`. */
+export interface AppendBatch {
+  /** The tree size the batch was built on; the append fails with `size-conflict` otherwise. */
+  readonly expectedSize: number;
+  /** Leaf data, appended at indexes expectedSize, expectedSize + 1, ... */
+  readonly leaves: readonly Uint8Array[];
+  /** Every subtree hash the new leaves complete (log/subtree.ts `completedSubtrees`). */
+  readonly subtreeHashes: readonly SubtreeHash[];
+  /** The signed checkpoint of the new tree (size = expectedSize + leaves.length). */
+  readonly checkpoint: StoredCheckpoint;
+  /** Entries created or changed by the batch, in their new state. */
+  readonly entries: readonly RegistryEntry[];
+  /** Nonces of the accepted requests; a nonce already stored fails the append with `nonce-conflict`. */
+  readonly nonces: readonly { readonly nonce: string; readonly expiresAt: number }[];
+}
+
+export type StoreErrorCode =
+  'size-conflict' | 'nonce-conflict' | 'missing-hash' | 'schema-too-new' | 'invalid';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Number of leaves in the log. */
+  treeSize(): Promise<number>;
+  /** Stored subtree hashes, in the order asked; throws `missing-hash` if one is absent. */
+  readSubtreeHashes(refs: readonly SubtreeRef[]): Promise<Uint8Array[]>;
+  /** Leaf data for indexes [start, end). */
+  readLeaves(start: number, end: number): Promise<Uint8Array[]>;
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
+  checkpointAt(size: number): Promise<StoredCheckpoint | undefined>;
+  getEntry(registryId: string): Promise<RegistryEntry | undefined>;
+  queryEntries(query: EntryQuery): Promise<RegistryEntry[]>;
+  /** Whether `nonce` was accepted and has not yet expired at `now` (POSIX seconds). */
+  nonceSeen(nonce: string, now: number): Promise<boolean>;
+  append(batch: AppendBatch): Promise<void>;
+  /** Deletes nonces expired before `now`; returns how many. */
+  pruneNonces(now: number): Promise<number>;
+  close(): Promise<void>;
+}

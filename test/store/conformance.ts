@@ -1,0 +1,252 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { completedSubtrees, leafHash, rangeRefs } from '../../src/log/index.js';
+import {
+  StoreError,
+  type RegistryEntry,
+  type Store,
+  type SubtreeHash,
+} from '../../src/store/store.js';
+import { MemoryLog } from '../support/memory-log.js';
+
+function entry(id: string, overrides: Partial<RegistryEntry> = {}): RegistryEntry {
+  return {
+    registryId: id,
+    ownerId: `GLYMPH:${'a'.repeat(64)}`,
+    lane: 'candidate',
+    tier: 1,
+    nodeSpec: `{"metadata":{"name":"${id}"}}`,
+    specDigest: `sha256:${'0'.repeat(64)}`,
+    status: 'active',
+    registeredIndex: 0,
+    integratedAt: '2026-11-26T00:00:00Z',
+    signals: ['memory_stored'],
+    capabilities: ['read:memory/*'],
+    ...overrides,
+  };
+}
+
+/** Builds a batch the way the sequencer does: leaves, the subtrees they complete, a checkpoint. */
+function batchFor(
+  log: MemoryLog,
+  leaves: string[],
+  extra: { entries?: RegistryEntry[]; nonces?: string[] } = {},
+) {
+  const expectedSize = log.leaves.length;
+  const subtreeHashes: SubtreeHash[] = [];
+  for (const text of leaves) {
+    const data = new TextEncoder().encode(text);
+    const index = log.leaves.length;
+    log.append(data);
+    subtreeHashes.push(...completedSubtrees(index, leafHash(data), log.lookup));
+  }
+  return {
+    expectedSize,
+    leaves: leaves.map((t) => new TextEncoder().encode(t)),
+    subtreeHashes,
+    checkpoint: {
+      size: log.leaves.length,
+      note: `note for ${log.leaves.length}\n`,
+      signedAt: 1_790_000_000 + log.leaves.length,
+    },
+    entries: extra.entries ?? [],
+    nonces: (extra.nonces ?? []).map((nonce) => ({ nonce, expiresAt: 2_000 })),
+  };
+}
+
+/** The conformance suite every Store implementation must pass. */
+export function describeStoreConformance(
+  name: string,
+  open: () => Promise<Store>,
+  reopen?: () => Promise<Store>,
+): void {
+  describe(`${name} store conformance`, () => {
+    let store: Store;
+    let log: MemoryLog;
+
+    beforeEach(async () => {
+      store = await open();
+      log = new MemoryLog();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('starts empty', async () => {
+      expect(await store.treeSize()).toBe(0);
+      expect(await store.latestCheckpoint()).toBeUndefined();
+      expect(await store.getEntry('x@1.0.0')).toBeUndefined();
+      expect(await store.queryEntries({ limit: 10 })).toStrictEqual([]);
+    });
+
+    it('appends a batch atomically: leaves, subtree hashes, checkpoint, entries, nonces', async () => {
+      const e = entry('alpha@1.0.0', {
+        signals: ['a.done', 'b.start'],
+        capabilities: ['read:x/*', 'emit:y'],
+      });
+      await store.append(
+        batchFor(log, ['leaf 0', 'leaf 1', 'leaf 2'], { entries: [e], nonces: ['n1', 'n2'] }),
+      );
+      expect(await store.treeSize()).toBe(3);
+      expect((await store.readLeaves(0, 3)).map((b) => new TextDecoder().decode(b))).toStrictEqual([
+        'leaf 0',
+        'leaf 1',
+        'leaf 2',
+      ]);
+      expect(await store.readLeaves(1, 2)).toHaveLength(1);
+      const refs = rangeRefs({ start: 0, end: 3 });
+      expect(await store.readSubtreeHashes(refs)).toStrictEqual(
+        refs.map((r) => log.lookup(r.level, r.index)),
+      );
+      expect(await store.latestCheckpoint()).toStrictEqual({
+        size: 3,
+        note: 'note for 3\n',
+        signedAt: 1_790_000_003,
+      });
+      expect(await store.checkpointAt(3)).toStrictEqual(await store.latestCheckpoint());
+      expect(await store.checkpointAt(2)).toBeUndefined();
+      expect(await store.getEntry('alpha@1.0.0')).toStrictEqual({
+        ...e,
+        capabilities: ['emit:y', 'read:x/*'],
+      });
+      expect(await store.nonceSeen('n1', 1_000)).toBe(true);
+      expect(await store.nonceSeen('n3', 1_000)).toBe(false);
+    });
+
+    it('keeps every stored hash a later proof needs across many batches', async () => {
+      for (let b = 0; b < 12; b++) {
+        await store.append(
+          batchFor(
+            log,
+            Array.from({ length: 1 + (b % 5) }, (_, i) => `leaf ${b}.${i}`),
+          ),
+        );
+      }
+      const size = await store.treeSize();
+      expect(size).toBe(log.leaves.length);
+      for (const end of [1, 7, size]) {
+        const refs = rangeRefs({ start: 0, end });
+        expect(await store.readSubtreeHashes(refs)).toStrictEqual(
+          refs.map((r) => log.lookup(r.level, r.index)),
+        );
+      }
+      expect((await store.latestCheckpoint())?.size).toBe(size);
+    });
+
+    it('refuses a batch built on a stale tree size, and changes nothing', async () => {
+      await store.append(batchFor(log, ['a']));
+      const stale = batchFor(new MemoryLog(), ['b'], {
+        entries: [entry('beta@1.0.0')],
+        nonces: ['nb'],
+      });
+      await expect(store.append(stale)).rejects.toMatchObject({ code: 'size-conflict' });
+      expect(await store.treeSize()).toBe(1);
+      expect(await store.getEntry('beta@1.0.0')).toBeUndefined();
+      expect(await store.nonceSeen('nb', 0)).toBe(false);
+    });
+
+    it('refuses a reused nonce and rolls back the whole batch', async () => {
+      await store.append(batchFor(log, ['a'], { nonces: ['same'] }));
+      const replay = batchFor(log, ['b', 'c'], {
+        entries: [entry('gamma@1.0.0')],
+        nonces: ['fresh', 'same'],
+      });
+      await expect(store.append(replay)).rejects.toBeInstanceOf(StoreError);
+      await expect(store.append({ ...replay })).rejects.toMatchObject({ code: 'nonce-conflict' });
+      expect(await store.treeSize()).toBe(1);
+      expect((await store.latestCheckpoint())?.size).toBe(1);
+      expect(await store.getEntry('gamma@1.0.0')).toBeUndefined();
+      expect(await store.nonceSeen('fresh', 0)).toBe(false);
+      expect(await store.readLeaves(0, 10)).toHaveLength(1);
+    });
+
+    it('refuses a checkpoint that does not match the new size', async () => {
+      const batch = batchFor(log, ['a', 'b']);
+      await expect(
+        store.append({ ...batch, checkpoint: { ...batch.checkpoint, size: 3 } }),
+      ).rejects.toMatchObject({ code: 'invalid' });
+      expect(await store.treeSize()).toBe(0);
+    });
+
+    it('says which subtree hash is missing', async () => {
+      await expect(store.readSubtreeHashes([{ level: 3, index: 9 }])).rejects.toMatchObject({
+        code: 'missing-hash',
+      });
+    });
+
+    it('updates an entry in place on deregistration, keeping it reserved', async () => {
+      await store.append(batchFor(log, ['reg'], { entries: [entry('delta@1.0.0')] }));
+      const gone = entry('delta@1.0.0', { status: 'deregistered', deregisteredIndex: 1 });
+      await store.append(batchFor(log, ['dereg'], { entries: [gone] }));
+      expect(await store.getEntry('delta@1.0.0')).toMatchObject({
+        status: 'deregistered',
+        deregisteredIndex: 1,
+        registeredIndex: 0,
+      });
+      expect(await store.queryEntries({ status: 'active', limit: 10 })).toStrictEqual([]);
+      expect(await store.queryEntries({ status: 'deregistered', limit: 10 })).toHaveLength(1);
+    });
+
+    it('queries by signal, lane, owner and capability verb, in registry id order, page by page', async () => {
+      const owner = `GLYMPH:${'b'.repeat(64)}`;
+      await store.append(
+        batchFor(log, ['1', '2', '3', '4'], {
+          entries: [
+            entry('c@1.0.0', { signals: ['s1'], lane: 'core', capabilities: ['*:any/thing'] }),
+            entry('a@1.0.0', { signals: ['s1', 's2'], ownerId: owner, capabilities: ['write:db'] }),
+            entry('b@1.0.0', { signals: ['s2'], lane: 'core', ownerId: owner }),
+            entry('B@2.0.0', { signals: ['s1'] }),
+          ],
+        }),
+      );
+      const ids = async (query: Parameters<Store['queryEntries']>[0]) =>
+        (await store.queryEntries(query)).map((e) => e.registryId);
+      expect(await ids({ limit: 10 })).toStrictEqual(['B@2.0.0', 'a@1.0.0', 'b@1.0.0', 'c@1.0.0']);
+      expect(await ids({ signal: 's1', limit: 10 })).toStrictEqual([
+        'B@2.0.0',
+        'a@1.0.0',
+        'c@1.0.0',
+      ]);
+      expect(await ids({ lane: 'core', limit: 10 })).toStrictEqual(['b@1.0.0', 'c@1.0.0']);
+      expect(await ids({ owner, signal: 's2', limit: 10 })).toStrictEqual(['a@1.0.0', 'b@1.0.0']);
+      expect(await ids({ capabilityVerb: 'read', limit: 10 })).toStrictEqual([
+        'B@2.0.0',
+        'b@1.0.0',
+        'c@1.0.0',
+      ]);
+      expect(await ids({ capabilityVerb: 'write', limit: 10 })).toStrictEqual([
+        'a@1.0.0',
+        'c@1.0.0',
+      ]);
+      expect(await ids({ limit: 2 })).toStrictEqual(['B@2.0.0', 'a@1.0.0']);
+      expect(await ids({ after: 'a@1.0.0', limit: 2 })).toStrictEqual(['b@1.0.0', 'c@1.0.0']);
+      expect(await ids({ after: 'c@1.0.0', limit: 2 })).toStrictEqual([]);
+    });
+
+    it('prunes expired nonces only', async () => {
+      await store.append({
+        ...batchFor(log, ['x']),
+        nonces: [
+          { nonce: 'old', expiresAt: 100 },
+          { nonce: 'new', expiresAt: 300 },
+        ],
+      });
+      expect(await store.nonceSeen('old', 150)).toBe(false);
+      expect(await store.pruneNonces(200)).toBe(1);
+      expect(await store.nonceSeen('new', 200)).toBe(true);
+    });
+
+    if (reopen) {
+      it('keeps what was appended across a close and reopen', async () => {
+        await store.append(
+          batchFor(log, ['persisted'], { entries: [entry('eps@1.0.0')], nonces: ['kept'] }),
+        );
+        await store.close();
+        store = await reopen();
+        expect(await store.treeSize()).toBe(1);
+        expect(await store.getEntry('eps@1.0.0')).toBeDefined();
+        expect(await store.nonceSeen('kept', 0)).toBe(true);
+      });
+    }
+  });
+}

@@ -1,0 +1,57 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { openPostgresStore } from '../../src/store/postgres-store.js';
+import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueSchema } from '../support/postgres.js';
+import { describeStoreConformance } from './conformance.js';
+
+const available = await postgresAvailable();
+const schemas: string[] = [];
+let current = '';
+
+afterAll(async () => {
+  for (const schema of schemas) await dropSchema(schema);
+});
+
+describe.runIf(available)('PostgreSQL', () => {
+  describeStoreConformance(
+    'PostgreSQL',
+    () => {
+      current = uniqueSchema();
+      schemas.push(current);
+      return openPostgresStore({ connectionString: POSTGRES_URL, schema: current });
+    },
+    () => openPostgresStore({ connectionString: POSTGRES_URL, schema: current }),
+  );
+
+  it('serializes appends from two replicas: the one with a stale size gets size-conflict', async () => {
+    const schema = uniqueSchema();
+    schemas.push(schema);
+    const [a, b] = await Promise.all([
+      openPostgresStore({ connectionString: POSTGRES_URL, schema }),
+      openPostgresStore({ connectionString: POSTGRES_URL, schema }),
+    ]);
+    const batch = (leaf: string) => ({
+      expectedSize: 0,
+      leaves: [new TextEncoder().encode(leaf)],
+      subtreeHashes: [],
+      checkpoint: { size: 1, note: `${leaf}\n`, signedAt: 1 },
+      entries: [],
+      nonces: [],
+    });
+    const results = await Promise.allSettled([
+      a.append(batch('from a')),
+      b.append(batch('from b')),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+      reason: { code: 'size-conflict' },
+    });
+    expect(await a.treeSize()).toBe(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('refuses an invalid schema name before touching the database', async () => {
+    await expect(
+      openPostgresStore({ connectionString: POSTGRES_URL, schema: 'x; DROP TABLE y' }),
+    ).rejects.toMatchObject({ code: 'invalid' });
+  });
+});

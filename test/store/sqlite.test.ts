@@ -1,0 +1,45 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { tempDir } from '../support/tmp.js';
+import { describeStoreConformance } from './conformance.js';
+
+let file = '';
+describeStoreConformance(
+  'SQLite',
+  () => {
+    file = path.join(tempDir(), 'registry.sqlite3');
+    return Promise.resolve(openSqliteStore({ path: file }));
+  },
+  () => Promise.resolve(openSqliteStore({ path: file })),
+);
+
+describe('SQLite store', () => {
+  it('runs in WAL mode with synchronous=FULL, so a commit survives power loss', async () => {
+    const dbFile = path.join(tempDir(), 'r.sqlite3');
+    const store = openSqliteStore({ path: dbFile });
+    await store.close();
+    const db = new Database(dbFile);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('refuses a database whose schema is newer than this code', async () => {
+    const dbFile = path.join(tempDir(), 'r.sqlite3');
+    await openSqliteStore({ path: dbFile }).close();
+    const db = new Database(dbFile);
+    db.prepare("INSERT INTO schema_migrations VALUES (999, 'from the future', 'now')").run();
+    db.close();
+    expect(() => openSqliteStore({ path: dbFile })).toThrow(/schema version 999 is newer/);
+  });
+
+  it('migrates an existing database only once', async () => {
+    const dbFile = path.join(tempDir(), 'r.sqlite3');
+    await openSqliteStore({ path: dbFile }).close();
+    await openSqliteStore({ path: dbFile }).close();
+    const db = new Database(dbFile);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toStrictEqual({ n: 1 });
+    db.close();
+  });
+});

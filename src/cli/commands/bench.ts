@@ -1,11 +1,13 @@
 /** The `matriz bench` command group. */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { benchNodeSpec } from '../../bench/nodespec.js';
+import { formatPqcBench } from '../../bench/pqc-report.js';
+import { benchPqc } from '../../bench/pqc.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { positiveSeconds } from '../options.js';
+import { positiveInteger, positiveSeconds } from '../options.js';
 import { packageRoot } from '../package-root.js';
 
 export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -43,6 +45,42 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
       }
       setExitCode(EXIT_OK);
     });
+
+  group
+    .command('pqc')
+    .description(
+      'keygen, sign and verify (1 KiB message) per signature suite and backend, with Ed25519 and HMAC-SHA256 baselines; seed SLOs PASS/FAIL per row',
+    )
+    .option('--json', 'print {"rows": [...]} as one JSON object', false)
+    .option(
+      '--iterations <n>',
+      'samples per measurement (each also capped at 5 s)',
+      positiveInteger,
+      200,
+    )
+    .addOption(
+      new Option('--backend <backend>', 'post-quantum backends to measure')
+        .choices(['all', 'noble', 'liboqs'])
+        .default('all'),
+    )
+    .action(
+      async (opts: { json: boolean; iterations: number; backend: 'all' | 'noble' | 'liboqs' }) => {
+        const backends = opts.backend === 'all' ? (['liboqs', 'noble'] as const) : [opts.backend];
+        const result = await benchPqc({
+          iterations: opts.iterations,
+          backends,
+          ...(opts.json
+            ? {}
+            : {
+                onProgress: (label: string) => {
+                  io.stderr(`measuring ${label}...\n`);
+                },
+              }),
+        });
+        io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatPqcBench(result));
+        setExitCode(EXIT_OK);
+      },
+    );
 
   return group;
 }

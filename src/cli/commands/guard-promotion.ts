@@ -103,7 +103,8 @@ async function runPromotionCommand(opts: PromotionOptions, io: CliIo): Promise<n
       break;
     case 'sarif':
       io.stdout(`${JSON.stringify(toPromotionSarif(result), null, 2)}\n`);
-      io.stderr(remediationText(result));
+      // Standard output is for code scanning; the CI log still shows what blocked and why.
+      io.stderr(toText(result) + remediationText(result));
       break;
     case 'text':
       io.stdout(toText(result) + remediationText(result) + `Audit log: ${opts.auditLog}\n`);

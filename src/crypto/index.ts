@@ -37,3 +37,11 @@ export {
   type EnvelopeVerifier,
 } from './dsse.js';
 export { PAYLOAD_TYPES, type PayloadType } from './payload-types.js';
+export {
+  collectBytes,
+  DEFAULT_CHUNK_SIZE,
+  generateHpkeKeyPair,
+  hpkeOpen,
+  hpkeSeal,
+  type HpkeKeyPair,
+} from './hpke.js';

@@ -1,0 +1,264 @@
+/**
+ * The registry's use cases: register, deregister, get, query, and the log's read side
+ * (checkpoint, leaves, proofs, keys). HTTP and the CLI call these; they hold no I/O of their own
+ * beyond the store.
+ */
+import type { KeyAlgorithm } from '../crypto/algorithms.js';
+import { base64Encode } from '../crypto/encoding.js';
+import { publicKeyToJson, type PublicKey, type PublicKeyJson } from '../crypto/keys.js';
+import type { SignatureSuite } from '../crypto/suite.js';
+import { ed25519VerifierKey } from '../log/note-keys.js';
+import { consistencyProofRanges, inclusionProofRanges } from '../log/proof.js';
+import type { LeafRange } from '../log/subtree.js';
+import type { Lane } from '../nodespec/nodespec.js';
+import { capabilityCovers, isCapabilityPattern } from '../nodespec/rules/capabilities.js';
+import type { RegistryEntry, Store } from '../store/store.js';
+import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
+import { RegistryProblem } from './problems.js';
+import { readProofHashes } from './proof-hashes.js';
+import { verifyWriteRequest, type WriteRequest } from './request.js';
+import type { Sequencer, WriteResult } from './sequencer.js';
+
+export interface RegistryOptions {
+  readonly origin: string;
+  readonly store: Store;
+  readonly sequencer: Sequencer;
+  readonly logKeys: { readonly ed25519: PublicKey; readonly mlDsa44: PublicKey };
+  readonly loadSuite: (algorithm: KeyAlgorithm) => Promise<SignatureSuite>;
+  readonly policy?: EntitlementPolicy;
+  /** Freshness window for signed requests, seconds. Default 300. */
+  readonly freshnessSeconds?: number;
+  readonly clock?: () => number;
+  /** Called for every signature check of a request, for metrics. */
+  readonly onVerify?: (result: 'valid' | 'invalid', seconds: number) => void;
+}
+
+export interface QueryParameters {
+  readonly signal?: string;
+  readonly capability?: string;
+  readonly lane?: Lane;
+  readonly owner?: string;
+  readonly cursor?: string;
+  readonly limit?: number;
+}
+
+export interface EntryView {
+  readonly registry_id: string;
+  readonly owner_id: string;
+  readonly lane: Lane;
+  readonly tier: number;
+  readonly status: RegistryEntry['status'];
+  readonly spec_digest: string;
+  readonly log_index: number;
+  readonly deregistered_log_index?: number;
+  readonly integrated_at: string;
+  readonly node_spec: unknown;
+}
+
+export interface ProofView {
+  readonly hashes: readonly string[];
+}
+
+export const DEFAULT_FRESHNESS_SECONDS = 300;
+export const MAX_QUERY_LIMIT = 500;
+
+export class Registry {
+  readonly origin: string;
+  private readonly store: Store;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: RegistryOptions) {
+    this.origin = options.origin;
+    this.store = options.store;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Verifies a signed register request and waits until it is in a signed checkpoint. */
+  async register(body: unknown): Promise<WriteResult> {
+    const request = await this.verify(body);
+    if (request.op !== 'register')
+      throw new RegistryProblem('invalid-request', 'this endpoint takes "op": "register"');
+    return this.options.sequencer.submit(request);
+  }
+
+  /** Verifies a signed deregister request for `registryId` (the path) and logs it. */
+  async deregister(registryId: string, body: unknown): Promise<WriteResult> {
+    const request = await this.verify(body);
+    if (request.op !== 'deregister')
+      throw new RegistryProblem('invalid-request', 'this endpoint takes "op": "deregister"');
+    if (request.registryId !== registryId) {
+      throw new RegistryProblem(
+        'invalid-request',
+        `the signed request deregisters ${request.registryId}, not ${registryId}`,
+      );
+    }
+    return this.options.sequencer.submit(request);
+  }
+
+  async get(registryId: string): Promise<EntryView> {
+    const entry = await this.store.getEntry(registryId);
+    if (!entry) throw new RegistryProblem('not-found', `${registryId} is not registered`);
+    return view(entry);
+  }
+
+  /**
+   * Active entries matching every given filter, in registry id order; `next_cursor` continues.
+   * `signal` matches emitted or subscribed signals; `capability` matches allow-list patterns.
+   */
+  async query(
+    parameters: QueryParameters,
+  ): Promise<{ entries: EntryView[]; next_cursor: string | null }> {
+    const limit = parameters.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
+      throw new RegistryProblem(
+        'invalid-parameter',
+        `limit must be an integer from 1 to ${MAX_QUERY_LIMIT}`,
+      );
+    }
+    const capability = parameters.capability;
+    if (capability !== undefined && !isCapabilityPattern(capability)) {
+      throw new RegistryProblem(
+        'invalid-parameter',
+        `capability ${JSON.stringify(capability)} is not verb:resource/path`,
+      );
+    }
+    const found: RegistryEntry[] = [];
+    let after = parameters.cursor;
+    // Capability wildcards are matched here, so a page may take several store reads.
+    for (;;) {
+      const page = await this.store.queryEntries({
+        ...(parameters.signal === undefined ? {} : { signal: parameters.signal }),
+        ...(parameters.lane === undefined ? {} : { lane: parameters.lane }),
+        ...(parameters.owner === undefined ? {} : { owner: parameters.owner }),
+        ...(capability === undefined
+          ? {}
+          : { capabilityVerb: capability.slice(0, capability.indexOf(':')) }),
+        ...(after === undefined ? {} : { after }),
+        status: 'active',
+        limit: limit + 1,
+      });
+      for (const entry of page) {
+        if (
+          capability === undefined ||
+          entry.capabilities.some((pattern) => capabilityCovers(pattern, capability))
+        )
+          found.push(entry);
+      }
+      const last = page[page.length - 1];
+      if (found.length > limit || page.length <= limit || last === undefined) break;
+      after = last.registryId;
+    }
+    const entries = found.slice(0, limit);
+    const more = found.length > limit;
+    return {
+      entries: entries.map(view),
+      next_cursor: more ? (entries[entries.length - 1]?.registryId ?? null) : null,
+    };
+  }
+
+  async checkpoint(): Promise<string> {
+    const checkpoint = await this.store.latestCheckpoint();
+    if (!checkpoint) throw new RegistryProblem('not-found', 'the log is empty: no checkpoint yet');
+    return checkpoint.note;
+  }
+
+  async leaf(index: number): Promise<Uint8Array> {
+    const size = await this.store.treeSize();
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+      throw new RegistryProblem('not-found', `no log entry ${index}; the log has ${size} entries`);
+    }
+    const [leaf] = await this.store.readLeaves(index, index + 1);
+    if (!leaf) throw new RegistryProblem('not-found', `no log entry ${index}`);
+    return leaf;
+  }
+
+  async inclusionProof(
+    index: number,
+    size: number,
+  ): Promise<ProofView & { index: number; size: number }> {
+    await this.checkSize(size);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+      throw new RegistryProblem('invalid-parameter', `index must be from 0 to ${size - 1}`);
+    }
+    return { index, size, hashes: await this.hashes(inclusionProofRanges(index, size)) };
+  }
+
+  async consistencyProof(
+    from: number,
+    to: number,
+  ): Promise<ProofView & { from: number; to: number }> {
+    await this.checkSize(to);
+    if (!Number.isSafeInteger(from) || from < 1 || from > to) {
+      throw new RegistryProblem('invalid-parameter', `from must be from 1 to ${to}`);
+    }
+    return { from, to, hashes: await this.hashes(consistencyProofRanges(from, to)) };
+  }
+
+  keys(): {
+    origin: string;
+    ed25519_vkey: string;
+    ml_dsa_44: PublicKeyJson;
+    ed25519: PublicKeyJson;
+  } {
+    const { ed25519, mlDsa44 } = this.options.logKeys;
+    return {
+      origin: this.origin,
+      ed25519_vkey: ed25519VerifierKey(this.origin, ed25519.publicKey),
+      ml_dsa_44: publicKeyToJson(mlDsa44),
+      ed25519: publicKeyToJson(ed25519),
+    };
+  }
+
+  private async verify(body: unknown): Promise<WriteRequest> {
+    const started = performance.now();
+    try {
+      const request = await verifyWriteRequest(body, {
+        origin: this.origin,
+        now: this.clock(),
+        freshnessSeconds: this.options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS,
+        policy: this.options.policy ?? DEFAULT_POLICY,
+        nonceSeen: (nonce) => this.store.nonceSeen(nonce, Math.floor(this.clock() / 1000)),
+        loadSuite: this.options.loadSuite,
+      });
+      this.options.onVerify?.('valid', (performance.now() - started) / 1000);
+      return request;
+    } catch (error) {
+      if (error instanceof RegistryProblem && error.slug === 'bad-signature') {
+        this.options.onVerify?.('invalid', (performance.now() - started) / 1000);
+      }
+      throw error;
+    }
+  }
+
+  private async checkSize(size: number): Promise<void> {
+    const current = await this.store.treeSize();
+    if (!Number.isSafeInteger(size) || size < 1 || size > current) {
+      throw new RegistryProblem(
+        'invalid-parameter',
+        `size must be from 1 to the log size ${current}`,
+      );
+    }
+  }
+
+  private async hashes(ranges: readonly LeafRange[]): Promise<string[]> {
+    const [hashes = []] = await readProofHashes(this.store, [ranges]);
+    return hashes.map(base64Encode);
+  }
+}
+
+function view(entry: RegistryEntry): EntryView {
+  return {
+    registry_id: entry.registryId,
+    owner_id: entry.ownerId,
+    lane: entry.lane,
+    tier: entry.tier,
+    status: entry.status,
+    spec_digest: entry.specDigest,
+    log_index: entry.registeredIndex,
+    ...(entry.deregisteredIndex === undefined
+      ? {}
+      : { deregistered_log_index: entry.deregisteredIndex }),
+    integrated_at: entry.integratedAt,
+    node_spec: JSON.parse(entry.nodeSpec) as unknown,
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * Signed write requests: a DSSE envelope (payload type `application/vnd.matriz.request+json`)
+ * whose payload is the RFC 8785 canonical JSON of
+ *
+ *     { "op": "register" | "deregister", "node_spec" | "registry_id", "owner_public_key",
+ *       "nonce", "issued_at", "origin" }
+ *
+ * signed by the owner key the payload names. `verifyWriteRequest` runs the checks in the order
+ * the API documents, each refusal with its own problem type, and changes nothing.
+ */
+import type { KeyAlgorithm } from '../crypto/algorithms.js';
+import { type Envelope, parseEnvelope, verifierFor, verifyEnvelope } from '../crypto/dsse.js';
+import { base64Decode } from '../crypto/encoding.js';
+import { CryptoError } from '../crypto/errors.js';
+import { ownerId, publicKeyFromJson, type PublicKey } from '../crypto/keys.js';
+import type { SignatureSuite } from '../crypto/suite.js';
+import { canonicalize } from '../json/canonicalize.js';
+import { parseJson } from '../json/parse.js';
+import { validateNodeSpec } from '../nodespec/validate.js';
+import type { NodeSpec } from '../nodespec/nodespec.js';
+import { entitlementRefusal, type EntitlementPolicy } from './policy.js';
+import { RegistryProblem } from './problems.js';
+
+export const REQUEST_PAYLOAD_TYPE = 'application/vnd.matriz.request+json';
+
+interface RequestCommon {
+  /** The envelope exactly as received: it goes into the log leaf, unknown fields and all. */
+  readonly envelope: unknown;
+  readonly owner: PublicKey;
+  readonly ownerId: string;
+  readonly nonce: string;
+  /** POSIX seconds. */
+  readonly issuedAt: number;
+  readonly origin: string;
+}
+
+export interface RegisterRequest extends RequestCommon {
+  readonly op: 'register';
+  readonly nodeSpec: NodeSpec;
+  readonly registryId: string;
+  /** RFC 8785 canonical JSON of the NodeSpec. */
+  readonly canonicalSpec: string;
+}
+
+export interface DeregisterRequest extends RequestCommon {
+  readonly op: 'deregister';
+  readonly registryId: string;
+}
+
+export type WriteRequest = RegisterRequest | DeregisterRequest;
+
+export interface RequestContext {
+  /** This log's origin. */
+  readonly origin: string;
+  /** Current time, POSIX milliseconds. */
+  readonly now: number;
+  /** How far `issued_at` may be from now, in seconds. */
+  readonly freshnessSeconds: number;
+  readonly policy: EntitlementPolicy;
+  nonceSeen(nonce: string): Promise<boolean>;
+  loadSuite(algorithm: KeyAlgorithm): Promise<SignatureSuite>;
+}
+
+const NONCE = /^[A-Za-z0-9_-]{22,128}$/;
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const REGISTRY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[0-9A-Za-z.+-]{1,64}$/;
+
+export function registryIdOf(spec: NodeSpec): string {
+  return `${spec.metadata.name}@${spec.metadata.version}`;
+}
+
+/** Verifies a write request; throws RegistryProblem with the first check that fails. */
+export async function verifyWriteRequest(
+  body: unknown,
+  context: RequestContext,
+): Promise<WriteRequest> {
+  let envelope: Envelope;
+  try {
+    envelope = parseEnvelope(body);
+  } catch (error) {
+    throw new RegistryProblem(
+      'bad-signature',
+      `body is not a DSSE envelope: ${(error as Error).message}`,
+    );
+  }
+  if (envelope.payloadType !== REQUEST_PAYLOAD_TYPE) {
+    throw new RegistryProblem(
+      'bad-signature',
+      `envelope payloadType is ${JSON.stringify(envelope.payloadType)}; must be ${REQUEST_PAYLOAD_TYPE}`,
+    );
+  }
+  const payload = decodePayload(envelope);
+  const owner = ownerKeyOf(payload);
+  await checkSignature(body, owner, context);
+
+  const common = {
+    envelope,
+    owner,
+    ownerId: ownerId(owner.keyid),
+    nonce: stringField(payload, 'nonce'),
+    issuedAt: issuedAtOf(payload),
+    origin: stringField(payload, 'origin'),
+  };
+  if (!NONCE.test(common.nonce)) {
+    throw new RegistryProblem(
+      'invalid-request',
+      '"nonce" must be at least 16 random bytes in base64url (22 or more characters)',
+    );
+  }
+  let request: WriteRequest;
+  if (payload.op === 'register') {
+    const validation = validateNodeSpec(payload.node_spec);
+    if (!validation.valid) {
+      throw new RegistryProblem(
+        'schema-violation',
+        `the NodeSpec has ${validation.findings.length} schema violation(s)`,
+        {
+          errors: validation.findings.map((f) => ({
+            pointer: `/node_spec${f.pointer}`,
+            message: f.message,
+          })),
+        },
+      );
+    }
+    const nodeSpec = validation.nodeSpec;
+    if (nodeSpec.identity.owner_id !== common.ownerId) {
+      throw new RegistryProblem(
+        'owner-mismatch',
+        `identity.owner_id is ${nodeSpec.identity.owner_id} but the request is signed by ${common.ownerId}`,
+      );
+    }
+    request = {
+      ...common,
+      op: 'register',
+      nodeSpec,
+      registryId: registryIdOf(nodeSpec),
+      canonicalSpec: canonicalize(nodeSpec),
+    };
+  } else if (payload.op === 'deregister') {
+    const registryId = stringField(payload, 'registry_id');
+    if (!REGISTRY_ID.test(registryId))
+      throw new RegistryProblem(
+        'invalid-request',
+        `"registry_id" ${JSON.stringify(registryId)} is not <name>@<version>`,
+      );
+    request = { ...common, op: 'deregister', registryId };
+  } else {
+    throw new RegistryProblem('invalid-request', '"op" must be "register" or "deregister"');
+  }
+
+  checkFreshness(request.issuedAt, context);
+  if (request.origin !== context.origin) {
+    throw new RegistryProblem(
+      'wrong-origin',
+      `request is for log ${JSON.stringify(request.origin)}; this log is ${JSON.stringify(context.origin)}`,
+    );
+  }
+  if (await context.nonceSeen(request.nonce)) {
+    throw new RegistryProblem(
+      'replayed-nonce',
+      `nonce ${request.nonce} was already used within the freshness window`,
+    );
+  }
+  if (request.op === 'register') {
+    const { lane, tier } = request.nodeSpec.identity;
+    const refusal = entitlementRefusal(context.policy, request.ownerId, lane, tier);
+    if (refusal !== undefined) throw new RegistryProblem('not-entitled', refusal);
+    if (request.nodeSpec.provenance_manifest.glymph_enabled !== true) {
+      throw new RegistryProblem(
+        'glymph-required',
+        'provenance_manifest.glymph_enabled must be true: registrations are signed by the owner key',
+      );
+    }
+  }
+  return request;
+}
+
+function decodePayload(envelope: Envelope): Record<string, unknown> {
+  let bytes: Uint8Array;
+  try {
+    bytes = base64Decode(envelope.payload, 'envelope payload');
+  } catch (error) {
+    throw new RegistryProblem('bad-signature', (error as Error).message);
+  }
+  const parsed = parseJson(bytes);
+  if (!parsed.ok) {
+    throw new RegistryProblem(
+      'invalid-request',
+      `payload is not JSON: ${parsed.error.message} at ${parsed.error.line}:${parsed.error.column}`,
+    );
+  }
+  const value = parsed.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new RegistryProblem('invalid-request', 'payload must be a JSON object');
+  if (canonicalize(value) !== new TextDecoder().decode(bytes)) {
+    throw new RegistryProblem(
+      'invalid-request',
+      'payload must be RFC 8785 canonical JSON, so that its signature has one meaning',
+    );
+  }
+  return value;
+}
+
+function ownerKeyOf(payload: Record<string, unknown>): PublicKey {
+  try {
+    return publicKeyFromJson(payload.owner_public_key, 'owner_public_key');
+  } catch (error) {
+    if (error instanceof CryptoError) throw new RegistryProblem('invalid-request', error.message);
+    throw error;
+  }
+}
+
+async function checkSignature(
+  body: unknown,
+  owner: PublicKey,
+  context: RequestContext,
+): Promise<void> {
+  const suite = await context.loadSuite(owner.algorithm);
+  const verification = verifyEnvelope(body, [verifierFor(owner, suite)]);
+  if (!verification.valid) {
+    const detail =
+      verification.failedKeyIds.length > 0
+        ? `the signature by key ${owner.keyid} does not verify over the envelope payload`
+        : `the envelope has no signature by the owner key ${owner.keyid}`;
+    throw new RegistryProblem('bad-signature', detail);
+  }
+}
+
+function stringField(payload: Record<string, unknown>, name: string): string {
+  const value = payload[name];
+  if (typeof value !== 'string')
+    throw new RegistryProblem('invalid-request', `payload field "${name}" must be a string`);
+  return value;
+}
+
+function issuedAtOf(payload: Record<string, unknown>): number {
+  const text = stringField(payload, 'issued_at');
+  const time = Date.parse(text);
+  if (!RFC3339_UTC.test(text) || Number.isNaN(time)) {
+    throw new RegistryProblem(
+      'invalid-request',
+      '"issued_at" must be an RFC 3339 UTC time such as 2026-11-26T12:00:00Z',
+    );
+  }
+  return Math.floor(time / 1000);
+}
+
+function checkFreshness(issuedAt: number, context: RequestContext): void {
+  const now = Math.floor(context.now / 1000);
+  const window = context.freshnessSeconds;
+  if (issuedAt < now - window) {
+    throw new RegistryProblem(
+      'stale-request',
+      `request was issued ${now - issuedAt} s ago; the freshness window is ${window} s`,
+    );
+  }
+  if (issuedAt > now + window) {
+    throw new RegistryProblem(
+      'stale-request',
+      `request is issued ${issuedAt - now} s in the future; the freshness window is ${window} s (check the client clock)`,
+    );
+  }
+}

@@ -24,6 +24,7 @@ export const PROBLEMS = {
   'invalid-parameter': { status: 400, title: 'Invalid query parameter' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   overloaded: { status: 503, title: 'Registry is overloaded' },
+  'internal-error': { status: 500, title: 'Internal error' },
 } as const;
 
 export type ProblemSlug = keyof typeof PROBLEMS;

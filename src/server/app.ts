@@ -1,0 +1,132 @@
+/**
+ * The HTTP API (Fastify): routes declare their JSON schemas, which both validate requests and
+ * generate the OpenAPI document at /api/v1/openapi.json. Every refusal is an RFC 9457 problem.
+ */
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import underPressure from '@fastify/under-pressure';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Registry } from '../registry/registry.js';
+import { VERSION } from '../cli/version.js';
+import { registerJsonBodyParser } from './body.js';
+import { ServerMetrics } from './metrics.js';
+import { problemFor, sendProblem } from './problem-reply.js';
+import { RegistryProblem } from '../registry/problems.js';
+import { logRoutes } from './routes/log.js';
+import { registryRoutes } from './routes/registry.js';
+import { problemSchema } from './schemas.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: ServerMetrics;
+  }
+}
+
+export interface ServerOptions {
+  readonly registry: Registry;
+  readonly metrics?: ServerMetrics;
+  /** Largest accepted request body, bytes. Default 256 KiB. */
+  readonly bodyLimit?: number;
+  /** Requests per client per minute. Default 6000. */
+  readonly rateLimitPerMinute?: number;
+  /** Event-loop delay (ms) above which requests get 503 overloaded. Default 1000. */
+  readonly maxEventLoopDelayMs?: number;
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Readiness: false while the store or keys are not usable. */
+  readonly ready?: () => Promise<boolean>;
+}
+
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const metrics = options.metrics ?? new ServerMetrics();
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+  });
+  app.decorate('metrics', metrics);
+  app.addSchema(problemSchema);
+  registerJsonBodyParser(app, bodyLimit);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'MATRIZ Registry',
+        version: VERSION,
+        description: 'Post-quantum signed transparency registry for MATRIZ nodes.',
+      },
+    },
+  });
+  await app.register(underPressure, {
+    maxEventLoopDelay: options.maxEventLoopDelayMs ?? 1000,
+    retryAfter: 5,
+    exposeStatusRoute: false,
+    pressureHandler: (_request, reply) => {
+      void reply.header('retry-after', '5');
+      sendProblem(
+        reply,
+        new RegistryProblem(
+          'overloaded',
+          'the registry is overloaded; retry after the time in Retry-After',
+        ),
+        metrics,
+      );
+    },
+  });
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute ?? 6000,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) => {
+      const problem = new RegistryProblem(
+        'rate-limited',
+        `more than ${context.max} requests in ${context.after}; retry after the time in Retry-After`,
+      );
+      return Object.assign(new Error(problem.detail), { statusCode: 429, problem });
+    },
+  });
+
+  app.setErrorHandler((error: Error & { problem?: unknown }, request, reply) => {
+    const problem =
+      error.problem instanceof RegistryProblem ? error.problem : problemFor(error, request);
+    return sendProblem(reply, problem, metrics);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      new RegistryProblem('not-found', `no route ${request.method} ${request.url}`),
+      metrics,
+    ),
+  );
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+  });
+
+  registryRoutes(app, options.registry);
+  logRoutes(app, options.registry);
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/healthz', { schema: { hide: true }, config: { rateLimit: false } }, () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    { schema: { hide: true }, config: { rateLimit: false } },
+    async (_request, reply) => {
+      const ready = options.ready ? await options.ready() : true;
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+    },
+  );
+  app.get(
+    '/metrics',
+    { schema: { hide: true }, config: { rateLimit: false } },
+    async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  return app;
+}

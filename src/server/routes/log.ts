@@ -1,0 +1,97 @@
+/** /api/v1/log/*: the transparency log's read side, everything a verifier needs. */
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from '../../registry/registry.js';
+import { consistencyQuery, inclusionQuery, proofSchema } from '../schemas.js';
+
+const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
+
+export function logRoutes(app: FastifyInstance, registry: Registry): void {
+  app.get(
+    '/api/v1/log/checkpoint',
+    {
+      schema: {
+        summary:
+          'The latest signed checkpoint (C2SP tlog-checkpoint in a signed note), text/plain.',
+      },
+    },
+    async (_request, reply) =>
+      reply
+        .type('text/plain; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(await registry.checkpoint()),
+  );
+
+  app.get(
+    '/api/v1/log/entries/:index',
+    {
+      schema: {
+        summary:
+          'The exact leaf bytes at a log index (RFC 8785 JSON of envelope, integrated_at, registry_id).',
+        params: {
+          type: 'object',
+          required: ['index'],
+          properties: { index: { type: 'integer', minimum: 0 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const leaf = await registry.leaf((request.params as { index: number }).index);
+      return reply
+        .type('application/octet-stream')
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .send(Buffer.from(leaf));
+    },
+  );
+
+  app.get(
+    '/api/v1/log/proof/inclusion',
+    {
+      schema: {
+        summary: 'RFC 9162 inclusion proof of the leaf at index in the tree of size.',
+        querystring: inclusionQuery,
+        response: { 200: proofSchema, ...problemResponses },
+      },
+    },
+    (request) => {
+      const { index, size } = request.query as { index: number; size: number };
+      return registry.inclusionProof(index, size);
+    },
+  );
+
+  app.get(
+    '/api/v1/log/proof/consistency',
+    {
+      schema: {
+        summary: 'RFC 9162 consistency proof from tree size from to tree size to.',
+        querystring: consistencyQuery,
+        response: { 200: proofSchema, ...problemResponses },
+      },
+    },
+    (request) => {
+      const { from, to } = request.query as { from: number; to: number };
+      return registry.consistencyProof(from, to);
+    },
+  );
+
+  app.get(
+    '/api/v1/log/keys',
+    {
+      schema: {
+        summary:
+          "The log's origin and public keys: ed25519_vkey in Go sumdb/note verifier format, and ML-DSA-44 and Ed25519 public key JSON.",
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              origin: { type: 'string' },
+              ed25519_vkey: { type: 'string' },
+              ml_dsa_44: { type: 'object', additionalProperties: true },
+              ed25519: { type: 'object', additionalProperties: true },
+            },
+          },
+        },
+      },
+    },
+    () => registry.keys(),
+  );
+}

@@ -1,0 +1,148 @@
+/** /api/v1/registry/*: validate, register, get, query, deregister. */
+import type { FastifyInstance } from 'fastify';
+import { lintNodeSpec } from '../../nodespec/lint.js';
+import { locateFinding } from '../../nodespec/check.js';
+import { validateNodeSpec } from '../../nodespec/validate.js';
+import type { Finding } from '../../nodespec/finding.js';
+import type { Lane } from '../../nodespec/nodespec.js';
+import type { Registry } from '../../registry/registry.js';
+import {
+  envelopeSchema,
+  querySchema,
+  queryResultSchema,
+  registryIdParams,
+  entrySchema,
+  writeResultSchema,
+} from '../schemas.js';
+
+const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
+
+export function registryRoutes(app: FastifyInstance, registry: Registry): void {
+  app.post(
+    '/api/v1/registry/validate',
+    {
+      schema: {
+        summary:
+          'Validate a NodeSpec (no authentication). Body: a NodeSpec, or {"node_spec": ...}.',
+        querystring: {
+          type: 'object',
+          properties: { lint: { type: 'boolean', default: false } },
+          additionalProperties: false,
+        },
+        body: { type: 'object', additionalProperties: true },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              valid: { type: 'boolean' },
+              findings: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    rule_id: { type: 'string' },
+                    severity: { type: 'string' },
+                    message: { type: 'string' },
+                    pointer: { type: 'string' },
+                    line: { type: 'integer' },
+                    column: { type: 'integer' },
+                  },
+                },
+              },
+            },
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    (request) => {
+      const body = request.body as Record<string, unknown>;
+      const wrapped = Object.keys(body).length === 1 && 'node_spec' in body;
+      const spec = wrapped ? body.node_spec : body;
+      const prefix = wrapped ? '/node_spec' : '';
+      const { lint } = request.query as { lint: boolean };
+      const findings: Finding[] = lint ? lintNodeSpec(spec) : [...validateNodeSpec(spec).findings];
+      const parsed = request.parsedBody;
+      const valid = !findings.some((f) => f.severity === 'error');
+      if (!valid) app.metrics.validationFailures.inc();
+      return {
+        valid,
+        findings: findings.map((finding) => {
+          const pointer = `${prefix}${finding.pointer}`;
+          const located = parsed
+            ? locateFinding(parsed, { ...finding, pointer })
+            : { ...finding, pointer, line: 1, column: 1 };
+          return {
+            rule_id: finding.ruleId,
+            severity: finding.severity,
+            message: finding.message,
+            pointer,
+            line: located.line,
+            column: located.column,
+          };
+        }),
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/registry/register',
+    {
+      schema: {
+        summary: 'Register a NodeSpec: a DSSE-signed request from its owner.',
+        body: envelopeSchema,
+        response: { 200: writeResultSchema, ...problemResponses },
+      },
+    },
+    (request) => registry.register(request.body),
+  );
+
+  app.get(
+    '/api/v1/registry/query',
+    {
+      schema: {
+        summary: 'Active entries matching every filter, in registry id order.',
+        querystring: querySchema,
+        response: { 200: queryResultSchema, ...problemResponses },
+      },
+    },
+    (request) => {
+      const q = request.query as {
+        signal?: string;
+        capability?: string;
+        lane?: Lane;
+        owner?: string;
+        cursor?: string;
+        limit: number;
+      };
+      return registry.query(q);
+    },
+  );
+
+  app.get(
+    '/api/v1/registry/:registry_id',
+    {
+      schema: {
+        summary: 'One entry by registry id <name>@<version>.',
+        params: registryIdParams,
+        response: { 200: entrySchema, ...problemResponses },
+      },
+    },
+    (request) => registry.get((request.params as { registry_id: string }).registry_id),
+  );
+
+  app.delete(
+    '/api/v1/registry/:registry_id',
+    {
+      schema: {
+        summary:
+          'Deregister an entry: a DSSE-signed request from its owner, logged like any write.',
+        params: registryIdParams,
+        body: envelopeSchema,
+        response: { 200: writeResultSchema, ...problemResponses },
+      },
+    },
+    (request) =>
+      registry.deregister((request.params as { registry_id: string }).registry_id, request.body),
+  );
+}

@@ -1,0 +1,110 @@
+/** JSON Schemas of the HTTP API: they validate requests and document the API (OpenAPI). */
+
+export const problemSchema = {
+  $id: 'Problem',
+  type: 'object',
+  description: 'RFC 9457 problem document; `type` is urn:matriz:problem:<slug>.',
+  required: ['type', 'title', 'status', 'detail'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+  },
+  additionalProperties: true,
+} as const;
+
+const proofSchema = {
+  type: 'object',
+  properties: {
+    index: { type: 'integer' },
+    size: { type: 'integer' },
+    from: { type: 'integer' },
+    to: { type: 'integer' },
+    hashes: {
+      type: 'array',
+      items: { type: 'string', description: 'base64 SHA-256 hash, RFC 9162 order' },
+    },
+  },
+} as const;
+
+export const writeResultSchema = {
+  type: 'object',
+  required: ['registry_id', 'index', 'checkpoint', 'inclusion_proof'],
+  properties: {
+    registry_id: { type: 'string' },
+    index: { type: 'integer', description: 'log index of the entry' },
+    checkpoint: {
+      type: 'string',
+      description: 'signed checkpoint note (C2SP signed-note) that includes the entry',
+    },
+    inclusion_proof: proofSchema,
+    idempotent: { type: 'boolean' },
+  },
+} as const;
+
+export const entrySchema = {
+  type: 'object',
+  properties: {
+    registry_id: { type: 'string' },
+    owner_id: { type: 'string' },
+    lane: { type: 'string' },
+    tier: { type: 'integer' },
+    status: { type: 'string', enum: ['active', 'deregistered'] },
+    spec_digest: { type: 'string' },
+    log_index: { type: 'integer' },
+    deregistered_log_index: { type: 'integer' },
+    integrated_at: { type: 'string' },
+    node_spec: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+export const envelopeSchema = {
+  type: 'object',
+  description:
+    'DSSE envelope (payloadType application/vnd.matriz.request+json) signed by the owner key.',
+  additionalProperties: true,
+} as const;
+
+export const registryIdParams = {
+  type: 'object',
+  required: ['registry_id'],
+  properties: { registry_id: { type: 'string', maxLength: 200 } },
+} as const;
+
+export const querySchema = {
+  type: 'object',
+  properties: {
+    signal: { type: 'string', maxLength: 200 },
+    capability: { type: 'string', maxLength: 200 },
+    lane: { type: 'string', enum: ['candidate', 'core', 'lukhas', 'products'] },
+    owner: { type: 'string', maxLength: 200 },
+    cursor: { type: 'string', maxLength: 200 },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+  },
+  additionalProperties: false,
+} as const;
+
+export const queryResultSchema = {
+  type: 'object',
+  properties: {
+    entries: { type: 'array', items: entrySchema },
+    next_cursor: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const inclusionQuery = {
+  type: 'object',
+  required: ['index', 'size'],
+  properties: { index: { type: 'integer', minimum: 0 }, size: { type: 'integer', minimum: 1 } },
+  additionalProperties: false,
+} as const;
+
+export const consistencyQuery = {
+  type: 'object',
+  required: ['from', 'to'],
+  properties: { from: { type: 'integer', minimum: 1 }, to: { type: 'integer', minimum: 1 } },
+  additionalProperties: false,
+} as const;
+
+export { proofSchema };

@@ -1,0 +1,287 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { base64Decode } from '../../src/crypto/encoding.js';
+import { openCheckpoint } from '../../src/log/checkpoint-signature.js';
+import { leafHash } from '../../src/log/hash.js';
+import { parseEd25519VerifierKey } from '../../src/log/note-keys.js';
+import { verifyConsistency, verifyInclusion } from '../../src/log/proof.js';
+import { buildServer } from '../../src/server/app.js';
+import {
+  makeOwner,
+  makeRegistry,
+  ORIGIN,
+  type Owner,
+  type TestRegistry,
+} from '../support/registry.js';
+
+let t: TestRegistry;
+let app: FastifyInstance;
+let base: string;
+let alice: Owner;
+
+beforeEach(async () => {
+  t = await makeRegistry();
+  app = await buildServer({ registry: t.registry });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  alice = await makeOwner();
+});
+
+afterEach(async () => {
+  await app.close();
+});
+
+async function post(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    body: (await response.json()) as Record<string, any>,
+    headers: response.headers,
+  };
+}
+
+async function get(path: string) {
+  const response = await fetch(`${base}${path}`);
+  return { status: response.status, type: response.headers.get('content-type') ?? '', response };
+}
+
+describe('POST /api/v1/registry/validate', () => {
+  it('accepts a valid NodeSpec, bare or wrapped', async () => {
+    const spec = alice.spec();
+    expect((await post('/api/v1/registry/validate', spec)).body).toStrictEqual({
+      valid: true,
+      findings: [],
+    });
+    expect((await post('/api/v1/registry/validate', { node_spec: spec })).body).toStrictEqual({
+      valid: true,
+      findings: [],
+    });
+  });
+
+  it('reports every error with its pointer, line and column in the request body', async () => {
+    const spec = alice.spec() as any;
+    spec.identity.tier = 9;
+    const text = JSON.stringify({ node_spec: spec }, null, 2);
+    const { status, body } = await post('/api/v1/registry/validate', text);
+    expect(status).toBe(200);
+    expect(body.valid).toBe(false);
+    const line = text.split('\n').findIndex((l) => l.includes('"tier": 9')) + 1;
+    expect(body.findings).toStrictEqual([
+      {
+        rule_id: 'nodespec-schema',
+        severity: 'error',
+        message: '`identity.tier` is 9; must be an integer from 0 to 7',
+        pointer: '/node_spec/identity/tier',
+        line,
+        column: (text.split('\n')[line - 1] ?? '').indexOf('9') + 1,
+      },
+    ]);
+  });
+
+  it('runs the lint rules with ?lint=true', async () => {
+    const spec = alice.spec();
+    const { body } = await post('/api/v1/registry/validate?lint=true', spec);
+    expect(body.findings.map((f: any) => f.rule_id)).toContain('NS008');
+    expect(body.valid).toBe(true);
+  });
+});
+
+describe('bad input gets a clear problem document and changes nothing', () => {
+  it.each([
+    ['malformed JSON', '{"a": ', 'application/json', 400, 'invalid-json'],
+    ['duplicate keys', '{"a": 1, "a": 2}', 'application/json', 400, 'duplicate-key'],
+    ['deep nesting', `${'['.repeat(70)}${']'.repeat(70)}`, 'application/json', 400, 'invalid-json'],
+    [
+      'a wrong content type',
+      'a=1',
+      'application/x-www-form-urlencoded',
+      415,
+      'unsupported-media-type',
+    ],
+    [
+      'an oversize body',
+      `{"x": "${'a'.repeat(300 * 1024)}"}`,
+      'application/json',
+      413,
+      'body-too-large',
+    ],
+  ])('%s', async (_name, body, contentType, status, slug) => {
+    const result = await post('/api/v1/registry/register', body, { 'content-type': contentType });
+    expect(result.status).toBe(status);
+    expect(result.type).toContain('application/problem+json');
+    expect(result.body).toMatchObject({ type: `urn:matriz:problem:${slug}`, status });
+    expect(typeof result.body.detail).toBe('string');
+    expect(await t.store.treeSize()).toBe(0);
+  });
+
+  it('a duplicate key says where it is', async () => {
+    const result = await post('/api/v1/registry/validate', '{\n  "a": 1,\n  "a": 2\n}');
+    expect(result.body).toMatchObject({ line: 3, column: 3 });
+    expect(result.body.detail).toContain('duplicate member name "a"');
+  });
+
+  it('unknown routes and bad parameters are problems too', async () => {
+    const missing = await get('/api/v1/nothing');
+    expect(missing.status).toBe(404);
+    expect(missing.type).toContain('application/problem+json');
+    const bad = await get('/api/v1/registry/query?limit=0');
+    expect(bad.status).toBe(400);
+    expect(await bad.response.json()).toMatchObject({
+      type: 'urn:matriz:problem:invalid-parameter',
+    });
+  });
+});
+
+describe('the write and read paths over HTTP', () => {
+  it('registers, reads back, queries, proves and deregisters', async () => {
+    const register = await post(
+      '/api/v1/registry/register',
+      alice.request({ op: 'register', nodeSpec: alice.spec() }),
+    );
+    expect(register.status).toBe(200);
+    expect(register.body).toMatchObject({ registry_id: 'memoria_adapter_v1@0.1.0', index: 0 });
+
+    const keys = (await (await get('/api/v1/log/keys')).response.json()) as Record<string, any>;
+    expect(keys.origin).toBe(ORIGIN);
+    const { publicKey } = parseEd25519VerifierKey(keys.ed25519_vkey);
+    expect(publicKey).toStrictEqual(t.keys.verifier.ed25519PublicKey);
+
+    const checkpoint = await get('/api/v1/log/checkpoint');
+    expect(checkpoint.type).toContain('text/plain');
+    const opened = openCheckpoint(await checkpoint.response.text(), t.keys.verifier, ORIGIN);
+    if (!opened.ok) throw new Error(opened.message);
+
+    const leaf = await get('/api/v1/log/entries/0');
+    expect(leaf.type).toBe('application/octet-stream');
+    const leafBytes = new Uint8Array(await leaf.response.arrayBuffer());
+    const proof = (await (
+      await get(`/api/v1/log/proof/inclusion?index=0&size=${opened.checkpoint.size}`)
+    ).response.json()) as { hashes: string[] };
+    expect(
+      verifyInclusion(
+        0,
+        opened.checkpoint.size,
+        leafHash(leafBytes),
+        proof.hashes.map((h) => base64Decode(h)),
+        opened.checkpoint.rootHash,
+      ),
+    ).toBe(true);
+
+    const entry = (await (
+      await get('/api/v1/registry/memoria_adapter_v1@0.1.0')
+    ).response.json()) as Record<string, any>;
+    expect(entry).toMatchObject({ status: 'active', owner_id: alice.ownerId, log_index: 0 });
+    const query = (await (
+      await get('/api/v1/registry/query?signal=memory_stored')
+    ).response.json()) as Record<string, any>;
+    expect(query.entries.map((e: any) => e.registry_id)).toStrictEqual([
+      'memoria_adapter_v1@0.1.0',
+    ]);
+
+    const response = await fetch(`${base}/api/v1/registry/memoria_adapter_v1@0.1.0`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(
+        alice.request({ op: 'deregister', registryId: 'memoria_adapter_v1@0.1.0' }),
+      ),
+    });
+    expect(response.status).toBe(200);
+    const consistency = (await (
+      await get('/api/v1/log/proof/consistency?from=1&to=2')
+    ).response.json()) as { hashes: string[] };
+    const latest = openCheckpoint(
+      await (await get('/api/v1/log/checkpoint')).response.text(),
+      t.keys.verifier,
+    );
+    if (!latest.ok) throw new Error(latest.message);
+    expect(
+      verifyConsistency(
+        1,
+        2,
+        opened.checkpoint.rootHash,
+        latest.checkpoint.rootHash,
+        consistency.hashes.map((h) => base64Decode(h)),
+      ),
+    ).toBe(true);
+    expect((await get('/api/v1/registry/memoria_adapter_v1@0.1.0')).status).toBe(200);
+    expect(
+      (await (await get('/api/v1/registry/query?signal=memory_stored')).response.json()) as object,
+    ).toMatchObject({ entries: [] });
+  });
+
+  it('answers a refused write with its problem type and leaves the tree alone', async () => {
+    const body = alice.request({ op: 'register', nodeSpec: alice.spec() });
+    expect((await post('/api/v1/registry/register', body)).status).toBe(200);
+    const replay = await post('/api/v1/registry/register', body);
+    expect(replay.status).toBe(409);
+    expect(replay.body.type).toBe('urn:matriz:problem:replayed-nonce');
+    expect(await t.store.treeSize()).toBe(1);
+  });
+
+  it('serves an OpenAPI document listing every route', async () => {
+    const doc = (await (await get('/api/v1/openapi.json')).response.json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/registry/validate',
+        '/api/v1/registry/register',
+        '/api/v1/registry/query',
+        '/api/v1/registry/{registry_id}',
+        '/api/v1/log/checkpoint',
+        '/api/v1/log/entries/{index}',
+        '/api/v1/log/proof/inclusion',
+        '/api/v1/log/proof/consistency',
+        '/api/v1/log/keys',
+      ]),
+    );
+  });
+
+  it('exposes health, readiness and Prometheus metrics', async () => {
+    expect((await get('/healthz')).status).toBe(200);
+    expect((await get('/readyz')).status).toBe(200);
+    await post('/api/v1/registry/validate', { node_type: 1 });
+    const text = await (await get('/metrics')).response.text();
+    for (const name of [
+      'http_requests_total',
+      'http_request_duration_seconds',
+      'nodespec_validation_failures_total 1',
+      'registry_refusals_total',
+    ]) {
+      expect(text).toContain(name);
+    }
+  });
+});
+
+describe('protection', () => {
+  it('rate-limits a client with 429 rate-limited and Retry-After', async () => {
+    const limited = await buildServer({ registry: t.registry, rateLimitPerMinute: 3 });
+    const url = await limited.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const statuses: number[] = [];
+      let last: Response | undefined;
+      for (let i = 0; i < 5; i++) {
+        last = await fetch(`${url}/api/v1/registry/query`);
+        statuses.push(last.status);
+      }
+      expect(statuses).toStrictEqual([200, 200, 200, 429, 429]);
+      expect(last?.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await last?.json()).toMatchObject({
+        type: 'urn:matriz:problem:rate-limited',
+        status: 429,
+      });
+    } finally {
+      await limited.close();
+    }
+  });
+});

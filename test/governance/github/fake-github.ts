@@ -144,6 +144,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       );
       return;
     }
+    if (repo === 'missing') {
+      send(res, method, PROTECTION_ROUTE, 404, {
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest/branches/branch-protection',
+        status: '404',
+      });
+      return;
+    }
     if (method === 'GET') {
       const current = protection.get(key);
       if (current === undefined) {

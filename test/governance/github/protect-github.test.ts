@@ -228,6 +228,21 @@ describe('matriz github protect --check', () => {
     expect(github.requests).toEqual([]);
   });
 
+  it('tells a missing repository apart from an unprotected branch', async () => {
+    const io = captureIo({
+      cwd: dir,
+      env: { GITHUB_API_URL: github.url, GITHUB_TOKEN: 'test-token' },
+    });
+    const code = await main(
+      ['github', 'protect', '--repo', 'acme/missing', '--branch', 'main', '--check'],
+      io,
+    );
+    expect(code).toBe(2);
+    expect(io.err()).toContain(
+      'acme/missing branch main was not found, or the token cannot see it (GitHub also answers 404 when the token lacks the "Administration" permission). GitHub said: Not Found [github-not-found]',
+    );
+  });
+
   it('says clearly when the token is refused', async () => {
     const result = await protect('--check', { GITHUB_TOKEN: 'wrong' });
     expect(result.code).toBe(2);

@@ -84,6 +84,7 @@ describe('matriz guard promotion', () => {
     expect(result.out).toContain(
       'promotion guard: ALLOWED: 0 reason(s), 1 production-lane file scanned',
     );
+    expect(auditLines()).toMatchObject([{ decision: 'allow', findings: [], reasons: [] }]);
   });
 
   it('blocks when the change removes a marker whose tracking issue is still open', async () => {
@@ -96,6 +97,15 @@ describe('matriz guard promotion', () => {
       'removed by this change but its tracking issue #12 is still open [tracking-issue-open]',
     );
     expect(result.out).toContain('issue #12: open');
+    expect(auditLines()).toMatchObject([
+      {
+        decision: 'block',
+        findings: [],
+        removed_markers: [{ file: 'core/engine.ts', issue: 12 }],
+        issues: { 12: 'open' },
+        reasons: [{ code: 'tracking-issue-open', file: 'core/engine.ts', line: 1, column: 4 }],
+      },
+    ]);
   });
 
   it('allows the same change once the tracking issue is closed', async () => {
@@ -128,6 +138,13 @@ describe('matriz guard promotion', () => {
     expect(result.out).toMatch(
       /tracking issue #31 has an unknown state: issue #31 is not listed in .*issues\.json/,
     );
+    expect(auditLines()).toMatchObject([
+      {
+        decision: 'block',
+        issues: { 31: expect.stringMatching(/^unknown: issue #31 is not listed in /) as unknown },
+        reasons: [{ code: 'tracking-issue-state-unknown' }],
+      },
+    ]);
   });
 
   it('blocks when no issue state source is configured, naming the ways to configure one', async () => {

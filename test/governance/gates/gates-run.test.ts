@@ -114,6 +114,21 @@ describe('matriz gates run', () => {
     });
   });
 
+  it('reports a gate whose log file cannot be created as ERROR, without running it', async () => {
+    writeFileSync(path.join(dir, 'not-a-directory'), '');
+    const result = await runGates(
+      `gates:\n  - name: a\n    command: touch ran\n    timeout: 10\n`,
+      ['--logs', 'not-a-directory/logs'],
+    );
+    expect(result.code).toBe(1);
+    expect(result.report?.gates[0]).toMatchObject({
+      status: 'ERROR',
+      log: 'not-a-directory/logs/a.log',
+    });
+    expect(result.report?.gates[0]?.reason).toMatch(/^could not start: cannot open the log file: /);
+    expect(() => readFileSync(path.join(dir, 'ran'))).toThrow();
+  });
+
   it('waives a failing gate while its waiver is unexpired', async () => {
     const result = await runGates(
       'gates:\n  - name: flaky\n    command: exit 1\n    timeout: 10\n    waiver: { issue: 42, reason: upstream outage, expires: 2999-01-01 }\n',

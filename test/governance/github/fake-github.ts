@@ -21,8 +21,8 @@ export interface RecordedRequest {
 export interface FakeGitHubOptions {
   /** Tokens the server accepts. */
   readonly tokens?: readonly string[];
-  /** Whether accepted tokens have the Administration permission. */
-  readonly administration?: boolean;
+  /** The Administration permission accepted tokens have (default: write). */
+  readonly administration?: 'none' | 'read' | 'write';
 }
 
 export interface FakeGitHub {
@@ -127,7 +127,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
     const [, owner = '', repo = '', branch = ''] = protectionMatch ?? [];
     const key = `${owner}/${repo}/${decodeURIComponent(branch)}`;
-    if (!options.administration && options.administration !== undefined) {
+    const administration = options.administration ?? 'write';
+    if (administration === 'none' || (administration === 'read' && method !== 'GET')) {
       send(
         res,
         method,

@@ -251,6 +251,18 @@ describe('matriz github protect --check', () => {
 });
 
 describe('matriz github protect --apply', () => {
+  it('names the missing write permission when the token may only read the protection', async () => {
+    await github.close();
+    github = await startFakeGitHub({ administration: 'read' });
+    const result = await protect('--apply');
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(
+      'the token lacks the "Administration" repository permission (write) on acme/registry',
+    );
+    expect(puts()).toBe(1);
+    expect(github.protection.size).toBe(0);
+  });
+
   it('sends one PUT whose body validates against the OpenAPI schema, and nothing when in sync', async () => {
     const first = await protect('--apply');
     expect(first.code).toBe(0);
@@ -283,7 +295,7 @@ describe('matriz github protect --apply', () => {
 
   it('names the missing Administration permission instead of a bare 403', async () => {
     await github.close();
-    github = await startFakeGitHub({ administration: false });
+    github = await startFakeGitHub({ administration: 'none' });
     const result = await protect('--apply');
     expect(result.code).toBe(2);
     expect(result.err).toContain(

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ml_dsa44 } from '@noble/post-quantum/ml-dsa.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { KEY_ALGORITHMS } from '../../src/crypto/algorithms.js';
 import { pae } from '../../src/crypto/dsse.js';
 import { captureIo } from '../support/cli.js';
 
@@ -293,6 +294,32 @@ describe('matriz keys / sign / verify-envelope', () => {
       '2',
     ]);
     expect(stripped.code).toBe(1);
+  });
+
+  it.each(KEY_ALGORITHMS)('%s: generate, export, sign and verify round trip', async (alg) => {
+    const key = `all-${alg}.key`;
+    expect(
+      (await run(['keys', 'generate', '--alg', alg, '--out', key, '--scrypt-log-n', '10'])).code,
+    ).toBe(0);
+    const exported = await run(['keys', 'export-public', key]);
+    expect(JSON.parse(exported.out)).toMatchObject({ alg });
+    await writeFile(path.join(cwd, `${key}.pub`), exported.out);
+    const signed = await run([
+      'sign',
+      '--key',
+      key,
+      '--in',
+      'payload.json',
+      '--out',
+      `${key}.dsse`,
+    ]);
+    expect(signed.code).toBe(0);
+    expect(
+      (await run(['verify-envelope', '--pub', `${key}.pub`, '--in', `${key}.dsse`])).code,
+    ).toBe(0);
+    expect(
+      (await run(['verify-envelope', '--pub', 'signer.pub.json', '--in', `${key}.dsse`])).code,
+    ).toBe(1);
   });
 
   it('refuses a key file others can read, and a missing payload', async () => {

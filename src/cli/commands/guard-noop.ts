@@ -217,7 +217,6 @@ function statusLetter(status: string): string {
     deleted: 'D',
     modified: 'M',
     renamed: 'R',
-    copied: 'C',
     'type-changed': 'T',
   };
   return letters[status] ?? '?';

@@ -84,16 +84,8 @@ async function decideContent(
       );
     case 'renamed':
       return decideRename(change, policy);
-    case 'copied':
-      return substantive(
-        'copied',
-        `copied from ${change.oldPath ?? '?'} (similarity ${change.similarity ?? 0} %)`,
-      );
     case 'type-changed':
       return substantive('type-changed', `mode ${change.oldMode} became ${change.newMode}`);
-    case 'unmerged':
-    case 'unknown':
-      return substantive('no-rule', `git reports this path as ${change.status}`);
     case 'modified':
       break;
   }

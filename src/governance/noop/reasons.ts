@@ -18,7 +18,6 @@ export type SubstantiveReason =
   | 'added'
   | 'deleted'
   | 'renamed'
-  | 'copied'
   | 'type-changed'
   | 'mode-changed'
   | 'symlink'
@@ -60,7 +59,6 @@ export const REASON_DESCRIPTIONS: Readonly<Record<Reason, string>> = {
   added: 'a file was added (even an empty one: package markers, .nojekyll, py.typed)',
   deleted: 'a file was deleted',
   renamed: 'a file was renamed (import paths, URLs, workflow identity and test discovery change)',
-  copied: 'a file was copied',
   'type-changed': 'a path changed type (regular file, symlink, submodule)',
   'mode-changed': 'the executable bit changed',
   symlink: 'a symbolic link changed',

@@ -63,7 +63,8 @@ export function gateReportMarkdown(
       `<details><summary><code>${gate.name}</code> ${gate.status}: last lines of <code>${gate.log ?? ''}</code></summary>`,
       '',
       '```text',
-      tail.replace(/```/g, '`​``'),
+      // A zero-width space after the first backtick: a log cannot close the code fence.
+      tail.replace(/```/g, '`\u200b``'),
       '```',
       '',
       '</details>',

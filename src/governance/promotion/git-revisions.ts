@@ -49,13 +49,17 @@ export async function mergeBase(cwd: string, base: string, head: string): Promis
   return (await git(cwd, ['merge-base', base, head])).toString('utf8').trim();
 }
 
-/** Paths added, copied, modified or retyped from `from` to `to` (renames count as additions). */
+/**
+ * Paths added, copied, modified or retyped from `from` to `to` (renames count as additions).
+ * Submodules are someone else's repository and are not scanned.
+ */
 export async function changedFiles(cwd: string, from: string, to: string): Promise<string[]> {
   const out = await git(cwd, [
     'diff',
     '--name-only',
     '-z',
     '--no-renames',
+    '--ignore-submodules=all',
     '--diff-filter=ACMT',
     from,
     to,
@@ -75,6 +79,7 @@ export async function filesWithOldContents(
     '--name-only',
     '-z',
     '--no-renames',
+    '--ignore-submodules=all',
     '--diff-filter=DMT',
     from,
     to,

@@ -54,30 +54,37 @@ async function instantiateHooked<T>(
   let hooked = false;
   let override: RandomSource | undefined;
 
-  wasm.instantiate = async (source, imports) => {
+  // Only the instantiation with liboqs's import shape is hooked; any other caller that happens to
+  // instantiate WebAssembly meanwhile (Node.js's own undici does, lazily) passes straight through.
+  wasm.instantiate = (source, imports) => {
     const env = imports?.a as Record<string, unknown> | undefined;
     const getentropy = env?.c;
-    if (!hooked && env && typeof getentropy === 'function' && getentropy.length === 2) {
-      hooked = true;
-      env.c = (pointer: number, length: number): unknown => {
-        const status: unknown = (getentropy as (p: number, l: number) => unknown)(pointer, length);
-        if (override && memory) {
-          const bytes = override(length);
-          if (bytes.length !== length)
-            throw new CryptoError(
-              'invalid-argument',
-              `random source returned ${bytes.length} bytes, ${length} requested`,
-            );
-          new Uint8Array(memory.buffer, pointer, length).set(bytes);
-        }
-        return status;
-      };
-    }
-    const result = (await original(source, imports)) as InstantiateResult;
-    memory = Object.values(result.instance.exports).find(
-      (value): value is WasmMemoryLike => value instanceof wasm.Memory,
-    );
-    return result;
+    if (hooked || !env || typeof getentropy !== 'function' || getentropy.length !== 2)
+      return original(source, imports);
+    hooked = true;
+    env.c = (pointer: number, length: number): unknown => {
+      const status: unknown = (getentropy as (p: number, l: number) => unknown)(pointer, length);
+      if (override && memory) {
+        const bytes = override(length);
+        if (bytes.length !== length)
+          throw new CryptoError(
+            'invalid-argument',
+            `random source returned ${bytes.length} bytes, ${length} requested`,
+          );
+        new Uint8Array(memory.buffer, pointer, length).set(bytes);
+      }
+      return status;
+    };
+    return original(source, imports).then((result) => {
+      // instantiate(bytes) resolves to {module, instance}; instantiate(module) to the instance.
+      const instance = (
+        'instance' in (result as object) ? (result as InstantiateResult).instance : result
+      ) as InstantiateResult['instance'];
+      memory = Object.values(instance.exports).find(
+        (value): value is WasmMemoryLike => value instanceof wasm.Memory,
+      );
+      return result;
+    });
   };
   let value: T;
   try {

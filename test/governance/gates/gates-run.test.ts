@@ -43,7 +43,7 @@ describe('matriz gates run', () => {
   it('passes when every required gate passes, with logs of each gate and a schema-valid report', async () => {
     const result = await runGates(
       'gates:\n  - name: lint\n    command: echo linted; echo warned >&2\n    timeout: 10\n  - name: unit-tests\n    command: test 2 -gt 1\n    timeout: 10\n',
-      [],
+      ['--markdown', 'out/summary.md'],
       { GITHUB_SHA: 'a'.repeat(40), GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2' },
     );
     expect(result.code).toBe(0);
@@ -64,6 +64,12 @@ describe('matriz gates run', () => {
     });
     expect(readFileSync(path.join(dir, 'out/logs/lint.log'), 'utf8')).toBe('linted\nwarned\n');
     expect(result.out).toContain('overall: PASS');
+    // The summary and the report can never disagree: both come from the same `overall`.
+    const markdown = readFileSync(path.join(dir, 'out/summary.md'), 'utf8');
+    expect(markdown).toContain(
+      '## Gates: PASS\n\n✅ **PASS**: every required gate passed or is waived',
+    );
+    expect(markdown).toContain(`Commit \`${'a'.repeat(40)}\` · run \`77.2\``);
   });
 
   it('makes overall FAIL and exits non-zero when a required gate fails', async () => {

@@ -93,6 +93,9 @@ async function runPromotionCommand(opts: PromotionOptions, io: CliIo): Promise<n
     });
   } catch (error) {
     if (error instanceof GitError) throw new UsageError(`${error.message} [${error.code}]`);
+    // An unwritable audit log or an unreadable lane file: no decision is recorded, none is given.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') throw new UsageError(`${(error as Error).message} [${code}]`);
     throw error;
   }
   switch (opts.format) {

@@ -196,6 +196,22 @@ describe('matriz guard promotion', () => {
     expect(Date.parse(String(blocked?.time))).not.toBeNaN();
   });
 
+  it('gives no decision when the audit log cannot be written', async () => {
+    const head = repo.commit({ 'core/engine.ts': 'export const engine = 2;\n' });
+    writeFileSync(path.join(repo.dir, 'blocker'), '');
+    const result = await guard([
+      '--base',
+      base,
+      '--head',
+      head,
+      '--audit-log',
+      'blocker/audit.jsonl',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/blocker.*\[(EEXIST|ENOTDIR)\]/);
+    expect(result.out).toBe('');
+  });
+
   it('writes the audit log where --audit-log says, creating its directory', async () => {
     const head = repo.commit({ 'core/engine.ts': '// TEMP-STUB\n' });
     await guard(['--base', base, '--head', head, '--audit-log', 'artifacts/audit/promotion.jsonl']);

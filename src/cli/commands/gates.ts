@@ -115,18 +115,20 @@ async function runGatesCommand(opts: RunOptions, io: CliIo): Promise<number> {
   if (errors.length > 0)
     throw new Error(`the gate report does not match its own schema: ${errors.join('; ')}`);
 
-  await mkdir(path.dirname(reportFile), { recursive: true });
-  await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`, 0o644);
-  if (opts.markdown !== undefined) {
-    const markdownFile = path.resolve(io.cwd, opts.markdown);
-    await mkdir(path.dirname(markdownFile), { recursive: true });
-    await writeFileAtomic(
-      markdownFile,
-      gateReportMarkdown(report, await logTails(report, io.cwd)),
-      0o644,
-    );
-  }
   io.stdout(textSummary(report, opts.report));
+  try {
+    await mkdir(path.dirname(reportFile), { recursive: true });
+    await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`, 0o644);
+    if (opts.markdown !== undefined) {
+      const markdownFile = path.resolve(io.cwd, opts.markdown);
+      await mkdir(path.dirname(markdownFile), { recursive: true });
+      const markdown = gateReportMarkdown(report, await logTails(report, io.cwd));
+      await writeFileAtomic(markdownFile, markdown, 0o644);
+    }
+  } catch (error) {
+    // The gates ran, but a run without its report is not a result anyone can act on.
+    throw new UsageError(`cannot write the gate report: ${(error as Error).message}`);
+  }
   return report.overall === 'PASS' ? EXIT_OK : EXIT_FINDINGS;
 }
 

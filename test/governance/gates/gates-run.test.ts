@@ -199,6 +199,17 @@ describe('matriz gates run', () => {
     expect(result.code).toBe(1);
   });
 
+  it('exits 2 when the report cannot be written, after printing the results', async () => {
+    writeFileSync(path.join(dir, 'out'), 'a file where the report directory should be');
+    const result = await runGates('gates:\n  - name: a\n    command: "true"\n    timeout: 10\n', [
+      '--logs',
+      'logs',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.out).toContain('overall: PASS');
+    expect(result.err).toContain('matriz: error: cannot write the gate report:');
+  });
+
   it('refuses a configuration it cannot trust, before running anything', async () => {
     const duplicate = await runGates(
       'gates:\n  - name: a\n    command: "true"\n    timeout: 1\n  - name: a\n    command: "true"\n    timeout: 1\n',

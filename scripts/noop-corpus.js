@@ -12,6 +12,7 @@
  * oracle that keeps only Python transforms whose effect it confirms). Nothing is committed to
  * this project: the corpus is written to a temporary directory.
  */
+import { Buffer } from 'node:buffer';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -147,7 +148,7 @@ async function format(text, language, options) {
   const parser = PRETTIER_PARSERS[language];
   if (parser === undefined) return undefined;
   try {
-    return await prettier.format(text, { parser, ...options });
+    return await prettier.format(text, { parser, embeddedLanguageFormatting: 'off', ...options });
   } catch {
     return undefined;
   }

@@ -67,7 +67,7 @@ export function commentKeys(
   const semantic = new EqualityKeyBuilder();
   for (const comment of comments) {
     if (isSemanticComment(comment.text, policy)) {
-      const exact = comment.text.replace(/[ \t\n\r\f\v]+/g, ' ');
+      const exact = comment.text.replace(/[ \t\n\r\f\v]+/g, ' ').trim();
       semantic.push(
         `semantic-comment ${JSON.stringify(exact)} before ${JSON.stringify(comment.anchor)}`,
         comment.offset,

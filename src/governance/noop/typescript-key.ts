@@ -86,7 +86,7 @@ export function analyzeScript(
     isSemanticComment(comment.text, semanticPolicy)
       ? {
           ...comment,
-          anchor: `${comment.anchor} after ${atomsBefore(code.offsets, comment.offset)} atoms`,
+          anchor: `after ${atomsBefore(code.offsets, comment.offset)} atoms`,
         }
       : comment,
   );
@@ -161,7 +161,9 @@ class ScriptKeyWriter {
         ts.isExpressionStatement(statement) &&
         ts.isStringLiteral(statement.expression)
       ) {
-        this.key.push(`directive ${statement.expression.getText(this.sourceFile)}`, statement.pos);
+        // The raw text between the quotes decides (ECMA-262 11.2.1); the quote character does not.
+        const raw = statement.expression.getText(this.sourceFile).slice(1, -1);
+        this.key.push(`directive ${raw}`, statement.pos);
         continue;
       }
       prologue = false;

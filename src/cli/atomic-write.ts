@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { link, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
  * Replaces `file` with `contents` atomically: write a temporary file in the same directory,
  * fsync it, rename it over the target, then fsync the directory. Readers see the old file or
- * the new one, never a mix; a crash leaves at most a stray temporary file.
+ * the new one, never a mix; a crash leaves at most a stray temporary file. With `exclusive`,
+ * an existing `file` is never replaced: the write fails with EEXIST instead.
  */
 export async function writeFileAtomic(
   file: string,
   contents: string | Uint8Array,
   mode: number,
+  options: { readonly exclusive?: boolean } = {},
 ): Promise<void> {
   const directory = path.dirname(file);
   const temporary = path.join(
@@ -29,11 +31,14 @@ export async function writeFileAtomic(
   }
   await handle.close();
   try {
-    await rename(temporary, file);
+    // link() refuses an existing target, where rename() would replace it.
+    if (options.exclusive) await link(temporary, file);
+    else await rename(temporary, file);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
   }
+  if (options.exclusive) await rm(temporary, { force: true });
   const directoryHandle = await open(directory, 'r');
   try {
     await directoryHandle.sync();

@@ -1,6 +1,14 @@
 /** The `matriz` command line: one binary, subcommands grouped by noun (docs/cli.md). */
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
+import {
+  deregisterCommand,
+  getCommand,
+  queryCommand,
+  registerCommand,
+  verifyCommand,
+} from './commands/registry-client.js';
+import { serveCommand } from './commands/serve.js';
 import { gatesCommand } from './commands/gates.js';
 import { gitHubCommand } from './commands/github.js';
 import { guardCommand } from './commands/guard.js';
@@ -15,6 +23,12 @@ import { VERSION } from './version.js';
 /** Each command group, in the order `matriz --help` lists them. */
 const COMMAND_GROUPS: readonly ((io: CliIo, setExitCode: (code: number) => void) => Command)[] = [
   nodeSpecCommand,
+  serveCommand,
+  registerCommand,
+  queryCommand,
+  getCommand,
+  deregisterCommand,
+  verifyCommand,
   guardCommand,
   gatesCommand,
   gitHubCommand,

@@ -89,9 +89,15 @@ export async function verifyWriteRequest(
       `envelope payloadType is ${JSON.stringify(envelope.payloadType)}; must be ${REQUEST_PAYLOAD_TYPE}`,
     );
   }
-  const payload = decodePayload(envelope);
+  const { value: payload, bytes } = decodePayload(envelope);
   const owner = ownerKeyOf(payload);
   await checkSignature(body, owner, context);
+  if (canonicalize(payload) !== new TextDecoder().decode(bytes)) {
+    throw new RegistryProblem(
+      'invalid-request',
+      'payload must be RFC 8785 canonical JSON, so that its signature has one meaning',
+    );
+  }
 
   const common = {
     envelope,
@@ -175,7 +181,11 @@ export async function verifyWriteRequest(
   return request;
 }
 
-function decodePayload(envelope: Envelope): Record<string, unknown> {
+/**
+ * The payload as JSON. Until the signature is checked these are untrusted bytes: anything that
+ * stops us from finding the key to check it with is a signature failure.
+ */
+function decodePayload(envelope: Envelope): { value: Record<string, unknown>; bytes: Uint8Array } {
   let bytes: Uint8Array;
   try {
     bytes = base64Decode(envelope.payload, 'envelope payload');
@@ -185,27 +195,26 @@ function decodePayload(envelope: Envelope): Record<string, unknown> {
   const parsed = parseJson(bytes);
   if (!parsed.ok) {
     throw new RegistryProblem(
-      'invalid-request',
-      `payload is not JSON: ${parsed.error.message} at ${parsed.error.line}:${parsed.error.column}`,
+      'bad-signature',
+      `payload is not JSON (${parsed.error.message} at ${parsed.error.line}:${parsed.error.column}), so it names no owner key to verify with`,
     );
   }
   const value = parsed.value;
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new RegistryProblem('invalid-request', 'payload must be a JSON object');
-  if (canonicalize(value) !== new TextDecoder().decode(bytes)) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new RegistryProblem(
-      'invalid-request',
-      'payload must be RFC 8785 canonical JSON, so that its signature has one meaning',
+      'bad-signature',
+      'payload is not a JSON object, so it names no owner key to verify with',
     );
   }
-  return value;
+  return { value, bytes };
 }
 
 function ownerKeyOf(payload: Record<string, unknown>): PublicKey {
   try {
     return publicKeyFromJson(payload.owner_public_key, 'owner_public_key');
   } catch (error) {
-    if (error instanceof CryptoError) throw new RegistryProblem('invalid-request', error.message);
+    if (error instanceof CryptoError)
+      throw new RegistryProblem('bad-signature', `cannot verify: ${error.message}`);
     throw error;
   }
 }

@@ -1,0 +1,125 @@
+/** `matriz serve`: the registry service on the embedded store (or PostgreSQL). */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { parseJson } from '../../json/parse.js';
+import { parsePolicy, type EntitlementPolicy } from '../../registry/policy.js';
+import { startService } from '../../server/service.js';
+import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
+import { EXIT_OK, UsageError } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { positiveInteger } from '../options.js';
+
+export interface ServeOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  origin?: string;
+  databaseUrl?: string;
+  policy?: string;
+  rateLimit: number;
+  passphraseEnv: string;
+}
+
+export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  return new Command('serve')
+    .description(
+      'run the registry: HTTP API, transparency log, sequencer (stops on SIGINT/SIGTERM)',
+    )
+    .option(
+      '--data-dir <dir>',
+      'data directory (created 0700 on first start, with the log keys)',
+      './data',
+    )
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0 picks a free one)')
+        .argParser(portNumber)
+        .default(8080),
+    )
+    .option(
+      '--origin <name>',
+      "the log's origin, fixed at first start (default: matriz.local/<random>)",
+    )
+    .option(
+      '--database-url <url>',
+      'PostgreSQL connection string instead of the embedded SQLite store',
+    )
+    .option(
+      '--policy <file>',
+      'entitlement policy JSON: which owners may claim which lanes and tiers',
+    )
+    .addOption(
+      new Option('--rate-limit <n>', 'requests per client per minute')
+        .argParser(positiveInteger)
+        .default(6000),
+    )
+    .addOption(
+      new Option(
+        '--passphrase-env <name>',
+        'environment variable holding the log key passphrase',
+      ).default(DEFAULT_PASSPHRASE_ENV),
+    )
+    .action(async (opts: ServeOptions) => {
+      const policy =
+        opts.policy === undefined ? undefined : await readPolicy(path.resolve(io.cwd, opts.policy));
+      let service;
+      try {
+        service = await startService({
+          dataDir: path.resolve(io.cwd, opts.dataDir),
+          host: opts.host,
+          port: opts.port,
+          ...(opts.origin === undefined ? {} : { origin: opts.origin }),
+          ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+          ...(policy === undefined ? {} : { policy }),
+          ...(io.env[opts.passphraseEnv] === undefined
+            ? {}
+            : { passphrase: io.env[opts.passphraseEnv] }),
+          rateLimitPerMinute: opts.rateLimit,
+          warn: (message) => {
+            io.stderr(`matriz: warning: ${message}\n`);
+          },
+        });
+      } catch (error) {
+        throw new UsageError((error as Error).message, { cause: error });
+      }
+      io.stderr(
+        `matriz: serving log ${service.origin} at ${service.url} (data in ${opts.dataDir})\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      io.stderr('matriz: stopping: finishing queued writes\n');
+      await service.close();
+      setExitCode(EXIT_OK);
+    });
+}
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(value)}`);
+  return port;
+}
+
+async function readPolicy(file: string): Promise<EntitlementPolicy> {
+  const bytes = await readFile(file).catch((error: unknown) => {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  });
+  const parsed = parseJson(new Uint8Array(bytes));
+  if (!parsed.ok)
+    throw new UsageError(
+      `${file}:${parsed.error.line}:${parsed.error.column}: ${parsed.error.message}`,
+    );
+  try {
+    return parsePolicy(parsed.value);
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  }
+}

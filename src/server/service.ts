@@ -1,0 +1,120 @@
+/**
+ * The registry service as `matriz serve` runs it: data directory, store, sequencer, registry,
+ * HTTP server, metrics, wired together, plus an orderly shutdown.
+ */
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { loadSignatureSuite } from '../crypto/suites.js';
+import type { CheckpointSigner } from '../log/checkpoint-signature.js';
+import { DEFAULT_POLICY, type EntitlementPolicy } from '../registry/policy.js';
+import { DEFAULT_FRESHNESS_SECONDS, Registry } from '../registry/registry.js';
+import { Sequencer } from '../registry/sequencer.js';
+import { openPostgresStore } from '../store/postgres-store.js';
+import { openSqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { buildServer } from './app.js';
+import { openDataDir, type DataDirOptions } from './data-dir.js';
+import { ServerMetrics } from './metrics.js';
+
+export interface ServiceOptions extends DataDirOptions {
+  readonly host: string;
+  readonly port: number;
+  /** PostgreSQL connection string; the embedded SQLite store when absent. */
+  readonly databaseUrl?: string;
+  readonly policy?: EntitlementPolicy;
+  readonly freshnessSeconds?: number;
+  readonly maxBatch?: number;
+  readonly maxDelayMs?: number;
+  readonly bodyLimit?: number;
+  readonly rateLimitPerMinute?: number;
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+export interface RunningService {
+  readonly url: string;
+  readonly origin: string;
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const dir = await openDataDir(options);
+  const store = options.databaseUrl
+    ? await openPostgresStore({ connectionString: options.databaseUrl })
+    : openSqliteStore({ path: dir.databaseFile });
+  const metrics = new ServerMetrics();
+  const signer: CheckpointSigner = {
+    name: dir.origin,
+    ed25519: {
+      publicKey: dir.ed25519.key.publicKey,
+      sign: (message) => dir.ed25519.suite.sign(message, dir.ed25519.secretKey),
+    },
+    mlDsa44: {
+      publicKey: dir.mlDsa44.key.publicKey,
+      sign: (message) => {
+        const end = metrics.pqcSign.startTimer();
+        try {
+          return dir.mlDsa44.suite.sign(message, dir.mlDsa44.secretKey);
+        } finally {
+          end();
+        }
+      },
+    },
+  };
+  const freshnessSeconds = options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS;
+  const sequencer = new Sequencer(store, {
+    origin: dir.origin,
+    signer,
+    nonceTtlSeconds: 2 * freshnessSeconds,
+    ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
+    ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
+    onCommit: (writes, seconds) => {
+      metrics.saveCheckpoint.observe(seconds);
+      metrics.batchSize.observe(writes);
+    },
+  });
+  await sequencer.start();
+  const registry = new Registry({
+    origin: dir.origin,
+    store,
+    sequencer,
+    logKeys: { ed25519: dir.ed25519.key, mlDsa44: dir.mlDsa44.key },
+    loadSuite: (algorithm) => loadSignatureSuite(algorithm),
+    policy: options.policy ?? DEFAULT_POLICY,
+    freshnessSeconds,
+    onVerify: (result, seconds) => {
+      metrics.verifications.inc({ result });
+      metrics.pqcVerify.observe(seconds);
+    },
+  });
+  const app = await buildServer({
+    registry,
+    metrics,
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    ...(options.rateLimitPerMinute === undefined
+      ? {}
+      : { rateLimitPerMinute: options.rateLimitPerMinute }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ready: async () => {
+      await store.treeSize();
+      return true;
+    },
+  });
+  const pruner = setInterval(() => {
+    void store.pruneNonces(Math.floor(Date.now() / 1000)).catch(() => undefined);
+  }, 60_000);
+  pruner.unref();
+  const url = await app.listen({ host: options.host, port: options.port });
+  return {
+    url,
+    origin: dir.origin,
+    app,
+    store,
+    close: async () => {
+      clearInterval(pruner);
+      await app.close();
+      await sequencer.drain();
+      await store.close();
+    },
+  };
+}

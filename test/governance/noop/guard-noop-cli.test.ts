@@ -11,6 +11,7 @@ import { captureIo } from '../../support/cli.js';
 import {
   createFixtureRepository,
   snapshotDirectory,
+  type FixtureCommit,
   type FixtureRepository,
 } from './support/git-fixture.js';
 
@@ -20,7 +21,7 @@ let work: string;
 let snapshot: string;
 let bareSnapshot: string;
 
-const COMMITS = [
+const COMMITS: readonly FixtureCommit[] = [
   { branch: 'main', files: { 'src/a.ts': 'export const a = 1;\n', 'README.md': '# A\n' } },
   // 1: formatting only
   {

@@ -81,7 +81,7 @@ describe('evaluateHistory', () => {
       repository: fixture.directory,
       policy: compilePolicy(),
       limit: 1,
-      revision: `${fixture.commits[0] ?? ''}`,
+      revision: fixture.commits[0] ?? '',
     });
     expect(report.commits).toBe(1);
     expect(report.scored).toBeUndefined();

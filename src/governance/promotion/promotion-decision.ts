@@ -47,7 +47,7 @@ export function decidePromotion(
   for (const finding of scan.markers) {
     reasons.push({
       code: 'marker-in-production-lane',
-      message: `${describeMarker(finding)} in production lane "${finding.lane}"${finding.issue === undefined ? ' (no tracking issue named: use TEMP-STUB(#<issue>): <reason>)' : ''}`,
+      message: `${describeMarker(finding)} in production lane "${finding.lane}"${finding.issue === undefined ? ` (no tracking issue named: write ${finding.marker}(#<issue>): <reason>)` : ''}`,
       finding,
       removed: false,
     });
@@ -83,7 +83,7 @@ export function decidePromotion(
     );
   if (codes.has('tracking-issue-open'))
     remediation.push(
-      'Close each open tracking issue once its work is merged (or, if the issue is not done, restore the code to a non-production lane).',
+      'Close each open tracking issue when its work is complete, then re-run the guard; if the work is not complete, keep the code in a non-production lane.',
     );
   if (codes.has('tracking-issue-state-unknown'))
     remediation.push(

@@ -72,6 +72,7 @@ describe('matriz guard promotion', () => {
     expect(result.out).toContain(
       'lukhas/settings.yml:1:10: error: TEMP-STUB in production lane "lukhas"',
     );
+    expect(result.out).toContain('(no tracking issue named: write TEMP-STUB(#<issue>): <reason>)');
   });
 
   it('does not block a marker outside the production lanes', async () => {
@@ -97,6 +98,7 @@ describe('matriz guard promotion', () => {
       'removed by this change but its tracking issue #12 is still open [tracking-issue-open]',
     );
     expect(result.out).toContain('issue #12: open');
+    expect(result.out).toContain('Close each open tracking issue when its work is complete');
     expect(auditLines()).toMatchObject([
       {
         decision: 'block',

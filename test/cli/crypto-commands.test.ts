@@ -64,6 +64,18 @@ describe('matriz keys / sign / verify-envelope', () => {
     const noPassphrase = await run(['keys', 'generate', '--alg', 'ed25519', '--out', 'x.key'], {});
     expect(noPassphrase.code).toBe(2);
     expect(noPassphrase.err).toContain('set the environment variable MATRIZ_KEY_PASSPHRASE');
+    const noDirectory = await run([
+      'keys',
+      'generate',
+      '--alg',
+      'ed25519',
+      '--out',
+      'missing/dir/x.key',
+      '--scrypt-log-n',
+      '10',
+    ]);
+    expect(noDirectory.code).toBe(2);
+    expect(noDirectory.err).toContain('missing/dir/x.key: cannot write the key file');
     const badCost = await run([
       'keys',
       'generate',

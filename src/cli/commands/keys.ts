@@ -69,7 +69,9 @@ export function keysCommand(io: CliIo, setExitCode: (code: number) => void): Com
             file,
             `${JSON.stringify(contents, null, 2)}\n`,
             SECRET_KEY_FILE_MODE,
-          );
+          ).catch((error: unknown) => {
+            throw new UsageError(`${opts.out}: cannot write the key file (${String(error)})`);
+          });
           io.stdout(
             `wrote ${opts.out} (mode 0600)\n` +
               `alg       ${resolved.algorithm}\n` +

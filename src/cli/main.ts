@@ -9,6 +9,7 @@ import {
   verifyCommand,
 } from './commands/registry-client.js';
 import { serveCommand } from './commands/serve.js';
+import { fsckCommand } from './commands/fsck.js';
 import { gatesCommand } from './commands/gates.js';
 import { gitHubCommand } from './commands/github.js';
 import { guardCommand } from './commands/guard.js';
@@ -24,6 +25,7 @@ import { VERSION } from './version.js';
 const COMMAND_GROUPS: readonly ((io: CliIo, setExitCode: (code: number) => void) => Command)[] = [
   nodeSpecCommand,
   serveCommand,
+  fsckCommand,
   registerCommand,
   queryCommand,
   getCommand,

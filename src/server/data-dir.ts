@@ -15,9 +15,10 @@ import path from 'node:path';
 import type { SignatureAlgorithm } from '../crypto/algorithms.js';
 import { writeFileAtomic } from '../cli/atomic-write.js';
 import { createSecretKeyFile } from '../keystore/create-key-file.js';
-import { openSecretKey, type OpenedKey } from '../keystore/key-file.js';
+import { openSecretKey, readSecretKeyFile, type OpenedKey } from '../keystore/key-file.js';
 import type { ScryptParameters } from '../keystore/secret-key-file.js';
 import { isValidOrigin } from '../log/checkpoint.js';
+import { base64Decode } from '../crypto/encoding.js';
 import { canonicalize } from '../json/canonicalize.js';
 
 export interface DataDirOptions {
@@ -123,6 +124,30 @@ async function openOrCreateKey(
   );
   if (!exists) await createSecretKeyFile(file, algorithm, passphrase, scrypt ? { scrypt } : {});
   return openSecretKey(file, passphrase);
+}
+
+export interface DataDirPublic {
+  readonly origin: string;
+  readonly ed25519PublicKey: Uint8Array;
+  readonly mlDsa44PublicKey: Uint8Array;
+  readonly databaseFile: string;
+}
+
+/** The log's identity and public keys, read without any passphrase (for fsck and audits). */
+export async function readDataDirPublic(dataDir: string): Promise<DataDirPublic> {
+  const config = await readJson(path.join(dataDir, 'registry.json'));
+  if (config === undefined)
+    throw new Error(`${dataDir} is not a registry data directory (no registry.json)`);
+  const [ed, ml] = await Promise.all([
+    readSecretKeyFile(path.join(dataDir, 'keys', 'log-ed25519.json')),
+    readSecretKeyFile(path.join(dataDir, 'keys', 'log-ml-dsa-44.json')),
+  ]);
+  return {
+    origin: String((config as { origin?: unknown }).origin),
+    ed25519PublicKey: base64Decode(ed.public_key),
+    mlDsa44PublicKey: base64Decode(ml.public_key),
+    databaseFile: path.join(dataDir, 'registry.sqlite3'),
+  };
 }
 
 async function readJson(file: string): Promise<unknown> {

@@ -19,6 +19,7 @@ export interface ServeOptions {
   policy?: string;
   rateLimit: number;
   passphraseEnv: string;
+  keyScryptLogN: number;
 }
 
 export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -60,6 +61,14 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
         'environment variable holding the log key passphrase',
       ).default(DEFAULT_PASSPHRASE_ENV),
     )
+    .addOption(
+      new Option(
+        '--key-scrypt-log-n <n>',
+        'scrypt cost N = 2^n for log keys created at first start (10..22)',
+      )
+        .argParser(scryptLogN)
+        .default(17),
+    )
     .action(async (opts: ServeOptions) => {
       const policy =
         opts.policy === undefined ? undefined : await readPolicy(path.resolve(io.cwd, opts.policy));
@@ -76,6 +85,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
             ? {}
             : { passphrase: io.env[opts.passphraseEnv] }),
           rateLimitPerMinute: opts.rateLimit,
+          scrypt: { N: 2 ** opts.keyScryptLogN, r: 8, p: 1 },
           warn: (message) => {
             io.stderr(`matriz: warning: ${message}\n`);
           },
@@ -99,6 +109,13 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       await service.close();
       setExitCode(EXIT_OK);
     });
+}
+
+function scryptLogN(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 10 || n > 22)
+    throw new UsageError(`--key-scrypt-log-n must be 10..22, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 function portNumber(value: string): number {

@@ -1,0 +1,65 @@
+/** `matriz fsck`: check a registry's storage against its own log (exit 0 clean, 1 problems). */
+import path from 'node:path';
+import { Command } from 'commander';
+import { loadSignatureSuite } from '../../crypto/suites.js';
+import { fsck } from '../../registry/fsck.js';
+import { readDataDirPublic } from '../../server/data-dir.js';
+import { openPostgresStore } from '../../store/postgres-store.js';
+import { openSqliteStore } from '../../store/sqlite-store.js';
+import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+
+export function fsckCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  return new Command('fsck')
+    .description(
+      'recompute the tree from the stored leaves, check it against the latest signed checkpoint, replay the registry state (exit 0 clean, 1 problems)',
+    )
+    .option('--data-dir <dir>', 'registry data directory', './data')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL connection string, when the registry does not use the embedded store',
+    )
+    .option('--json', 'print one JSON object', false)
+    .action(async (opts: { dataDir: string; databaseUrl?: string; json: boolean }) => {
+      const dir = await readDataDirPublic(path.resolve(io.cwd, opts.dataDir)).catch(
+        (error: unknown) => {
+          throw new UsageError((error as Error).message);
+        },
+      );
+      const store = opts.databaseUrl
+        ? await openPostgresStore({ connectionString: opts.databaseUrl })
+        : openSqliteStore({ path: dir.databaseFile, readonly: true });
+      try {
+        const [ed25519, mlDsa44] = await Promise.all([
+          loadSignatureSuite('ed25519'),
+          loadSignatureSuite('ml-dsa-44'),
+        ]);
+        const report = await fsck({
+          store,
+          verifier: {
+            name: dir.origin,
+            ed25519PublicKey: dir.ed25519PublicKey,
+            mlDsa44PublicKey: dir.mlDsa44PublicKey,
+            ed25519,
+            mlDsa44,
+          },
+          loadSuite: (algorithm) => loadSignatureSuite(algorithm),
+        });
+        if (opts.json)
+          io.stdout(
+            `${JSON.stringify({ ...report, checkpoint_size: report.checkpointSize ?? null })}\n`,
+          );
+        else {
+          for (const problem of report.problems) io.stdout(`problem: ${problem}\n`);
+          io.stdout(
+            report.ok
+              ? `clean: ${report.size} leaves, ${report.entries} entries, root matches the signed checkpoint of size ${report.checkpointSize ?? 0}\n`
+              : `${report.problems.length} problem(s) in ${dir.origin}\n`,
+          );
+        }
+        setExitCode(report.ok ? EXIT_OK : EXIT_FINDINGS);
+      } finally {
+        await store.close();
+      }
+    });
+}

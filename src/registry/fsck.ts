@@ -1,0 +1,225 @@
+/**
+ * `matriz fsck`: re-derive everything the registry stores from the log's leaves and compare.
+ *
+ * - every leaf is a well-formed entry whose owner signature verifies (the log alone proves who
+ *   wrote what);
+ * - the stored subtree hashes are the hashes of the stored leaves;
+ * - the tree's root is the root of the latest checkpoint, whose two signatures verify, and that
+ *   checkpoint's size is the tree's size;
+ * - the registry state is exactly the replay of the log.
+ */
+import type { KeyAlgorithm } from '../crypto/algorithms.js';
+import { sha256Digest } from '../crypto/digest.js';
+import { equalBytes } from '../crypto/encoding.js';
+import { ownerId } from '../crypto/keys.js';
+import type { SignatureSuite } from '../crypto/suite.js';
+import { canonicalize } from '../json/canonicalize.js';
+import { openCheckpoint, type CheckpointVerifier } from '../log/checkpoint-signature.js';
+import { leafHash } from '../log/hash.js';
+import { completedSubtrees, rangeHash, rangeRefs } from '../log/subtree.js';
+import type { RegistryEntry, Store, SubtreeHash } from '../store/store.js';
+import { DEFAULT_POLICY } from './policy.js';
+import { RegistryProblem } from './problems.js';
+import { verifyWriteRequest } from './request.js';
+
+export interface FsckReport {
+  readonly ok: boolean;
+  readonly size: number;
+  readonly checkpointSize: number | undefined;
+  readonly entries: number;
+  readonly problems: readonly string[];
+}
+
+export interface FsckOptions {
+  readonly store: Store;
+  readonly verifier: CheckpointVerifier;
+  readonly loadSuite: (algorithm: KeyAlgorithm) => Promise<SignatureSuite>;
+  /** Leaves read per batch. */
+  readonly chunk?: number;
+  readonly onProgress?: (checked: number, size: number) => void;
+}
+
+const MAX_PROBLEMS = 100;
+
+export async function fsck(options: FsckOptions): Promise<FsckReport> {
+  const { store } = options;
+  const problems: string[] = [];
+  const problem = (message: string): void => {
+    if (problems.length < MAX_PROBLEMS) problems.push(message);
+  };
+  const size = await store.treeSize();
+  const latest = await store.latestCheckpoint();
+  if (size > 0 && latest === undefined) problem(`the log has ${size} leaves but no checkpoint`);
+  if (latest !== undefined && latest.size !== size)
+    problem(`the latest checkpoint is for size ${latest.size}, the log has ${size} leaves`);
+
+  const hashes = new Map<string, Uint8Array>();
+  const lookup = (level: number, index: number): Uint8Array => {
+    const hash = hashes.get(`${level}/${index}`);
+    if (!hash) throw new Error(`fsck: missing computed hash (${level}, ${index})`);
+    return hash;
+  };
+  const expected = new Map<string, RegistryEntry>();
+  const chunk = options.chunk ?? 1000;
+  for (let start = 0; start < size; start += chunk) {
+    const leaves = await store.readLeaves(start, Math.min(size, start + chunk));
+    if (leaves.length !== Math.min(chunk, size - start))
+      problem(`leaves ${start}..${start + chunk - 1}: ${leaves.length} stored`);
+    const computed: SubtreeHash[] = [];
+    for (const [offset, leaf] of leaves.entries()) {
+      const index = start + offset;
+      for (const subtree of completedSubtrees(index, leafHash(leaf), lookup)) {
+        hashes.set(`${subtree.level}/${subtree.index}`, subtree.hash);
+        computed.push(subtree);
+      }
+      await replayLeaf(index, leaf, expected, options, problem);
+    }
+    const stored = await store.readSubtreeHashes(computed).catch((error: unknown) => {
+      problem(`stored subtree hashes for leaves from ${start}: ${(error as Error).message}`);
+      return undefined;
+    });
+    stored?.forEach((hash, i) => {
+      const subtree = computed[i] as SubtreeHash;
+      if (!equalBytes(hash, subtree.hash))
+        problem(
+          `stored hash of subtree (level ${subtree.level}, index ${subtree.index}) does not match its leaves`,
+        );
+    });
+    // Keep only what later leaves and the root need: the frontier.
+    const keep = new Set(
+      rangeRefs({ start: 0, end: start + leaves.length }).map((r) => `${r.level}/${r.index}`),
+    );
+    for (const key of hashes.keys()) if (!keep.has(key)) hashes.delete(key);
+    options.onProgress?.(start + leaves.length, size);
+  }
+
+  if (latest !== undefined) {
+    const opened = openCheckpoint(latest.note, options.verifier, options.verifier.name);
+    if (!opened.ok) problem(`the latest checkpoint does not verify: ${opened.message}`);
+    else if (
+      size > 0 &&
+      opened.checkpoint.size === size &&
+      !equalBytes(opened.checkpoint.rootHash, rangeHash({ start: 0, end: size }, lookup))
+    ) {
+      problem(
+        `the root hash of the stored leaves is not the root hash in the signed checkpoint of size ${size}`,
+      );
+    }
+  }
+
+  let stored = 0;
+  for (let after: string | undefined; ;) {
+    const page = await store.queryEntries({
+      limit: 500,
+      ...(after === undefined ? {} : { after }),
+    });
+    for (const entry of page) {
+      stored++;
+      const want = expected.get(entry.registryId);
+      if (!want) problem(`entry ${entry.registryId} is in the registry state but in no log leaf`);
+      else if (!sameState(entry, want))
+        problem(`entry ${entry.registryId} differs from the replay of the log`);
+    }
+    if (page.length < 500) break;
+    after = page[page.length - 1]?.registryId;
+  }
+  if (stored !== expected.size)
+    problem(`the registry state holds ${stored} entries; the log replays to ${expected.size}`);
+  return {
+    ok: problems.length === 0,
+    size,
+    checkpointSize: latest?.size,
+    entries: expected.size,
+    problems,
+  };
+}
+
+async function replayLeaf(
+  index: number,
+  leaf: Uint8Array,
+  expected: Map<string, RegistryEntry>,
+  options: FsckOptions,
+  problem: (message: string) => void,
+): Promise<void> {
+  let content: { envelope?: unknown; registry_id?: unknown; integrated_at?: unknown };
+  try {
+    content = JSON.parse(new TextDecoder().decode(leaf)) as typeof content;
+  } catch {
+    problem(`leaf ${index} is not JSON`);
+    return;
+  }
+  if (new TextDecoder().decode(leaf) !== canonicalize(content))
+    problem(`leaf ${index} is not in RFC 8785 canonical form`);
+  let request;
+  try {
+    // The same checks as at write time, minus time and replay: those held when it was integrated.
+    request = await verifyWriteRequest(content.envelope, {
+      origin: options.verifier.name,
+      now: Date.parse(String(content.integrated_at)),
+      freshnessSeconds: Number.MAX_SAFE_INTEGER,
+      policy: {
+        open: { lanes: ['candidate', 'core', 'lukhas', 'products'], maxTier: 7 },
+        owners: DEFAULT_POLICY.owners,
+      },
+      nonceSeen: () => Promise.resolve(false),
+      loadSuite: options.loadSuite,
+    });
+  } catch (error) {
+    problem(`leaf ${index}: ${error instanceof RegistryProblem ? error.message : String(error)}`);
+    return;
+  }
+  if (request.registryId !== content.registry_id)
+    problem(
+      `leaf ${index} says registry id ${String(content.registry_id)}, its request says ${request.registryId}`,
+    );
+  const current = expected.get(request.registryId);
+  if (request.op === 'register') {
+    if (current) {
+      problem(
+        `leaf ${index} registers ${request.registryId} again (first at ${current.registeredIndex})`,
+      );
+      return;
+    }
+    expected.set(request.registryId, {
+      registryId: request.registryId,
+      ownerId: ownerId(request.owner.keyid),
+      lane: request.nodeSpec.identity.lane,
+      tier: request.nodeSpec.identity.tier,
+      nodeSpec: request.canonicalSpec,
+      specDigest: sha256Digest(request.canonicalSpec),
+      status: 'active',
+      registeredIndex: index,
+      integratedAt: String(content.integrated_at),
+      signals: [],
+      capabilities: [],
+    });
+  } else if (
+    !current ||
+    current.status !== 'active' ||
+    current.ownerId !== ownerId(request.owner.keyid)
+  ) {
+    problem(
+      `leaf ${index} deregisters ${request.registryId}, which its owner had not registered or had already deregistered`,
+    );
+  } else {
+    expected.set(request.registryId, {
+      ...current,
+      status: 'deregistered',
+      deregisteredIndex: index,
+    });
+  }
+}
+
+function sameState(stored: RegistryEntry, replayed: RegistryEntry): boolean {
+  return (
+    stored.ownerId === replayed.ownerId &&
+    stored.lane === replayed.lane &&
+    stored.tier === replayed.tier &&
+    stored.nodeSpec === replayed.nodeSpec &&
+    stored.specDigest === replayed.specDigest &&
+    stored.status === replayed.status &&
+    stored.registeredIndex === replayed.registeredIndex &&
+    stored.deregisteredIndex === replayed.deregisteredIndex &&
+    stored.integratedAt === replayed.integratedAt
+  );
+}

@@ -1,0 +1,42 @@
+/**
+ * Backend selection when liboqs is unusable: `auto` falls back to noble, a forced `liboqs`
+ * is an error. Simulated by replacing the WebAssembly module loaders: ML-DSA-44 cannot load at
+ * all, ML-DSA-65 loads but computes wrong keys (so fails its start-up self-test).
+ */
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('@oqs/liboqs-js/sig', () => ({
+  createMLDSA44: () => Promise.reject(new Error('WebAssembly is disabled')),
+  createMLDSA65: () =>
+    Promise.resolve({
+      generateKeyPair: () => ({ publicKey: new Uint8Array(1952), secretKey: new Uint8Array(4032) }),
+      sign: () => new Uint8Array(3309),
+      verify: () => true,
+    }),
+  createMLDSA87: () => Promise.reject(new Error('unused')),
+  createFalcon512: () => Promise.reject(new Error('unused')),
+  createFalcon1024: () => Promise.reject(new Error('unused')),
+}));
+
+describe('when liboqs cannot be used', () => {
+  it('auto falls back to noble if liboqs does not load; forcing liboqs is an error', async () => {
+    const { loadSignatureSuite } = await import('../../src/crypto/suites.js');
+    expect((await loadSignatureSuite('ml-dsa-44')).backend).toBe('noble');
+    await expect(loadSignatureSuite('ml-dsa-44', 'liboqs')).rejects.toMatchObject({
+      code: 'backend-unavailable',
+      message: expect.stringContaining('liboqs (WebAssembly) could not load ml-dsa-44') as string,
+    });
+  });
+
+  it('a backend that fails its self-test is never used: auto falls back, forced refuses', async () => {
+    const { loadSignatureSuite } = await import('../../src/crypto/suites.js');
+    const auto = await loadSignatureSuite('ml-dsa-65');
+    expect(auto.backend).toBe('noble');
+    await expect(loadSignatureSuite('ml-dsa-65', 'liboqs')).rejects.toMatchObject({
+      code: 'self-test-failed',
+      message: expect.stringMatching(
+        /ml-dsa-65 on liboqs failed its start-up self-test .*refusing/,
+      ) as string,
+    });
+  });
+});

@@ -81,7 +81,7 @@ export function analyzeScript(
     ? { ...policy, semanticComments: [...policy.semanticComments, JSDOC_TYPE_ANNOTATION] }
     : policy;
   // A semantic comment applies to the code around it (`@ts-ignore` to the next line, `#__PURE__`
-  // to the next call): anchor it by how many code atoms precede it, which formatting keeps.
+  // to the next call): anchor it by how many code atoms start before it, which formatting keeps.
   const anchored = comments.map((comment) =>
     isSemanticComment(comment.text, semanticPolicy)
       ? {
@@ -120,7 +120,7 @@ class ScriptKeyWriter {
       if (rendered !== '') this.key.push(`jsx-text ${JSON.stringify(rendered)}`, node.pos);
       return;
     }
-    this.key.push(this.describe(node), node.pos);
+    this.key.push(this.describe(node), this.startOf(node));
     if (ts.isNamedImports(node) || ts.isNamedExports(node)) {
       this.visitUnordered(node.elements);
     } else if (ts.isSourceFile(node) || (ts.isBlock(node) && isFunctionBody(node))) {
@@ -133,7 +133,7 @@ class ScriptKeyWriter {
   };
 
   private readonly visitArray = (nodes: readonly ts.Node[]): void => {
-    this.key.push('[', nodes[0]?.pos ?? 0);
+    this.key.push('[', nodes[0] === undefined ? 0 : this.startOf(nodes[0]));
     for (const node of nodes) this.visit(node);
     this.key.push(']', nodes[nodes.length - 1]?.end ?? 0);
   };
@@ -146,14 +146,14 @@ class ScriptKeyWriter {
       return { joined: builder.atoms.join('\u0000'), key: builder.build() };
     });
     keyed.sort((a, b) => (a.joined < b.joined ? -1 : a.joined > b.joined ? 1 : 0));
-    this.key.push('[', nodes[0]?.pos ?? 0);
+    this.key.push('[', nodes[0] === undefined ? 0 : this.startOf(nodes[0]));
     for (const { key } of keyed) this.key.append(key);
     this.key.push(']', nodes[nodes.length - 1]?.end ?? 0);
   }
 
   /** A directive prologue (ECMA-262 section 11.2.1) is exact source text: `'use\x20strict'` is no directive. */
   private visitStatements(statements: readonly ts.Statement[]): void {
-    this.key.push('[', statements[0]?.pos ?? 0);
+    this.key.push('[', statements[0] === undefined ? 0 : this.startOf(statements[0]));
     let prologue = true;
     for (const statement of statements) {
       if (
@@ -163,7 +163,7 @@ class ScriptKeyWriter {
       ) {
         // The raw text between the quotes decides (ECMA-262 11.2.1); the quote character does not.
         const raw = statement.expression.getText(this.sourceFile).slice(1, -1);
-        this.key.push(`directive ${raw}`, statement.pos);
+        this.key.push(`directive ${raw}`, this.startOf(statement));
         continue;
       }
       prologue = false;
@@ -172,11 +172,20 @@ class ScriptKeyWriter {
     this.key.push(']', statements[statements.length - 1]?.end ?? 0);
   }
 
+  /** Where the node's first token starts (its `pos` includes the trivia before it). */
+  private startOf(node: ts.Node): number {
+    return node.kind === ts.SyntaxKind.SourceFile ? 0 : node.getStart(this.sourceFile);
+  }
+
   /** In JavaScript checked by TypeScript, `/** @type {T} *\/ (x)` is a cast: the parentheses matter. */
   private isJsDocCast(node: ts.ParenthesizedExpression): boolean {
     if (!this.isJavaScript) return false;
-    const ranges = ts.getLeadingCommentRanges(this.sourceFile.text, node.pos) ?? [];
-    return ranges.some((range) => this.sourceFile.text.startsWith('/**', range.pos));
+    const text = this.sourceFile.text;
+    const ranges = [
+      ...(ts.getTrailingCommentRanges(text, node.pos) ?? []),
+      ...(ts.getLeadingCommentRanges(text, node.pos) ?? []),
+    ];
+    return ranges.some((range) => text.startsWith('/**', range.pos));
   }
 
   private describe(node: ts.Node): string {

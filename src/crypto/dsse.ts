@@ -51,6 +51,12 @@ export interface EnvelopeVerification {
   readonly payload: Uint8Array;
 }
 
+/**
+ * Signatures one envelope may carry. Each signature by a trusted key costs a verification, so an
+ * unbounded list would let one request burn unbounded CPU; real envelopes carry a handful.
+ */
+export const MAX_SIGNATURES = 64;
+
 /** DSSE v1, "Signature definition": the pre-authentication encoding. */
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
   const type = utf8(payloadType);
@@ -152,6 +158,8 @@ export function parseEnvelope(value: unknown): Envelope {
   if (typeof payloadType !== 'string') throw malformed('"payloadType" must be a string');
   if (typeof payload !== 'string') throw malformed('"payload" must be a base64 string');
   if (!Array.isArray(signatures)) throw malformed('"signatures" must be an array');
+  if (signatures.length > MAX_SIGNATURES)
+    throw malformed(`more than ${MAX_SIGNATURES} signatures (refused: each costs a verification)`);
   const parsed = signatures.map((signature: unknown, index): EnvelopeSignature => {
     if (!isRecord(signature)) throw malformed(`signatures[${index}] must be an object`);
     const { keyid, sig } = signature;

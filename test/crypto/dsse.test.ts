@@ -131,6 +131,11 @@ describe('DSSE envelopes', () => {
       expect(() => parseEnvelope(value)).toThrow(/not a DSSE envelope/);
     const envelope = signEnvelope('t', payload, [a.signer]);
     expect(() => verifyEnvelope(envelope, [a.verifier], 2)).toThrow(/threshold must be between/);
+    const crowded = {
+      ...envelope,
+      signatures: Array(65).fill(envelope.signatures[0]) as unknown[],
+    };
+    expect(() => verifyEnvelope(crowded, [a.verifier], 1)).toThrow(/more than 64 signatures/);
     expect(() => verifyEnvelope(envelope, [a.verifier], 0)).toThrow(/threshold/);
     expect(() => signEnvelope('t', payload, [])).toThrow(/at least one signer/);
     const suite = await loadSignatureSuite('ml-dsa-44');

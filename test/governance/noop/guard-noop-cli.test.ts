@@ -156,6 +156,33 @@ describe('matriz guard noop', () => {
     expect(real.code).toBe(0);
   });
 
+  it('works on a SHA-256 repository, root commit included', async () => {
+    const sha256 = createFixtureRepository(
+      [
+        { branch: 'main', files: { 'a.py': 'x = 1\n', 'd/r.md': '# T\n' } },
+        { branch: 'main', files: { 'a.py': 'x  =  1\n', 'd/s.md': '# T\n' }, parent: 0 },
+      ],
+      { objectFormat: 'sha256', checkout: 'main' },
+    );
+    try {
+      expect(sha256.commits[1]).toMatch(/^[0-9a-f]{64}$/);
+      const root = await run([
+        'noop',
+        '--repo',
+        sha256.directory,
+        sha256.commits[0] ?? '',
+        '--no-audit-log',
+      ]);
+      expect(root.code).toBe(0);
+      expect(root.out).toContain('A d/r.md');
+      const second = await run(['noop', '--repo', sha256.directory, 'HEAD', '--no-audit-log']);
+      expect(second.out).toContain('M a.py: no-op');
+      expect(second.out).toContain('R d/s.md (from d/r.md): substantive');
+    } finally {
+      sha256.remove();
+    }
+  });
+
   it('reads the policy from the base revision, so a rename allowed there is a no-op', async () => {
     const result = await run(['noop', '--repo', fixture.directory, commit(5), '--no-audit-log']);
     expect(result.code).toBe(1);

@@ -76,7 +76,7 @@ function entry(file: string, spec: FileSpec): Buffer[] {
 /** Creates a repository holding `commits` (in order), and checks out `checkout` so index and work tree exist. */
 export function createFixtureRepository(
   commits: readonly FixtureCommit[],
-  options: { bare?: boolean; checkout?: string } = {},
+  options: { bare?: boolean; checkout?: string; objectFormat?: 'sha1' | 'sha256' } = {},
 ): FixtureRepository {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'matriz-noop-'));
   const home = mkdtempSync(path.join(os.tmpdir(), 'matriz-noop-home-'));
@@ -88,7 +88,14 @@ export function createFixtureRepository(
       encoding: 'utf8',
       maxBuffer: 1 << 28,
     });
-  git(['init', '-q', ...(options.bare === true ? ['--bare'] : []), '-b', 'main']);
+  git([
+    'init',
+    '-q',
+    ...(options.bare === true ? ['--bare'] : []),
+    ...(options.objectFormat === undefined ? [] : [`--object-format=${options.objectFormat}`]),
+    '-b',
+    'main',
+  ]);
   const chunks: Buffer[] = [];
   commits.forEach((commit, index) => {
     const message = Buffer.from(commit.message ?? `commit ${index}`);

@@ -84,8 +84,11 @@ export function parseJson(input: string | Uint8Array, options: ParseOptions = {}
 
   let text: string;
   if (typeof input === 'string') {
-    const size = utf8Length(input);
-    if (size > maxBytes) return fail(tooLarge(size, maxBytes));
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: count only when the limit could be exceeded.
+    if (input.length * 3 > maxBytes) {
+      const size = utf8Length(input);
+      if (size > maxBytes) return fail(tooLarge(size, maxBytes));
+    }
     text = input;
   } else {
     if (input.length > maxBytes) return fail(tooLarge(input.length, maxBytes));
@@ -99,23 +102,44 @@ export function parseJson(input: string | Uint8Array, options: ParseOptions = {}
   const hadByteOrderMark = text.charCodeAt(0) === 0xfeff;
   if (hadByteOrderMark) text = text.slice(1);
 
-  const parser = new Parser(text, maxDepth);
+  // A fast pass without positions; positions (and error pointers) come from a second, tracking
+  // pass over the same text, run only when someone asks for them.
+  const parser = new Parser(text, maxDepth, false);
+  let value: JsonValue;
   try {
-    const value = parser.parseDocument();
-    // Built on first use: most documents are valid and never asked for a position.
-    let lines: LineIndex | undefined;
-    const position = (offset: number | undefined): SourcePosition | undefined =>
-      offset === undefined ? undefined : (lines ??= new LineIndex(text)).position(offset);
-    const { valueOffsets, keyOffsets } = parser;
-    return {
-      ok: true,
-      value,
-      text,
-      hadByteOrderMark,
-      inexactIntegers: parser.inexactIntegers,
-      locate: (pointer) => position(valueOffsets.get(pointer)),
-      locateKey: (pointer) => position(keyOffsets.get(pointer)),
-    };
+    value = parser.parseDocument();
+  } catch (error) {
+    if (!(error instanceof ParseFailure)) throw error;
+    return fail(trackedFailure(text, maxDepth));
+  }
+  let tracked: Parser | undefined;
+  const tracking = (): Parser => {
+    if (tracked === undefined) {
+      tracked = new Parser(text, maxDepth, true);
+      tracked.parseDocument();
+    }
+    return tracked;
+  };
+  let lines: LineIndex | undefined;
+  const position = (offset: number | undefined): SourcePosition | undefined =>
+    offset === undefined ? undefined : (lines ??= new LineIndex(text)).position(offset);
+  return {
+    ok: true,
+    value,
+    text,
+    hadByteOrderMark,
+    get inexactIntegers() {
+      return tracking().inexactIntegers;
+    },
+    locate: (pointer) => position(tracking().valueOffsets.get(pointer)),
+    locateKey: (pointer) => position(tracking().keyOffsets.get(pointer)),
+  };
+}
+
+/** Re-parses text known to be invalid, tracking pointers, to describe the error fully. */
+function trackedFailure(text: string, maxDepth: number): JsonParseError {
+  try {
+    new Parser(text, maxDepth, true).parseDocument();
   } catch (error) {
     if (!(error instanceof ParseFailure)) throw error;
     const position = new LineIndex(text).position(error.offset) ?? {
@@ -123,13 +147,14 @@ export function parseJson(input: string | Uint8Array, options: ParseOptions = {}
       line: 1,
       column: 1,
     };
-    return fail({
+    return {
       code: error.code,
       message: error.message,
       ...position,
       ...(error.pointer === undefined ? {} : { pointer: error.pointer }),
-    });
+    };
   }
+  throw new Error('parseJson: the tracking pass accepted what the fast pass refused');
 }
 
 function fail(error: JsonParseError): FailedParse {
@@ -246,6 +271,8 @@ class LineIndex {
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+// eslint-disable-next-line no-control-regex
+const NEEDS_SLOW_STRING_PATH = /[\u0000-\u001f\\\ud800-\udfff]/;
 const PLAIN_INTEGER = /^-?\d+$/;
 
 class Parser {
@@ -257,6 +284,8 @@ class Parser {
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
+    /** Record positions and build JSON Pointers (slower); off for the fast pass. */
+    private readonly track: boolean,
   ) {}
 
   parseDocument(): JsonValue {
@@ -272,7 +301,7 @@ class Parser {
   }
 
   private parseValue(pointer: string, depth: number): JsonValue {
-    this.valueOffsets.set(pointer, this.pos);
+    if (this.track) this.valueOffsets.set(pointer, this.pos);
     const c = this.text.charCodeAt(this.pos);
     switch (c) {
       case 0x7b /* { */:
@@ -323,7 +352,7 @@ class Parser {
       }
       const keyOffset = this.pos;
       const key = this.parseString(pointer);
-      const memberPointer = appendPointer(pointer, key);
+      const memberPointer = this.track ? appendPointer(pointer, key) : '';
       const earlier = seen.get(key);
       if (earlier !== undefined) {
         const { line, column } = new LineIndex(this.text).position(earlier) ?? {
@@ -338,7 +367,7 @@ class Parser {
         );
       }
       seen.set(key, keyOffset);
-      this.keyOffsets.set(memberPointer, keyOffset);
+      if (this.track) this.keyOffsets.set(memberPointer, keyOffset);
       this.skipWhitespace();
       if (this.text.charCodeAt(this.pos) !== 0x3a /* : */) {
         this.fail(
@@ -390,7 +419,7 @@ class Parser {
       return array;
     }
     for (;;) {
-      array.push(this.parseValue(`${pointer}/${array.length}`, depth + 1));
+      array.push(this.parseValue(this.track ? `${pointer}/${array.length}` : '', depth + 1));
       this.skipWhitespace();
       const next = this.text.charCodeAt(this.pos);
       if (next === 0x2c) {
@@ -412,6 +441,15 @@ class Parser {
 
   private parseString(pointer: string): string {
     const start = this.pos;
+    // Fast path: no escape, control character or surrogate before the closing quote.
+    const close = this.text.indexOf('"', start + 1);
+    if (close > 0) {
+      const content = this.text.slice(start + 1, close);
+      if (!NEEDS_SLOW_STRING_PATH.test(content)) {
+        this.pos = close + 1;
+        return content;
+      }
+    }
     this.pos++;
     let result = '';
     let chunkStart = this.pos;

@@ -34,7 +34,9 @@ export interface WriteResult {
 export interface SequencerOptions {
   readonly origin: string;
   readonly signer: CheckpointSigner;
+  /** Most writes per checkpoint. Default 256. */
   readonly maxBatch?: number;
+  /** 0 (default): group commit. Otherwise how long a batch waits to fill, in milliseconds. */
   readonly maxDelayMs?: number;
   /** How long accepted nonces are remembered, seconds (twice the freshness window is safe). */
   readonly nonceTtlSeconds: number;
@@ -56,6 +58,8 @@ export class Sequencer {
   private queue: Pending[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> = Promise.resolve();
+  private busy = false;
+  private scheduled = false;
   private size = 0;
   private frontier: Frontier = new Map();
   private readonly maxBatch: number;
@@ -67,7 +71,7 @@ export class Sequencer {
     private readonly options: SequencerOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 256;
-    this.maxDelayMs = options.maxDelayMs ?? 50;
+    this.maxDelayMs = options.maxDelayMs ?? 0;
     this.clock = options.clock ?? Date.now;
   }
 
@@ -80,38 +84,57 @@ export class Sequencer {
   submit(request: WriteRequest): Promise<WriteResult> {
     return new Promise<WriteResult>((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
-      if (this.queue.length >= this.maxBatch) this.flushSoon();
-      else
-        this.timer ??= setTimeout(() => {
-          this.flushSoon();
-        }, this.maxDelayMs);
+      this.kick();
     });
   }
 
   /** Commits everything queued, then resolves. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      this.flushSoon();
+    while (this.busy || this.queue.length > 0) {
+      this.commitQueued();
       await this.running;
     }
-    await this.running;
   }
 
-  private flushSoon(): void {
+  /**
+   * Group commit: when idle, a write starts a commit at once (after the current tick, so writes
+   * arriving together share it); writes arriving during a commit form the next batch. A positive
+   * `maxDelayMs` instead waits that long for a batch to fill; `maxBatch` caps every batch.
+   */
+  private kick(): void {
+    if (this.busy || this.scheduled) return;
+    if (this.maxDelayMs === 0 || this.queue.length >= this.maxBatch) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.commitQueued();
+      });
+    } else {
+      this.timer ??= setTimeout(() => {
+        this.commitQueued();
+      }, this.maxDelayMs);
+    }
+  }
+
+  private commitQueued(): void {
+    this.scheduled = false;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    this.running = this.running.then(() => this.flush());
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.queue.splice(0, this.maxBatch);
-    if (this.queue.length > 0) this.flushSoon();
-    if (batch.length === 0) return;
-    try {
-      await this.commit(batch);
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-    }
+    if (this.busy) return;
+    this.busy = true;
+    this.running = (async () => {
+      try {
+        while (this.queue.length > 0) {
+          const batch = this.queue.splice(0, this.maxBatch);
+          try {
+            await this.commit(batch);
+          } catch (error) {
+            for (const pending of batch) pending.reject(error);
+          }
+        }
+      } finally {
+        this.busy = false;
+      }
+    })();
   }
 
   private async reload(): Promise<void> {

@@ -5,6 +5,13 @@ import { Command, Option } from 'commander';
 import { benchNodeSpec } from '../../bench/nodespec.js';
 import { formatPqcBench } from '../../bench/pqc-report.js';
 import { benchPqc } from '../../bench/pqc.js';
+import { benchRegistry } from '../../bench/registry.js';
+import {
+  formatRegistryBench,
+  startBenchServer,
+  type BenchServer,
+} from '../../bench/registry-server.js';
+import type { NodeSpec } from '../../nodespec/nodespec.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger, positiveSeconds } from '../options.js';
@@ -78,6 +85,49 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
               }),
         });
         io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatPqcBench(result));
+        setExitCode(EXIT_OK);
+      },
+    );
+
+  group
+    .command('registry')
+    .description(
+      'signed registrations per second and p50/p95/p99 latency against a real `matriz serve` on loopback (target 2,000/s, p95 <= 100 ms)',
+    )
+    .option('--json', 'print one JSON object', false)
+    .option('--requests <n>', 'registrations to send', positiveInteger, 20_000)
+    .option('--connections <n>', 'concurrent keep-alive connections', positiveInteger, 64)
+    .option(
+      '--server <url>',
+      'benchmark this running server instead of starting one (its origin must accept the requests)',
+    )
+    .action(
+      async (opts: { json: boolean; requests: number; connections: number; server?: string }) => {
+        const progress = (message: string): void => {
+          if (!opts.json) io.stderr(`${message}\n`);
+        };
+        const template = JSON.parse(
+          await readFile(path.join(packageRoot(), 'examples', 'telemetry_probe.json'), 'utf8'),
+        ) as NodeSpec;
+        const server = opts.server === undefined ? await startBenchServer(progress) : undefined;
+        try {
+          const url = opts.server ?? (server as BenchServer).url;
+          const origin = await fetch(`${url}/api/v1/log/keys`).then(
+            async (r) => ((await r.json()) as { origin: string }).origin,
+          );
+          const result = await benchRegistry({
+            url,
+            origin,
+            template,
+            requests: opts.requests,
+            connections: opts.connections,
+            onProgress: progress,
+          });
+          if (opts.json) io.stdout(`${JSON.stringify(result)}\n`);
+          else io.stdout(formatRegistryBench(result));
+        } finally {
+          await server?.stop();
+        }
         setExitCode(EXIT_OK);
       },
     );

@@ -1,0 +1,171 @@
+/**
+ * Registry load benchmark: signed registrations per second against a real `matriz serve`
+ * process on loopback, each response carrying its checkpoint and inclusion proof. Requests are
+ * signed before the clock starts (client cost is not the server's); a GET /healthz run over the
+ * same connections is the same-run baseline for the HTTP stack alone.
+ */
+import http from 'node:http';
+import { signerFor } from '../crypto/dsse.js';
+import { ownerId, publicKeyOf } from '../crypto/keys.js';
+import { loadSignatureSuite } from '../crypto/suites.js';
+import type { NodeSpec } from '../nodespec/nodespec.js';
+import { buildWriteRequest } from '../registry/request-builder.js';
+import { percentile } from './measure.js';
+
+export interface RegistryBenchOptions {
+  readonly url: string;
+  readonly origin: string;
+  readonly template: NodeSpec;
+  readonly requests: number;
+  readonly connections: number;
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface LoadResult {
+  readonly requests: number;
+  readonly ok: number;
+  readonly errors: number;
+  readonly seconds: number;
+  readonly per_sec: number;
+  readonly p50_ms: number;
+  readonly p95_ms: number;
+  readonly p99_ms: number;
+}
+
+export interface RegistryBenchResult {
+  readonly registrations: LoadResult;
+  readonly healthz_baseline: LoadResult;
+  readonly connections: number;
+  readonly owner_algorithm: 'ml-dsa-44';
+  readonly targets: { readonly registrations_per_sec: number; readonly p95_ms: number };
+  readonly pass: boolean;
+}
+
+export const REGISTRY_TARGETS = { registrations_per_sec: 2000, p95_ms: 100 } as const;
+
+export async function benchRegistry(options: RegistryBenchOptions): Promise<RegistryBenchResult> {
+  const suite = await loadSignatureSuite('ml-dsa-44');
+  // A handful of owners, as in a real registry; every request registers a new NodeSpec.
+  const owners = Array.from({ length: 8 }, () => {
+    const pair = suite.generateKeyPair();
+    const key = publicKeyOf('ml-dsa-44', pair.publicKey);
+    return { key, signer: signerFor(key, pair.secretKey, suite), id: ownerId(key.keyid) };
+  });
+  options.onProgress?.(`signing ${options.requests} requests...`);
+  const run = Date.now().toString(36);
+  const bodies = Array.from({ length: options.requests }, (_, i) => {
+    const owner = owners[i % owners.length] as (typeof owners)[number];
+    const spec = structuredClone(options.template);
+    spec.metadata.name = `bench-${run}-${i}`;
+    spec.identity.owner_id = owner.id;
+    return JSON.stringify(
+      buildWriteRequest(
+        { op: 'register', nodeSpec: spec },
+        { owner: owner.key, signer: owner.signer, origin: options.origin },
+      ),
+    );
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
+  try {
+    options.onProgress?.('baseline: GET /healthz...');
+    const baseline = await load(
+      options.url,
+      agent,
+      options.connections,
+      Array.from({ length: Math.min(options.requests, 5000) }, () => undefined),
+      '/healthz',
+    );
+    options.onProgress?.(
+      `registering ${options.requests} NodeSpecs over ${options.connections} connections...`,
+    );
+    const registrations = await load(
+      options.url,
+      agent,
+      options.connections,
+      bodies,
+      '/api/v1/registry/register',
+    );
+    return {
+      registrations,
+      healthz_baseline: baseline,
+      connections: options.connections,
+      owner_algorithm: 'ml-dsa-44',
+      targets: REGISTRY_TARGETS,
+      pass:
+        registrations.errors === 0 &&
+        registrations.per_sec >= REGISTRY_TARGETS.registrations_per_sec &&
+        registrations.p95_ms <= REGISTRY_TARGETS.p95_ms,
+    };
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function load(
+  base: string,
+  agent: http.Agent,
+  connections: number,
+  bodies: readonly (string | undefined)[],
+  path: string,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let ok = 0;
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const t0 = performance.now();
+      const status = await send(base, agent, path, body);
+      latencies.push(performance.now() - t0);
+      if (status === 200) ok++;
+      else errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  return {
+    requests: bodies.length,
+    ok,
+    errors,
+    seconds: round(seconds),
+    per_sec: Math.round(ok / seconds),
+    p50_ms: round(percentile(latencies, 50)),
+    p95_ms: round(percentile(latencies, 95)),
+    p99_ms: round(percentile(latencies, 99)),
+  };
+}
+
+function send(
+  base: string,
+  agent: http.Agent,
+  path: string,
+  body: string | undefined,
+): Promise<number> {
+  return new Promise((resolve) => {
+    const request = http.request(
+      `${base}${path}`,
+      {
+        method: body === undefined ? 'GET' : 'POST',
+        agent,
+        headers:
+          body === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => {
+          resolve(response.statusCode ?? 0);
+        });
+      },
+    );
+    request.on('error', () => {
+      resolve(0);
+    });
+    request.end(body);
+  });
+}

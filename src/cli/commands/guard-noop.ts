@@ -12,6 +12,7 @@ import {
   readAuditLog,
   type RunRecord,
 } from '../../governance/noop/audit-log.js';
+import { AnalysisCache } from '../../governance/noop/analysis-cache.js';
 import { judgeBatchPair, parseBatchLines } from '../../governance/noop/batch.js';
 import { computeStats } from '../../governance/noop/guard-stats.js';
 import { GitError, GitRepository } from '../../governance/noop/git-object-store.js';
@@ -199,8 +200,9 @@ async function runBatch(
     try {
       const loaded = await loadPolicy(repository, configFile, undefined);
       let failed = false;
+      const cache = new AnalysisCache();
       for (const pair of pairs) {
-        const result = await judgeBatchPair(repository, pair, loaded.policy);
+        const result = await judgeBatchPair(repository, pair, loaded.policy, cache);
         if ('error' in result) failed = true;
         io.stdout(`${JSON.stringify(result)}\n`);
       }

@@ -4,6 +4,7 @@
  * or an error value for that pair alone.
  */
 import { auditPaths, type AuditPath } from './audit-log.js';
+import type { AnalysisCache } from './analysis-cache.js';
 import { judgeChange } from './change-judgement.js';
 import { GitError, type GitRepository } from './git-object-store.js';
 import type { Verdict } from './path-decision.js';
@@ -41,6 +42,7 @@ export async function judgeBatchPair(
   repository: GitRepository,
   pair: { base?: string; head: string },
   policy: NoopPolicy,
+  cache?: AnalysisCache,
 ): Promise<BatchResult> {
   try {
     const head = await repository.resolveCommit(pair.head);
@@ -48,7 +50,7 @@ export async function judgeBatchPair(
       pair.base === undefined
         ? await repository.firstParentOrEmptyTree(head)
         : await repository.resolveCommit(pair.base);
-    const judgement = await judgeChange(repository, base, head, policy);
+    const judgement = await judgeChange(repository, base, head, policy, cache);
     return { base, head, verdict: judgement.verdict, paths: auditPaths(judgement.paths) };
   } catch (error) {
     if (error instanceof GitError)

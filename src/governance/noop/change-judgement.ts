@@ -2,6 +2,7 @@
  * Judges a change (base tree to head tree): one decision per changed path, and the verdict
  * `noop` only when there are no paths (an empty commit) or every path is a no-op.
  */
+import { AnalysisCache } from './analysis-cache.js';
 import { compareContent } from './content-equality.js';
 import type { GitRepository } from './git-object-store.js';
 import {
@@ -39,9 +40,12 @@ export async function judgeChange(
   base: string,
   head: string,
   policy: NoopPolicy,
+  cache: AnalysisCache = new AnalysisCache(),
 ): Promise<ChangeJudgement> {
   const changes = await repository.diffTrees(base, head);
-  const paths = await Promise.all(changes.map((change) => decidePath(repository, change, policy)));
+  const paths = await Promise.all(
+    changes.map((change) => decidePath(repository, change, policy, cache)),
+  );
   const verdict: Verdict = paths.every((decision) => decision.verdict === 'noop')
     ? 'noop'
     : 'substantive';
@@ -52,8 +56,9 @@ async function decidePath(
   repository: GitRepository,
   change: TreeChange,
   policy: NoopPolicy,
+  cache: AnalysisCache,
 ): Promise<PathDecision> {
-  const decision = await decideContent(repository, change, policy);
+  const decision = await decideContent(repository, change, policy, cache);
   return {
     path: change.path,
     ...(change.oldPath === undefined ? {} : { oldPath: change.oldPath }),
@@ -70,6 +75,7 @@ async function decideContent(
   repository: GitRepository,
   change: TreeChange,
   policy: NoopPolicy,
+  cache: AnalysisCache,
 ): Promise<ContentDecision> {
   switch (change.status) {
     case 'added':
@@ -115,7 +121,7 @@ async function decideContent(
     repository.readBlob(change.oldOid),
     repository.readBlob(change.newOid),
   ]);
-  const decision = compareContent(change.path, before, after, policy);
+  const decision = compareContent(change.path, before, after, policy, cache);
   if (modeAllowed && decision.verdict === 'noop')
     return {
       ...decision,

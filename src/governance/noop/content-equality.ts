@@ -3,6 +3,7 @@
  * first (binary, byte-exact paths, declared volatile lines, byte order mark, invisible characters,
  * script line endings), then the equality rule of the file's type. Anything unproven is substantive.
  */
+import { AnalysisCache } from './analysis-cache.js';
 import { compareKeys, lineAt, type EqualityKey } from './equality-key.js';
 import type { AnalyzedFile, FileAnalysis } from './file-analysis.js';
 import { fileTypeOf, type FileType } from './file-type.js';
@@ -27,11 +28,13 @@ import { analyzeYaml } from './yaml-key.js';
 /** Files larger than this are not parsed: substantive. */
 export const MAX_COMPARED_BYTES = 8 * 1024 * 1024;
 
+/** `cache`, when given, must only ever be used with this same policy. */
 export function compareContent(
   path: string,
   before: Uint8Array,
   after: Uint8Array,
   policy: NoopPolicy,
+  cache: AnalysisCache = new AnalysisCache(2),
 ): ContentDecision {
   if (policy.isByteExact(path))
     return substantive('byte-exact', 'the bytes differ and this path is compared byte for byte');
@@ -72,7 +75,7 @@ export function compareContent(
     );
 
   const type = fileTypeOf(path);
-  return compareByType(type, path, stripBom(oldText), stripBom(newText), policy);
+  return compareByType(type, path, stripBom(oldText), stripBom(newText), policy, cache);
 }
 
 function stripBom(text: string): string {
@@ -124,14 +127,19 @@ function compareByType(
   before: string,
   after: string,
   policy: NoopPolicy,
+  cache: AnalysisCache,
 ): ContentDecision {
+  const analyses =
+    (analyze: (text: string) => FileAnalysis): ((text: string) => FileAnalysis) =>
+    (text) =>
+      cache.analysis(path, text, analyze);
   switch (type.kind) {
     case 'script':
       return compareAnalyses(
         type.kind,
         before,
         after,
-        (text) => analyzeScript(text, type.flavour, policy),
+        analyses((text) => analyzeScript(text, type.flavour, policy)),
         policy,
       );
     case 'python':
@@ -139,7 +147,7 @@ function compareByType(
         type.kind,
         before,
         after,
-        (text) => analyzePython(text, policy),
+        analyses((text) => analyzePython(text, policy)),
         policy,
       );
     case 'json':
@@ -147,13 +155,19 @@ function compareByType(
         type.kind,
         before,
         after,
-        (text) => analyzeJson(text, policy.orderedJsonPointers(path)),
+        analyses((text) => analyzeJson(text, policy.orderedJsonPointers(path))),
         policy,
       );
     case 'yaml':
-      return compareAnalyses(type.kind, before, after, (text) => analyzeYaml(text, policy), policy);
+      return compareAnalyses(
+        type.kind,
+        before,
+        after,
+        analyses((text) => analyzeYaml(text, policy)),
+        policy,
+      );
     case 'markdown':
-      return compareAnalyses(type.kind, before, after, analyzeMarkdown, policy);
+      return compareAnalyses(type.kind, before, after, analyses(analyzeMarkdown), policy);
     case 'tolerant-text': {
       const comparison = compareTolerantText(before, after, type.multilineString);
       if (comparison.equal)

@@ -7,6 +7,7 @@
  * substantive transform. The guard itself never reads commit messages.
  */
 import { performance } from 'node:perf_hooks';
+import { AnalysisCache } from './analysis-cache.js';
 import { judgeChange } from './change-judgement.js';
 import { GitRepository } from './git-object-store.js';
 import type { NoopPolicy } from './policy.js';
@@ -90,10 +91,11 @@ export async function evaluateHistory(options: EvaluationOptions): Promise<Evalu
     const history = parseHistory(await repository.log(options.revision ?? 'HEAD', options.limit));
     const evaluated: EvaluatedCommit[] = [];
     const reasons: Record<string, number> = {};
+    const cache = new AnalysisCache();
     const start = performance.now();
     for (const [index, entry] of history.entries()) {
       const base = await repository.firstParentOrEmptyTree(entry.commit);
-      const judgement = await judgeChange(repository, base, entry.commit, options.policy);
+      const judgement = await judgeChange(repository, base, entry.commit, options.policy, cache);
       for (const p of judgement.paths) reasons[p.reason] = (reasons[p.reason] ?? 0) + 1;
       evaluated.push({
         commit: entry.commit,

@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { AnalysisCache } from '../../../src/governance/noop/analysis-cache.js';
 import { compareContent } from '../../../src/governance/noop/content-equality.js';
 import { compareKeys } from '../../../src/governance/noop/equality-key.js';
 import { analyzeJson } from '../../../src/governance/noop/json-key.js';
@@ -185,5 +186,27 @@ describe('text rules', () => {
   it('has no rule for unknown types and extensionless files', () => {
     expect(verdictOf('LICENSE', 'MIT\n', 'MIT \n').reason).toBe('no-rule');
     expect(verdictOf('a.ini', 'a=1\n', 'a=1 \n').reason).toBe('no-rule');
+  });
+});
+
+describe('AnalysisCache', () => {
+  it('analyses each version once and forgets the least recently used beyond its capacity', () => {
+    const cache = new AnalysisCache(2);
+    let calls = 0;
+    const analyze = (text: string) => {
+      calls++;
+      return analyzeJson(text, []);
+    };
+    cache.analysis('a.json', '1', analyze);
+    cache.analysis('a.json', '1', analyze);
+    expect(calls).toBe(1);
+    cache.analysis('a.json', '2', analyze);
+    cache.analysis('a.json', '1', analyze);
+    cache.analysis('a.json', '3', analyze);
+    expect(calls).toBe(3);
+    cache.analysis('a.json', '2', analyze);
+    expect(calls).toBe(4);
+    cache.analysis('b.json', '1', analyze);
+    expect(calls).toBe(5);
   });
 });

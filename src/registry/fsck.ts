@@ -20,7 +20,7 @@ import { completedSubtrees, rangeHash, rangeRefs } from '../log/subtree.js';
 import type { RegistryEntry, Store, SubtreeHash } from '../store/store.js';
 import { DEFAULT_POLICY } from './policy.js';
 import { RegistryProblem } from './problems.js';
-import { verifyWriteRequest } from './request.js';
+import { envelopeCheckWith, verifyWriteRequest } from './request.js';
 
 export interface FsckReport {
   readonly ok: boolean;
@@ -162,7 +162,7 @@ async function replayLeaf(
         owners: DEFAULT_POLICY.owners,
       },
       nonceSeen: () => Promise.resolve(false),
-      loadSuite: options.loadSuite,
+      checkEnvelope: envelopeCheckWith(options.loadSuite),
     });
   } catch (error) {
     problem(`leaf ${index}: ${error instanceof RegistryProblem ? error.message : String(error)}`);

@@ -16,7 +16,12 @@ import type { RegistryEntry, Store } from '../store/store.js';
 import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
 import { RegistryProblem } from './problems.js';
 import { readProofHashes } from './proof-hashes.js';
-import { verifyWriteRequest, type WriteRequest } from './request.js';
+import {
+  envelopeCheckWith,
+  verifyWriteRequest,
+  type EnvelopeCheck,
+  type WriteRequest,
+} from './request.js';
 import type { Sequencer, WriteResult } from './sequencer.js';
 
 export interface RegistryOptions {
@@ -25,6 +30,8 @@ export interface RegistryOptions {
   readonly sequencer: Sequencer;
   readonly logKeys: { readonly ed25519: PublicKey; readonly mlDsa44: PublicKey };
   readonly loadSuite: (algorithm: KeyAlgorithm) => Promise<SignatureSuite>;
+  /** How request signatures are checked; in-thread with `loadSuite` by default. */
+  readonly checkEnvelope?: EnvelopeCheck;
   readonly policy?: EntitlementPolicy;
   /** Freshness window for signed requests, seconds. Default 300. */
   readonly freshnessSeconds?: number;
@@ -66,8 +73,10 @@ export class Registry {
   readonly origin: string;
   private readonly store: Store;
   private readonly clock: () => number;
+  private readonly checkEnvelope: EnvelopeCheck;
 
   constructor(private readonly options: RegistryOptions) {
+    this.checkEnvelope = options.checkEnvelope ?? envelopeCheckWith(options.loadSuite);
     this.origin = options.origin;
     this.store = options.store;
     this.clock = options.clock ?? Date.now;
@@ -218,7 +227,7 @@ export class Registry {
         freshnessSeconds: this.options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS,
         policy: this.options.policy ?? DEFAULT_POLICY,
         nonceSeen: (nonce) => this.store.nonceSeen(nonce, Math.floor(this.clock() / 1000)),
-        loadSuite: this.options.loadSuite,
+        checkEnvelope: this.checkEnvelope,
       });
       this.options.onVerify?.('valid', (performance.now() - started) / 1000);
       return request;

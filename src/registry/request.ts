@@ -58,7 +58,31 @@ export interface RequestContext {
   readonly freshnessSeconds: number;
   readonly policy: EntitlementPolicy;
   nonceSeen(nonce: string): Promise<boolean>;
-  loadSuite(algorithm: KeyAlgorithm): Promise<SignatureSuite>;
+  /** Checks the envelope's signatures against the owner key (in a worker pool, in the server). */
+  checkEnvelope: EnvelopeCheck;
+}
+
+/** The outcome of checking an envelope against the one key it must be signed by. */
+export interface EnvelopeCheckResult {
+  readonly valid: boolean;
+  /** The envelope carries a signature with the owner's key id (valid or not). */
+  readonly ownerSigned: boolean;
+}
+
+export type EnvelopeCheck = (envelope: unknown, owner: PublicKey) => Promise<EnvelopeCheckResult>;
+
+/** An EnvelopeCheck that verifies in the calling thread with suites from `loadSuite`. */
+export function envelopeCheckWith(
+  loadSuite: (algorithm: KeyAlgorithm) => Promise<SignatureSuite>,
+): EnvelopeCheck {
+  return async (envelope, owner) => {
+    const suite = await loadSuite(owner.algorithm);
+    const verification = verifyEnvelope(envelope, [verifierFor(owner, suite)]);
+    return {
+      valid: verification.valid,
+      ownerSigned: verification.valid || verification.failedKeyIds.length > 0,
+    };
+  };
 }
 
 const NONCE = /^[A-Za-z0-9_-]{22,128}$/;
@@ -224,13 +248,11 @@ async function checkSignature(
   owner: PublicKey,
   context: RequestContext,
 ): Promise<void> {
-  const suite = await context.loadSuite(owner.algorithm);
-  const verification = verifyEnvelope(body, [verifierFor(owner, suite)]);
+  const verification = await context.checkEnvelope(body, owner);
   if (!verification.valid) {
-    const detail =
-      verification.failedKeyIds.length > 0
-        ? `the signature by key ${owner.keyid} does not verify over the envelope payload`
-        : `the envelope has no signature by the owner key ${owner.keyid}`;
+    const detail = verification.ownerSigned
+      ? `the signature by key ${owner.keyid} does not verify over the envelope payload`
+      : `the envelope has no signature by the owner key ${owner.keyid}`;
     throw new RegistryProblem('bad-signature', detail);
   }
 }

@@ -14,6 +14,8 @@ import type { Store } from '../store/store.js';
 import { buildServer } from './app.js';
 import { openDataDir, type DataDirOptions } from './data-dir.js';
 import { ServerMetrics } from './metrics.js';
+import { VerifyPool } from './verify-pool.js';
+import { availableParallelism } from 'node:os';
 
 export interface ServiceOptions extends DataDirOptions {
   readonly host: string;
@@ -27,6 +29,8 @@ export interface ServiceOptions extends DataDirOptions {
   readonly bodyLimit?: number;
   readonly rateLimitPerMinute?: number;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Worker threads that check request signatures. Default: cores - 1, at least 1. */
+  readonly verifyThreads?: number;
 }
 
 export interface RunningService {
@@ -74,12 +78,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     },
   });
   await sequencer.start();
+  const pool = new VerifyPool(options.verifyThreads ?? Math.max(1, availableParallelism() - 1));
   const registry = new Registry({
     origin: dir.origin,
     store,
     sequencer,
     logKeys: { ed25519: dir.ed25519.key, mlDsa44: dir.mlDsa44.key },
     loadSuite: (algorithm) => loadSignatureSuite(algorithm),
+    checkEnvelope: pool.check,
     policy: options.policy ?? DEFAULT_POLICY,
     freshnessSeconds,
     onVerify: (result, seconds) => {
@@ -114,6 +120,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       clearInterval(pruner);
       await app.close();
       await sequencer.drain();
+      await pool.close();
       await store.close();
     },
   };

@@ -136,7 +136,8 @@ describe('matriz serve + the client commands, as a new user would run them', () 
 
       const envelope = JSON.parse(readFileSync(saved, 'utf8')) as { payload: string };
       const payload = base64Decode(envelope.payload);
-      payload[payload.length - 3] ^= 1;
+      const at = payload.length - 3;
+      payload[at] = (payload[at] ?? 0) ^ 1;
       const tampered = await fetch(`${server.url}/api/v1/registry/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -65,7 +65,8 @@ function logOf(size: number): MemoryLog {
 
 function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   const copy = bytes.slice();
-  copy[(bit >> 3) % copy.length] ^= 1 << (bit & 7);
+  const at = (bit >> 3) % copy.length;
+  copy[at] = (copy[at] ?? 0) ^ (1 << (bit & 7));
   return copy;
 }
 

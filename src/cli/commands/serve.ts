@@ -20,6 +20,9 @@ export interface ServeOptions {
   rateLimit: number;
   passphraseEnv: string;
   keyScryptLogN: number;
+  maxBatch: number;
+  maxDelayMs: number;
+  verifyThreads?: number;
 }
 
 export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -62,6 +65,25 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       ).default(DEFAULT_PASSPHRASE_ENV),
     )
     .addOption(
+      new Option('--max-batch <n>', 'most writes per checkpoint')
+        .argParser(positiveInteger)
+        .default(256),
+    )
+    .addOption(
+      new Option(
+        '--max-delay-ms <ms>',
+        'wait this long for a batch to fill (0: group commit, no added wait)',
+      )
+        .argParser(nonNegativeInteger)
+        .default(0),
+    )
+    .addOption(
+      new Option(
+        '--verify-threads <n>',
+        'worker threads checking request signatures (default: cores - 1)',
+      ).argParser(positiveInteger),
+    )
+    .addOption(
       new Option(
         '--key-scrypt-log-n <n>',
         'scrypt cost N = 2^n for log keys created at first start (10..22)',
@@ -86,6 +108,9 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
             : { passphrase: io.env[opts.passphraseEnv] }),
           rateLimitPerMinute: opts.rateLimit,
           scrypt: { N: 2 ** opts.keyScryptLogN, r: 8, p: 1 },
+          maxBatch: opts.maxBatch,
+          maxDelayMs: opts.maxDelayMs,
+          ...(opts.verifyThreads === undefined ? {} : { verifyThreads: opts.verifyThreads }),
           warn: (message) => {
             io.stderr(`matriz: warning: ${message}\n`);
           },
@@ -109,6 +134,12 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       await service.close();
       setExitCode(EXIT_OK);
     });
+}
+
+function nonNegativeInteger(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw new UsageError(`expected a whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
 }
 
 function scryptLogN(value: string): number {

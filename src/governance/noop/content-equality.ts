@@ -167,7 +167,13 @@ function compareByType(
         policy,
       );
     case 'markdown':
-      return compareAnalyses(type.kind, before, after, analyses(analyzeMarkdown), policy);
+      return compareAnalyses(
+        type.kind,
+        before,
+        after,
+        analyses((text) => analyzeMarkdown(text, policy)),
+        policy,
+      );
     case 'tolerant-text': {
       const comparison = compareTolerantText(before, after, type.multilineString);
       if (comparison.equal)

@@ -52,7 +52,6 @@ const TOLERANT: Record<string, { language: string; multilineString?: RegExp }> =
   less: { language: 'Less' },
   toml: { language: 'TOML', multilineString: /"""|'''/ },
   rst: { language: 'reStructuredText', multilineString: /::\s*$/m },
-  txt: { language: 'text' },
 };
 
 /** Types where whitespace is syntax and every byte counts (noop-cases.md #30, #31, #32). */

@@ -10,21 +10,63 @@ import type { Nodes } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
 import { gfm } from 'micromark-extension-gfm';
-import { EqualityKeyBuilder } from './equality-key.js';
+import type { CommentKeys, CommentPolicy } from './comment-text.js';
+import { EqualityKeyBuilder, type EqualityKey } from './equality-key.js';
 import { NO_COMMENTS, type FileAnalysis } from './file-analysis.js';
+import { analyzeYaml } from './yaml-key.js';
 
 const CJK =
   /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Bopomofo}\u3000-\u303f\uff00-\uffef]/u;
 const IGNORED_PROPERTIES = new Set(['type', 'children', 'position', 'value', 'data']);
 
-export function analyzeMarkdown(text: string): FileAnalysis {
-  const tree = fromMarkdown(text.replace(/\r\n?/g, '\n'), {
+/**
+ * Front matter (Jekyll, Hugo, Docusaurus, ...): a YAML block between `---` lines, or TOML between
+ * `+++` lines, at the very start. CommonMark would read it as a thematic break and text, where
+ * indentation vanishes; it is data, so YAML front matter is compared as YAML and TOML exactly.
+ */
+const FRONT_MATTER = /^(---|\+\+\+)[ \t]*\n([\s\S]*?\n)?(?:\1|\.\.\.)[ \t]*(?:\n|$)/;
+
+export function analyzeMarkdown(text: string, policy: CommentPolicy): FileAnalysis {
+  const normalized = text.replace(/\r\n?/g, '\n');
+  const frontMatter = FRONT_MATTER.exec(normalized);
+  if (frontMatter === null) return analyzeBody(normalized, NO_COMMENTS);
+  const block = frontMatter[2] ?? '';
+  const body = normalized.slice(frontMatter[0].length);
+  if (frontMatter[1] === '+++') {
+    const analysis = analyzeBody(body, NO_COMMENTS);
+    if (!analysis.ok) return analysis;
+    return {
+      ...analysis,
+      code: prefixed(`toml-front-matter ${JSON.stringify(block)}`, analysis.code),
+    };
+  }
+  const data = analyzeYaml(block, policy);
+  if (!data.ok) return { ok: false, message: `front matter: ${data.message}` };
+  const analysis = analyzeBody(body, data.comments);
+  if (!analysis.ok) return analysis;
+  const code = new EqualityKeyBuilder();
+  code.push('yaml-front-matter', 0);
+  code.append(data.code);
+  code.push('end-front-matter', 0);
+  code.append(analysis.code);
+  return { ...analysis, code: code.build() };
+}
+
+function prefixed(atom: string, key: EqualityKey): EqualityKey {
+  const builder = new EqualityKeyBuilder();
+  builder.push(atom, 0);
+  builder.append(key);
+  return builder.build();
+}
+
+function analyzeBody(text: string, comments: CommentKeys): FileAnalysis {
+  const tree = fromMarkdown(text, {
     extensions: [gfm()],
     mdastExtensions: [gfmFromMarkdown()],
   });
   const key = new EqualityKeyBuilder();
   writeNode(tree, key);
-  return { ok: true, code: key.build(), comments: NO_COMMENTS };
+  return { ok: true, code: key.build(), comments };
 }
 
 function writeNode(node: Nodes, key: EqualityKeyBuilder): void {

@@ -2,7 +2,7 @@
  * The rule for text types without a parser in the guard: only whitespace at line ends, line
  * endings (CRLF/LF) and the final newline may differ, and only where no string literal can span
  * lines (a raw string, a text block, or any line with an odd number of double quotes, which may
- * open a string that continues on the next line).
+ * open a string that continues on the next line) and no line ends with a backslash.
  */
 export type TextComparison =
   { readonly equal: true } | { readonly equal: false; readonly line: number; readonly why: string };
@@ -12,8 +12,12 @@ export function compareTolerantText(
   after: string,
   multilineString: RegExp | undefined,
 ): TextComparison {
+  // A backslash at a line end continues the line (C preprocessor, TOML strings); whitespace after
+  // it may decide whether it does.
   const hasMultilineStrings = (text: string): boolean =>
-    (multilineString?.test(text) ?? false) || text.split('\n').some((line) => oddQuotes(line));
+    (multilineString?.test(text) ?? false) ||
+    /\\[ \t]*\r?$/m.test(text) ||
+    text.split('\n').some((line) => oddQuotes(line));
   if (hasMultilineStrings(before) || hasMultilineStrings(after)) {
     const line = firstDifferentLine(before.split('\n'), after.split('\n'));
     return {

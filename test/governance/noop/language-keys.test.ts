@@ -149,6 +149,32 @@ describe('YAML', () => {
 });
 
 describe('Markdown', () => {
+  it('compares YAML front matter as YAML: nesting counts, key order does not', () => {
+    const before = '---\ntitle: A\nsidebar:\n  position: 2\n---\n# A\n';
+    expect(
+      verdictOf('a.md', before, '---\nsidebar:\n  position: 2\ntitle: A\n---\n# A\n').verdict,
+    ).toBe('noop');
+    expect(
+      verdictOf('a.md', before, '---\ntitle: A\nsidebar:\nposition: 2\n---\n# A\n').verdict,
+    ).toBe('substantive');
+    expect(
+      verdictOf('a.md', '---\n# draft\ntitle: A\n---\nx\n', '---\n# final\ntitle: A\n---\nx\n')
+        .reason,
+    ).toBe('comment-text-changed');
+    expect(verdictOf('a.md', '---\na: [\n---\nx\n', '---\na: []\n---\nx\n').reason).toBe(
+      'unparseable',
+    );
+  });
+
+  it('compares TOML front matter exactly', () => {
+    expect(
+      verdictOf('a.md', '+++\ntitle = "A"\n+++\nx\n', '+++\ntitle  = "A"\n+++\nx\n').verdict,
+    ).toBe('substantive');
+    expect(
+      verdictOf('a.md', '+++\ntitle = "A"\n+++\nx\n', '+++\ntitle = "A"\n+++\nx\n\n').verdict,
+    ).toBe('noop');
+  });
+
   it('collapses whitespace in Latin text and keeps line breaks that touch CJK', () => {
     expect(renderedText('a  b\n c')).toBe('a b c');
     expect(renderedText('日本\n語')).toBe('日本\n語');

@@ -155,7 +155,9 @@ function compareByType(
         type.kind,
         before,
         after,
-        analyses((text) => analyzeJson(text, policy.orderedJsonPointers(path))),
+        analyses((text) =>
+          analyzeJson(text, policy.orderedJsonPointers(path), type.comments ? policy : undefined),
+        ),
         policy,
       );
     case 'yaml':

@@ -4,7 +4,7 @@ import type { ScriptFlavour } from './typescript-key.js';
 export type FileType =
   | { readonly kind: 'script'; readonly flavour: ScriptFlavour }
   | { readonly kind: 'python' }
-  | { readonly kind: 'json' }
+  | { readonly kind: 'json'; readonly comments: boolean }
   | { readonly kind: 'yaml' }
   | { readonly kind: 'markdown' }
   | { readonly kind: 'tolerant-text'; readonly language: string; readonly multilineString?: RegExp }
@@ -68,6 +68,10 @@ const WHITESPACE_SYNTAX: Record<string, string> = {
   mak: 'Makefile',
 };
 
+/** JSON files their tools read with comments and trailing commas (TypeScript, VS Code, Dev Containers). */
+const JSONC_FILES =
+  /(?:^|\/)(?:[tj]sconfig(?:\.[^/]*)?\.json|\.vscode\/[^/]+\.json|\.?devcontainer(?:\.json|\/[^/]*\.json))$/;
+
 export function fileTypeOf(path: string): FileType {
   const name = path.slice(path.lastIndexOf('/') + 1);
   if (/^(?:GNUmakefile|makefile|Makefile)$/.test(name))
@@ -78,7 +82,9 @@ export function fileTypeOf(path: string): FileType {
   const flavour = SCRIPTS[extension];
   if (flavour !== undefined) return { kind: 'script', flavour };
   if (extension === 'py' || extension === 'pyi') return { kind: 'python' };
-  if (extension === 'json') return { kind: 'json' };
+  if (extension === 'jsonc' || (extension === 'json' && JSONC_FILES.test(path)))
+    return { kind: 'json', comments: true };
+  if (extension === 'json') return { kind: 'json', comments: false };
   if (extension === 'yml' || extension === 'yaml') return { kind: 'yaml' };
   if (extension === 'md' || extension === 'markdown') return { kind: 'markdown' };
   const tolerant = TOLERANT[extension];

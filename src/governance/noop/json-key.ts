@@ -5,7 +5,9 @@
  * (`package.json` `exports` and `imports` conditions, Node.js "Conditional exports").
  */
 import { appendPointer, parseJson, type JsonValue } from '../../json/index.js';
+import { commentKeys, type CommentPolicy } from './comment-text.js';
 import { EqualityKeyBuilder } from './equality-key.js';
+import { stripJsonc } from './jsonc-text.js';
 import { NO_COMMENTS, type FileAnalysis } from './file-analysis.js';
 
 const NUMBER_LEXEME = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?/y;
@@ -14,8 +16,15 @@ const MAX_JSON_DEPTH = 1000;
 
 /**
  * @param orderedPointers JSON Pointers below which member order is kept (and the members themselves).
+ * @param jsonc For JSONC files, the comment policy: comments and trailing commas are allowed.
  */
-export function analyzeJson(text: string, orderedPointers: readonly string[]): FileAnalysis {
+export function analyzeJson(
+  source: string,
+  orderedPointers: readonly string[],
+  jsonc?: CommentPolicy,
+): FileAnalysis {
+  const stripped = jsonc === undefined ? undefined : stripJsonc(source);
+  const text = stripped?.json ?? source;
   const parsed = parseJson(text, { maxBytes: MAX_JSON_BYTES, maxDepth: MAX_JSON_DEPTH });
   if (!parsed.ok) {
     return {
@@ -60,5 +69,9 @@ export function analyzeJson(text: string, orderedPointers: readonly string[]): F
     }
   };
   visit(parsed.value, '', key);
-  return { ok: true, code: key.build(), comments: NO_COMMENTS };
+  const comments =
+    stripped === undefined || jsonc === undefined
+      ? NO_COMMENTS
+      : commentKeys(stripped.comments, jsonc);
+  return { ok: true, code: key.build(), comments };
 }

@@ -112,6 +112,37 @@ describe('JSON', () => {
   });
 });
 
+describe('JSONC', () => {
+  const tsconfig =
+    '{\n  // strictness\n  "compilerOptions": { "strict": true, /* yes */ "target": "es2022" }\n}\n';
+
+  it('reads tsconfig.json with comments and trailing commas, comparing the comments as words', () => {
+    const reformatted =
+      '{\n  // strictness\n  "compilerOptions": {\n    "target": "es2022",\n    /* yes */ "strict": true,\n  },\n}\n';
+    expect(verdictOf('tsconfig.json', tsconfig, reformatted)).toMatchObject({
+      verdict: 'noop',
+      reason: 'equal-value',
+    });
+    expect(
+      verdictOf(
+        'packages/a/tsconfig.build.json',
+        tsconfig,
+        tsconfig.replace('strictness', 'strict mode'),
+      ).reason,
+    ).toBe('comment-text-changed');
+    expect(verdictOf('.vscode/settings.json', '{"a": 1 // x\n}', '{"a": 2 // x\n}').reason).toBe(
+      'content-changed',
+    );
+    expect(
+      verdictOf('a.jsonc', '{"s": "// not a comment"}', '{"s": "// not  a comment"}').verdict,
+    ).toBe('substantive');
+  });
+
+  it('keeps plain .json strict: a comment makes it unparseable', () => {
+    expect(verdictOf('data.json', '{"a": 1}', '{"a": 1 // x\n}').reason).toBe('unparseable');
+  });
+});
+
 describe('YAML', () => {
   it('compares every document of a stream, in order', () => {
     expect(verdictOf('a.yml', 'a: 1\n---\nb: 2\n', 'a: 1\n---\nb: 2\n...\n').verdict).toBe('noop');

@@ -11,6 +11,18 @@ export interface LeafContent {
   readonly registry_id: string;
 }
 
-export function encodeLeaf(content: LeafContent): Uint8Array {
-  return new TextEncoder().encode(canonicalize(content));
+const encoder = new TextEncoder();
+
+/**
+ * The leaf bytes, from the envelope's canonical form. Member names sort as envelope <
+ * integrated_at < registry_id, so concatenation is exactly RFC 8785 of LeafContent.
+ */
+export function encodeLeaf(
+  canonicalEnvelope: string,
+  integratedAt: string,
+  registryId: string,
+): Uint8Array {
+  return encoder.encode(
+    `{"envelope":${canonicalEnvelope},"integrated_at":${canonicalize(integratedAt)},"registry_id":${canonicalize(registryId)}}`,
+  );
 }

@@ -17,9 +17,9 @@ import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
 import { RegistryProblem } from './problems.js';
 import { readProofHashes } from './proof-hashes.js';
 import {
+  checkWriteContext,
+  decodeWriteRequest,
   envelopeCheckWith,
-  verifyWriteRequest,
-  type EnvelopeCheck,
   type WriteRequest,
 } from './request.js';
 import type { Sequencer, WriteResult } from './sequencer.js';
@@ -30,8 +30,11 @@ export interface RegistryOptions {
   readonly sequencer: Sequencer;
   readonly logKeys: { readonly ed25519: PublicKey; readonly mlDsa44: PublicKey };
   readonly loadSuite: (algorithm: KeyAlgorithm) => Promise<SignatureSuite>;
-  /** How request signatures are checked; in-thread with `loadSuite` by default. */
-  readonly checkEnvelope?: EnvelopeCheck;
+  /**
+   * Decodes and checks a request up to its signature and NodeSpec (`decodeWriteRequest`); in
+   * this thread with `loadSuite` by default, in worker threads in the server.
+   */
+  readonly decodeRequest?: (body: unknown) => Promise<WriteRequest>;
   readonly policy?: EntitlementPolicy;
   /** Freshness window for signed requests, seconds. Default 300. */
   readonly freshnessSeconds?: number;
@@ -73,10 +76,11 @@ export class Registry {
   readonly origin: string;
   private readonly store: Store;
   private readonly clock: () => number;
-  private readonly checkEnvelope: EnvelopeCheck;
+  private readonly decodeRequest: (body: unknown) => Promise<WriteRequest>;
 
   constructor(private readonly options: RegistryOptions) {
-    this.checkEnvelope = options.checkEnvelope ?? envelopeCheckWith(options.loadSuite);
+    const check = envelopeCheckWith(options.loadSuite);
+    this.decodeRequest = options.decodeRequest ?? ((body) => decodeWriteRequest(body, check));
     this.origin = options.origin;
     this.store = options.store;
     this.clock = options.clock ?? Date.now;
@@ -220,23 +224,24 @@ export class Registry {
 
   private async verify(body: unknown): Promise<WriteRequest> {
     const started = performance.now();
+    let request: WriteRequest;
     try {
-      const request = await verifyWriteRequest(body, {
-        origin: this.origin,
-        now: this.clock(),
-        freshnessSeconds: this.options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS,
-        policy: this.options.policy ?? DEFAULT_POLICY,
-        nonceSeen: (nonce) => this.store.nonceSeen(nonce, Math.floor(this.clock() / 1000)),
-        checkEnvelope: this.checkEnvelope,
-      });
+      request = await this.decodeRequest(body);
       this.options.onVerify?.('valid', (performance.now() - started) / 1000);
-      return request;
     } catch (error) {
       if (error instanceof RegistryProblem && error.slug === 'bad-signature') {
         this.options.onVerify?.('invalid', (performance.now() - started) / 1000);
       }
       throw error;
     }
+    await checkWriteContext(request, {
+      origin: this.origin,
+      now: this.clock(),
+      freshnessSeconds: this.options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS,
+      policy: this.options.policy ?? DEFAULT_POLICY,
+      nonceSeen: (nonce) => this.store.nonceSeen(nonce, Math.floor(this.clock() / 1000)),
+    });
+    return request;
   }
 
   private async checkSize(size: number): Promise<void> {

@@ -10,6 +10,7 @@
  */
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import { type Envelope, parseEnvelope, verifierFor, verifyEnvelope } from '../crypto/dsse.js';
+import { sha256Digest } from '../crypto/digest.js';
 import { base64Decode } from '../crypto/encoding.js';
 import { CryptoError } from '../crypto/errors.js';
 import { ownerId, publicKeyFromJson, type PublicKey } from '../crypto/keys.js';
@@ -26,6 +27,8 @@ export const REQUEST_PAYLOAD_TYPE = 'application/vnd.matriz.request+json';
 interface RequestCommon {
   /** The envelope exactly as received: it goes into the log leaf, unknown fields and all. */
   readonly envelope: unknown;
+  /** Its RFC 8785 form, computed once (with the request checks, off the event loop). */
+  readonly canonicalEnvelope: string;
   readonly owner: PublicKey;
   readonly ownerId: string;
   readonly nonce: string;
@@ -40,6 +43,8 @@ export interface RegisterRequest extends RequestCommon {
   readonly registryId: string;
   /** RFC 8785 canonical JSON of the NodeSpec. */
   readonly canonicalSpec: string;
+  /** `sha256:<hex>` of the canonical NodeSpec. */
+  readonly specDigest: string;
 }
 
 export interface DeregisterRequest extends RequestCommon {
@@ -58,8 +63,6 @@ export interface RequestContext {
   readonly freshnessSeconds: number;
   readonly policy: EntitlementPolicy;
   nonceSeen(nonce: string): Promise<boolean>;
-  /** Checks the envelope's signatures against the owner key (in a worker pool, in the server). */
-  checkEnvelope: EnvelopeCheck;
 }
 
 /** The outcome of checking an envelope against the one key it must be signed by. */
@@ -96,7 +99,20 @@ export function registryIdOf(spec: NodeSpec): string {
 /** Verifies a write request; throws RegistryProblem with the first check that fails. */
 export async function verifyWriteRequest(
   body: unknown,
-  context: RequestContext,
+  context: RequestContext & { readonly checkEnvelope: EnvelopeCheck },
+): Promise<WriteRequest> {
+  const request = await decodeWriteRequest(body, context.checkEnvelope);
+  await checkWriteContext(request, context);
+  return request;
+}
+
+/**
+ * The checks that need nothing but the request: envelope, owner signature, payload, NodeSpec
+ * schema and owner. Pure apart from `checkEnvelope`, so the server runs it in worker threads.
+ */
+export async function decodeWriteRequest(
+  body: unknown,
+  checkEnvelope: EnvelopeCheck,
 ): Promise<WriteRequest> {
   let envelope: Envelope;
   try {
@@ -115,7 +131,7 @@ export async function verifyWriteRequest(
   }
   const { value: payload, bytes } = decodePayload(envelope);
   const owner = ownerKeyOf(payload);
-  await checkSignature(body, owner, context);
+  await checkSignature(body, owner, checkEnvelope);
   if (canonicalize(payload) !== new TextDecoder().decode(bytes)) {
     throw new RegistryProblem(
       'invalid-request',
@@ -124,7 +140,8 @@ export async function verifyWriteRequest(
   }
 
   const common = {
-    envelope,
+    envelope: body,
+    canonicalEnvelope: canonicalize(body),
     owner,
     ownerId: ownerId(owner.keyid),
     nonce: stringField(payload, 'nonce'),
@@ -159,12 +176,14 @@ export async function verifyWriteRequest(
         `identity.owner_id is ${nodeSpec.identity.owner_id} but the request is signed by ${common.ownerId}`,
       );
     }
+    const canonicalSpec = canonicalize(nodeSpec);
     request = {
       ...common,
       op: 'register',
       nodeSpec,
       registryId: registryIdOf(nodeSpec),
-      canonicalSpec: canonicalize(nodeSpec),
+      canonicalSpec,
+      specDigest: sha256Digest(canonicalSpec),
     };
   } else if (payload.op === 'deregister') {
     const registryId = stringField(payload, 'registry_id');
@@ -177,7 +196,14 @@ export async function verifyWriteRequest(
   } else {
     throw new RegistryProblem('invalid-request', '"op" must be "register" or "deregister"');
   }
+  return request;
+}
 
+/** The checks against this log's state: freshness, origin, replay, entitlement, provenance. */
+export async function checkWriteContext(
+  request: WriteRequest,
+  context: RequestContext,
+): Promise<void> {
   checkFreshness(request.issuedAt, context);
   if (request.origin !== context.origin) {
     throw new RegistryProblem(
@@ -202,7 +228,6 @@ export async function verifyWriteRequest(
       );
     }
   }
-  return request;
 }
 
 /**
@@ -246,9 +271,9 @@ function ownerKeyOf(payload: Record<string, unknown>): PublicKey {
 async function checkSignature(
   body: unknown,
   owner: PublicKey,
-  context: RequestContext,
+  checkEnvelope: EnvelopeCheck,
 ): Promise<void> {
-  const verification = await context.checkEnvelope(body, owner);
+  const verification = await checkEnvelope(body, owner);
   if (!verification.valid) {
     const detail = verification.ownerSigned
       ? `the signature by key ${owner.keyid} does not verify over the envelope payload`

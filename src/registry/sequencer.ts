@@ -6,7 +6,6 @@
  * signed checkpoint and its inclusion proof: durable before acknowledged.
  */
 import { base64Encode } from '../crypto/encoding.js';
-import { sha256Digest } from '../crypto/digest.js';
 import { signCheckpoint, type CheckpointSigner } from '../log/checkpoint-signature.js';
 import { leafHash } from '../log/hash.js';
 import { inclusionProofRanges } from '../log/proof.js';
@@ -230,7 +229,7 @@ export class Sequencer {
         const index = this.size + leaves.length;
         let next: RegistryEntry;
         if (request.op === 'register') {
-          const digest = sha256Digest(request.canonicalSpec);
+          const digest = request.specDigest;
           if (current !== undefined) {
             if (
               current.specDigest === digest &&
@@ -283,11 +282,7 @@ export class Sequencer {
             );
           next = { ...current, status: 'deregistered', deregisteredIndex: index };
         }
-        const leaf = encodeLeaf({
-          envelope: request.envelope,
-          integrated_at: integratedAt,
-          registry_id: request.registryId,
-        });
+        const leaf = encodeLeaf(request.canonicalEnvelope, integratedAt, request.registryId);
         for (const subtree of completedSubtrees(index, leafHash(leaf), lookup)) {
           added.set(`${subtree.level}/${subtree.index}`, subtree.hash);
           subtreeHashes.push(subtree);

@@ -85,7 +85,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     sequencer,
     logKeys: { ed25519: dir.ed25519.key, mlDsa44: dir.mlDsa44.key },
     loadSuite: (algorithm) => loadSignatureSuite(algorithm),
-    checkEnvelope: pool.check,
+    decodeRequest: pool.decode,
     policy: options.policy ?? DEFAULT_POLICY,
     freshnessSeconds,
     onVerify: (result, seconds) => {

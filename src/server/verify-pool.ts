@@ -1,12 +1,14 @@
 /**
- * Request signatures are checked in worker threads, so that verifying a burst of post-quantum
- * signatures never blocks the event loop that serves reads, health checks and metrics.
+ * Write requests are decoded and their signatures checked in worker threads, so that a burst
+ * of post-quantum verifications (and the base64, JSON and schema work around them) never
+ * blocks the event loop that sequences writes and serves reads, health checks and metrics.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { EnvelopeCheck, EnvelopeCheckResult } from '../registry/request.js';
+import { RegistryProblem } from '../registry/problems.js';
+import type { WriteRequest } from '../registry/request.js';
 import type { VerifyReply, VerifyTask } from './verify-worker.js';
 
 interface Slot {
@@ -27,7 +29,7 @@ export class VerifyPool {
   private readonly slots: Slot[];
   private readonly waiting = new Map<
     number,
-    { resolve: (r: EnvelopeCheckResult) => void; reject: (e: Error) => void; slot: Slot }
+    { resolve: (r: WriteRequest) => void; reject: (e: Error) => void; slot: Slot }
   >();
   private nextId = 0;
 
@@ -51,8 +53,8 @@ export class VerifyPool {
     });
   }
 
-  /** An EnvelopeCheck that runs on the least busy worker. */
-  readonly check: EnvelopeCheck = (envelope, owner) =>
+  /** `decodeWriteRequest` on the least busy worker; refusals come back as RegistryProblem. */
+  readonly decode = (body: unknown): Promise<WriteRequest> =>
     new Promise((resolve, reject) => {
       const slot = this.slots.reduce((best, candidate) =>
         candidate.pending < best.pending ? candidate : best,
@@ -60,12 +62,7 @@ export class VerifyPool {
       const id = this.nextId++;
       slot.pending++;
       this.waiting.set(id, { resolve, reject, slot });
-      const task: VerifyTask = {
-        id,
-        envelope,
-        algorithm: owner.algorithm,
-        publicKey: owner.publicKey,
-      };
+      const task: VerifyTask = { id, body };
       slot.worker.postMessage(task);
     });
 
@@ -78,7 +75,11 @@ export class VerifyPool {
     if (!waiter) return;
     this.waiting.delete(reply.id);
     waiter.slot.pending--;
-    if ('error' in reply) waiter.reject(new Error(reply.error));
-    else waiter.resolve({ valid: reply.valid, ownerSigned: reply.ownerSigned });
+    if ('request' in reply) waiter.resolve(reply.request);
+    else if ('problem' in reply)
+      waiter.reject(
+        new RegistryProblem(reply.problem.slug, reply.problem.detail, reply.problem.extensions),
+      );
+    else waiter.reject(new Error(reply.error));
   }
 }

@@ -1,33 +1,45 @@
-/** Worker thread body of the verify pool: checks envelope signatures off the event loop. */
+/**
+ * Worker thread body of the verify pool: decodes write requests and checks their owner
+ * signatures off the event loop (everything `decodeWriteRequest` does).
+ */
 import { parentPort } from 'node:worker_threads';
-import type { KeyAlgorithm } from '../crypto/algorithms.js';
-import { publicKeyOf } from '../crypto/keys.js';
 import { loadSignatureSuite } from '../crypto/suites.js';
-import { envelopeCheckWith } from '../registry/request.js';
+import { RegistryProblem, type ProblemSlug } from '../registry/problems.js';
+import { decodeWriteRequest, envelopeCheckWith, type WriteRequest } from '../registry/request.js';
 
 export interface VerifyTask {
   readonly id: number;
-  readonly envelope: unknown;
-  readonly algorithm: KeyAlgorithm;
-  readonly publicKey: Uint8Array;
+  readonly body: unknown;
 }
 
 export type VerifyReply =
-  | { readonly id: number; readonly valid: boolean; readonly ownerSigned: boolean }
+  | { readonly id: number; readonly request: WriteRequest }
+  | {
+      readonly id: number;
+      readonly problem: {
+        slug: ProblemSlug;
+        detail: string;
+        extensions: Readonly<Record<string, unknown>>;
+      };
+    }
   | { readonly id: number; readonly error: string };
 
 const check = envelopeCheckWith((algorithm) => loadSignatureSuite(algorithm));
 
 parentPort?.on('message', (task: VerifyTask) => {
-  check(task.envelope, publicKeyOf(task.algorithm, task.publicKey)).then(
-    (result) => {
-      parentPort?.postMessage({ id: task.id, ...result } satisfies VerifyReply);
+  decodeWriteRequest(task.body, check).then(
+    (request) => {
+      parentPort?.postMessage({ id: task.id, request } satisfies VerifyReply);
     },
     (error: unknown) => {
-      parentPort?.postMessage({
-        id: task.id,
-        error: error instanceof Error ? error.message : String(error),
-      } satisfies VerifyReply);
+      const reply: VerifyReply =
+        error instanceof RegistryProblem
+          ? {
+              id: task.id,
+              problem: { slug: error.slug, detail: error.detail, extensions: error.extensions },
+            }
+          : { id: task.id, error: error instanceof Error ? error.message : String(error) };
+      parentPort?.postMessage(reply);
     },
   );
 });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { base64Encode } from '../../src/crypto/encoding.js';
+import { RegistryProblem } from '../../src/registry/problems.js';
 import { VerifyPool } from '../../src/server/verify-pool.js';
 import { makeOwner } from '../support/registry.js';
 
@@ -9,34 +10,47 @@ afterAll(async () => {
 });
 
 describe('the verify pool', () => {
-  it('checks owner signatures in worker threads, with the same verdicts as in-thread checks', async () => {
+  it('decodes requests and checks owner signatures in worker threads', async () => {
     const alice = await makeOwner('ml-dsa-44');
-    const mallory = await makeOwner('ed25519');
     const good = alice.request({ op: 'register', nodeSpec: alice.spec() }) as {
       signatures: { keyid: string; sig: string }[];
     };
+    const results = await Promise.all(Array.from({ length: 20 }, () => pool.decode(good)));
+    for (const request of results) {
+      expect(request).toMatchObject({
+        op: 'register',
+        registryId: 'memoria_adapter_v1@0.1.0',
+        ownerId: alice.ownerId,
+      });
+      expect(request.owner.publicKey).toBeInstanceOf(Uint8Array);
+      expect(request.canonicalEnvelope.startsWith('{"payload":')).toBe(true);
+    }
     const bad = {
       ...good,
       signatures: good.signatures.map((s) => ({ ...s, sig: base64Encode(new Uint8Array(2420)) })),
     };
-    const results = await Promise.all([
-      pool.check(good, alice.key),
-      pool.check(bad, alice.key),
-      pool.check(good, mallory.key),
-      ...Array.from({ length: 20 }, () => pool.check(good, alice.key)),
-    ]);
-    expect(results.slice(0, 3)).toStrictEqual([
-      { valid: true, ownerSigned: true },
-      { valid: false, ownerSigned: true },
-      { valid: false, ownerSigned: false },
-    ]);
-    expect(results.slice(3).every((r) => r.valid)).toBe(true);
+    await expect(pool.decode(bad)).rejects.toSatisfy(
+      (error: unknown) =>
+        error instanceof RegistryProblem &&
+        error.slug === 'bad-signature' &&
+        error.detail.includes('does not verify'),
+    );
   });
 
-  it('rejects, rather than hangs, on an envelope that is not one', async () => {
+  it('carries every problem detail back, schema errors included', async () => {
     const alice = await makeOwner('ed25519');
-    await expect(pool.check({ nonsense: true }, alice.key)).rejects.toThrow(
-      /payload|envelope|expected/,
-    );
+    const spec = alice.spec() as any;
+    spec.identity.tier = 99;
+    const problem = await pool
+      .decode(alice.request({ op: 'register', nodeSpec: spec }))
+      .catch((error: unknown) => error);
+    expect(problem).toBeInstanceOf(RegistryProblem);
+    expect((problem as RegistryProblem).extensions.errors).toStrictEqual([
+      {
+        pointer: '/node_spec/identity/tier',
+        message: '`identity.tier` is 99; must be an integer from 0 to 7',
+      },
+    ]);
+    await expect(pool.decode({ nonsense: true })).rejects.toMatchObject({ slug: 'bad-signature' });
   });
 });

@@ -1,18 +1,17 @@
 /**
  * DSSE payload types of the documents the registry signs. The type is part of what is signed
- * (DSSE PAE), so a signature over one kind of document can never be replayed as another.
+ * (DSSE PAE), so a signature over one kind of document can never be replayed as another. These
+ * strings are an API (docs/api.md): independent clients sign and check them.
  */
 export const PAYLOAD_TYPES = {
   /** A NodeSpec v1 document (RFC 8785 canonical JSON). */
   nodeSpec: 'application/vnd.matriz.nodespec.v1+json',
-  /** A signed registry write: register a NodeSpec. */
-  registerRequest: 'application/vnd.matriz.register-request.v1+json',
-  /** A signed registry write: deregister an entry. */
-  deregisterRequest: 'application/vnd.matriz.deregister-request.v1+json',
+  /** A signed registry write: `op` register or deregister (docs/api.md). */
+  request: 'application/vnd.matriz.request+json',
   /** The trust root: keys, roles, thresholds, expiry. */
-  trustRoot: 'application/vnd.matriz.trust-root.v1+json',
+  trustRoot: 'application/vnd.matriz.trust-root+json',
   /** The signed revocation list. */
-  revocations: 'application/vnd.matriz.revocations.v1+json',
+  revocations: 'application/vnd.matriz.revocations+json',
   /** Arbitrary bytes signed with `matriz sign` when no type is given. */
   generic: 'application/octet-stream',
 } as const;

@@ -11,6 +11,7 @@
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import { type Envelope, parseEnvelope, verifierFor, verifyEnvelope } from '../crypto/dsse.js';
 import { sha256Digest } from '../crypto/digest.js';
+import { PAYLOAD_TYPES } from '../crypto/payload-types.js';
 import { base64Decode } from '../crypto/encoding.js';
 import { CryptoError } from '../crypto/errors.js';
 import { ownerId, publicKeyFromJson, type PublicKey } from '../crypto/keys.js';
@@ -22,7 +23,7 @@ import type { NodeSpec } from '../nodespec/nodespec.js';
 import { entitlementRefusal, type EntitlementPolicy } from './policy.js';
 import { RegistryProblem } from './problems.js';
 
-export const REQUEST_PAYLOAD_TYPE = 'application/vnd.matriz.request+json';
+export const REQUEST_PAYLOAD_TYPE = PAYLOAD_TYPES.request;
 
 interface RequestCommon {
   /** The envelope exactly as received: it goes into the log leaf, unknown fields and all. */

@@ -19,7 +19,7 @@ import { signCommand } from './commands/sign.js';
 import { verifyEnvelopeCommand } from './commands/verify-envelope.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 /** Each command group, in the order `matriz --help` lists them. */
 const COMMAND_GROUPS: readonly ((io: CliIo, setExitCode: (code: number) => void) => Command)[] = [

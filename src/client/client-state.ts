@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../cli/atomic-write.js';
+import { writeFileAtomic } from '../store/atomic-file.js';
 import type { LogKeysDocument } from './http-client.js';
 
 export interface LogState {

@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from '../registry/registry.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
 import { registerJsonBodyParser } from './body.js';
 import { ServerMetrics } from './metrics.js';
 import { problemFor, sendProblem } from './problem-reply.js';

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SignatureAlgorithm } from '../crypto/algorithms.js';
-import { writeFileAtomic } from '../cli/atomic-write.js';
+import { writeFileAtomic } from '../store/atomic-file.js';
 import { createSecretKeyFile } from '../keystore/create-key-file.js';
 import { openSecretKey, readSecretKeyFile, type OpenedKey } from '../keystore/key-file.js';
 import type { ScryptParameters } from '../keystore/secret-key-file.js';

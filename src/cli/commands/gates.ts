@@ -18,11 +18,11 @@ import {
 } from '../../governance/gates/gate-report.js';
 import { gateReportErrors } from '../../governance/gates/gate-report-schema.js';
 import { runGates } from '../../governance/gates/gate-runner.js';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../../store/atomic-file.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../options.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../../version.js';
 
 export const DEFAULT_GATES_FILE = '.matriz/gates.yml';
 export const DEFAULT_GATE_REPORT = '.matriz/reports/gate-report.json';

@@ -26,7 +26,7 @@ import { NOOP_REASONS, REASON_DESCRIPTIONS, type Reason } from '../../governance
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { toSarif, type SarifRule } from '../sarif.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../../version.js';
 import type { GuardRegistration } from './guard.js';
 
 export const DEFAULT_NOOP_AUDIT_LOG = '.matriz/audit/noop-guard.jsonl';

@@ -22,7 +22,7 @@ import {
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { toSarif, type SarifRule } from '../sarif.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../../version.js';
 import type { GuardRegistration } from './guard.js';
 
 export const DEFAULT_LANES_FILE = '.matriz/lanes.yml';

@@ -5,15 +5,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { KEY_ALGORITHMS, resolveAlgorithm } from '../../crypto/algorithms.js';
 import { base64Decode } from '../../crypto/encoding.js';
 import { ownerId, publicKeyOf, publicKeyToJson, type PublicKey } from '../../crypto/keys.js';
-import { loadSignatureSuite } from '../../crypto/suites.js';
-import { readSecretKeyFile, SECRET_KEY_FILE_MODE } from '../../keystore/key-file.js';
+import { createSecretKeyFile } from '../../keystore/create-key-file.js';
+import { KeyStoreError } from '../../keystore/errors.js';
+import { CryptoError } from '../../crypto/errors.js';
+import { readSecretKeyFile } from '../../keystore/key-file.js';
 import { passphraseToCreate } from '../../keystore/passphrase.js';
-import {
-  DEFAULT_SCRYPT,
-  encryptSecretKey,
-  type SecretKeyFile,
-} from '../../keystore/secret-key-file.js';
-import { writeFileAtomic } from '../atomic-write.js';
+import { DEFAULT_SCRYPT, type SecretKeyFile } from '../../keystore/secret-key-file.js';
 import {
   cryptoBackend,
   passphraseEnvOption,
@@ -58,18 +55,13 @@ export function keysCommand(io: CliIo, setExitCode: (code: number) => void): Com
             passphraseSource(io, opts.passphraseEnv),
             opts.out,
           );
-          const suite = await loadSignatureSuite(resolved.algorithm, cryptoBackend(io));
-          const pair = suite.generateKeyPair();
-          const contents = await encryptSecretKey(
-            { algorithm: resolved.algorithm, publicKey: pair.publicKey, seed: pair.seed },
-            passphrase,
-            { ...DEFAULT_SCRYPT, N: 2 ** opts.scryptLogN },
-          );
-          await writeFileAtomic(
-            file,
-            `${JSON.stringify(contents, null, 2)}\n`,
-            SECRET_KEY_FILE_MODE,
-          ).catch((error: unknown) => {
+          const contents = await createSecretKeyFile(file, resolved.algorithm, passphrase, {
+            scrypt: { ...DEFAULT_SCRYPT, N: 2 ** opts.scryptLogN },
+            backend: cryptoBackend(io),
+          }).catch((error: unknown) => {
+            if ((error as { code?: string }).code === 'EEXIST')
+              throw new UsageError(`${opts.out} already exists; refusing to overwrite a key file`);
+            if (error instanceof KeyStoreError || error instanceof CryptoError) throw error;
             throw new UsageError(`${opts.out}: cannot write the key file (${String(error)})`);
           });
           io.stdout(

@@ -5,7 +5,7 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { expandInputs, readInput } from '../inputs.js';
 import type { CliIo } from '../io.js';
 import { toSarif } from '../sarif.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../../version.js';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
 

@@ -17,6 +17,7 @@ describe("the project's own gates (.matriz/gates.yml)", () => {
         'unit-tests',
         'pqc-sign-verify',
         'promotion-guard',
+        'registry-smoke',
       ]),
     );
     expect(gates.every((g) => g.required)).toBe(true);
@@ -36,5 +37,6 @@ describe("the project's own gates (.matriz/gates.yml)", () => {
     expect(command('nodespec-validate')).toContain('nodespec fmt --check schemas/');
     expect(command('pqc-sign-verify')).toContain('vitest run test/crypto');
     expect(command('promotion-guard')).toContain('guard promotion --all');
+    expect(command('registry-smoke')).toBe('node scripts/registry-smoke.js');
   });
 });

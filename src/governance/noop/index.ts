@@ -17,7 +17,6 @@ export {
   type NoopPolicySource,
 } from './policy.js';
 export {
-  isNoopReason,
   NOOP_REASONS,
   REASON_DESCRIPTIONS,
   type NoopReason,

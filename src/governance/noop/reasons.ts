@@ -80,10 +80,6 @@ export const REASON_DESCRIPTIONS: Readonly<Record<Reason, string>> = {
   'script-line-endings-changed': 'line endings changed in a script with a shebang line',
 };
 
-export function isNoopReason(reason: Reason): reason is NoopReason {
-  return (NOOP_REASONS as readonly string[]).includes(reason);
-}
-
 export const NOOP_REASONS: readonly NoopReason[] = [
   'equal-syntax-tree',
   'equal-tokens',

@@ -22,8 +22,11 @@ import { commentKeys, type CommentPolicy, type SourceComment } from './comment-t
 import { EqualityKeyBuilder } from './equality-key.js';
 import type { FileAnalysis } from './file-analysis.js';
 
-/** Refuses alias expansions beyond this many atoms ("billion laughs"). */
-const MAX_ATOMS = 2_000_000;
+/**
+ * Refuses to visit more nodes than this through aliases, per document stream ("billion laughs");
+ * nodes written out in the file are bounded by the file size.
+ */
+const MAX_ALIASED_NODES = 100_000;
 const STANDARD_TAG = 'tag:yaml.org,2002:';
 
 class AliasBudgetExceeded extends Error {}
@@ -50,10 +53,11 @@ export function analyzeYaml(text: string, policy: CommentPolicy): FileAnalysis {
       }
     }
     code.push(`yaml ${version}`, 0);
+    const budget = { remaining: MAX_ALIASED_NODES };
     try {
       for (const document of list) {
         code.push('document', 0);
-        writeNode(document.contents, document, code);
+        writeNode(document.contents, document, code, budget);
       }
     } catch (error) {
       if (error instanceof AliasBudgetExceeded)
@@ -64,8 +68,14 @@ export function analyzeYaml(text: string, policy: CommentPolicy): FileAnalysis {
   return { ok: true, code: code.build(), comments: commentKeys(yamlComments(text), policy) };
 }
 
-function writeNode(node: YamlNode | null, document: Document, key: EqualityKeyBuilder): void {
-  if (key.atoms.length > MAX_ATOMS) throw new AliasBudgetExceeded();
+function writeNode(
+  node: YamlNode | null,
+  document: Document,
+  key: EqualityKeyBuilder,
+  budget: { remaining: number },
+  viaAlias = false,
+): void {
+  if (viaAlias && --budget.remaining < 0) throw new AliasBudgetExceeded();
   const offset = node?.range?.[0] ?? 0;
   if (node === null) {
     key.push('null', offset);
@@ -73,7 +83,7 @@ function writeNode(node: YamlNode | null, document: Document, key: EqualityKeyBu
   }
   if (isAlias(node)) {
     const target = node.resolve(document);
-    writeNode(target ?? null, document, key);
+    writeNode(target ?? null, document, key, budget, true);
     return;
   }
   const tag =
@@ -94,7 +104,8 @@ function writeNode(node: YamlNode | null, document: Document, key: EqualityKeyBu
   }
   if (isSeq(node)) {
     key.push(`[${tag}`, offset);
-    for (const item of node.items) writeNode(item as YamlNode | null, document, key);
+    for (const item of node.items)
+      writeNode(item as YamlNode | null, document, key, budget, viaAlias);
     key.push(']', offset);
     return;
   }
@@ -102,9 +113,9 @@ function writeNode(node: YamlNode | null, document: Document, key: EqualityKeyBu
     const entries = node.items.map((pair) => {
       const entry = new EqualityKeyBuilder();
       if (isPair(pair)) {
-        writeNode(pair.key as YamlNode | null, document, entry);
+        writeNode(pair.key as YamlNode | null, document, entry, budget, viaAlias);
         entry.push(':', offset);
-        writeNode(pair.value as YamlNode | null, document, entry);
+        writeNode(pair.value as YamlNode | null, document, entry, budget, viaAlias);
       }
       return { sortKey: entry.atoms.join('\u0000'), entry };
     });

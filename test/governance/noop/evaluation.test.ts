@@ -2,38 +2,47 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateHistory, parseHistory } from '../../../src/governance/noop/evaluation.js';
 import { compilePolicy } from '../../../src/governance/noop/policy.js';
-import { createFixtureRepository, type FixtureRepository } from './support/git-fixture.js';
+import {
+  createFixtureRepository,
+  snapshotDirectory,
+  type FixtureRepository,
+} from './support/git-fixture.js';
 
 let fixture: FixtureRepository;
+let snapshot: string;
 
 beforeAll(() => {
-  fixture = createFixtureRepository([
-    { branch: 'main', files: { 'a.ts': 'export const a = 1;\n' }, message: 'start' },
-    {
-      branch: 'main',
-      files: { 'a.ts': 'export const a  =  1\n' },
-      parent: 0,
-      message: 'format\n\nNoop-Eval: noop reformat',
-    },
-    {
-      branch: 'main',
-      files: { 'a.ts': 'export const a = 2;\n' },
-      parent: 1,
-      message: 'bump\n\nNoop-Eval: substantive value',
-    },
-    {
-      branch: 'main',
-      files: { 'a.ts': 'export const a = 3;\n' },
-      parent: 2,
-      message: 'claims noop\n\nNoop-Eval: noop mislabelled',
-    },
-    {
-      branch: 'main',
-      files: { 'a.ts': 'export const a = 3;\n' },
-      parent: 3,
-      message: 'empty\n\nNoop-Eval: substantive wrong',
-    },
-  ]);
+  fixture = createFixtureRepository(
+    [
+      { branch: 'main', files: { 'a.ts': 'export const a = 1;\n' }, message: 'start' },
+      {
+        branch: 'main',
+        files: { 'a.ts': 'export const a  =  1\n' },
+        parent: 0,
+        message: 'format\n\nNoop-Eval: noop reformat',
+      },
+      {
+        branch: 'main',
+        files: { 'a.ts': 'export const a = 2;\n' },
+        parent: 1,
+        message: 'bump\n\nNoop-Eval: substantive value',
+      },
+      {
+        branch: 'main',
+        files: { 'a.ts': 'export const a = 3;\n' },
+        parent: 2,
+        message: 'claims noop\n\nNoop-Eval: noop mislabelled',
+      },
+      {
+        branch: 'main',
+        files: { 'a.ts': 'export const a = 3;\n' },
+        parent: 3,
+        message: 'empty\n\nNoop-Eval: substantive wrong',
+      },
+    ],
+    { checkout: 'main' },
+  );
+  snapshot = snapshotDirectory(fixture.directory);
 });
 
 afterAll(() => {
@@ -85,6 +94,10 @@ describe('evaluateHistory', () => {
     });
     expect(report.commits).toBe(1);
     expect(report.scored).toBeUndefined();
+  });
+
+  it('leaves the repository byte-identical', () => {
+    expect(snapshotDirectory(fixture.directory)).toBe(snapshot);
   });
 
   it('parses git log output into commits, subjects and trailers', () => {

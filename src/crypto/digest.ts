@@ -2,7 +2,7 @@
  * SHA-256 digests written as `sha256:<hex>`, the project's one digest notation (DESIGN.md,
  * Formats). `@noble/hashes` keeps this synchronous and browser-safe, unlike Web Crypto's digest.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './sha256.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { canonicalize } from '../json/canonicalize.js';
 

@@ -10,8 +10,38 @@ const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/
 const DECODE_TABLE = new Int16Array(128).fill(-1);
 for (let i = 0; i < BASE64_ALPHABET.length; i++) DECODE_TABLE[BASE64_ALPHABET.charCodeAt(i)] = i;
 
+interface NodeBuffer {
+  from(
+    data: Uint8Array | string,
+    encoding?: 'base64',
+  ): Uint8Array & { toString(encoding: 'base64'): string };
+}
+
+/** Node.js's Buffer when present: native base64, many times faster on keys and signatures. */
+const NodeBufferClass = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+
 /** RFC 4648 base64 with padding. */
 export function base64Encode(bytes: Uint8Array): string {
+  return NodeBufferClass
+    ? NodeBufferClass.from(bytes).toString('base64')
+    : base64EncodePortable(bytes);
+}
+
+/**
+ * Decodes canonical RFC 4648 base64: padding required, no whitespace, and the unused bits of
+ * the last group zero (RFC 4648, section 3.5), so that the encoding is unique.
+ */
+export function base64Decode(text: string, what = 'base64 value'): Uint8Array {
+  if (!NodeBufferClass) return base64DecodePortable(text, what);
+  // Buffer skips characters outside the alphabet; re-encoding proves the text was canonical.
+  const decoded = NodeBufferClass.from(text, 'base64');
+  if (decoded.toString('base64') !== text)
+    throw new CryptoError('malformed', `${what} is not canonical base64 (RFC 4648, padded)`);
+  return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length);
+}
+
+/** base64Encode without Node.js (browsers). */
+export function base64EncodePortable(bytes: Uint8Array): string {
   let out = '';
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
@@ -29,11 +59,8 @@ export function base64Encode(bytes: Uint8Array): string {
   return out;
 }
 
-/**
- * Decodes canonical RFC 4648 base64: padding required, no whitespace, and the unused bits of
- * the last group zero (RFC 4648, section 3.5), so that the encoding is unique.
- */
-export function base64Decode(text: string, what = 'base64 value'): Uint8Array {
+/** base64Decode without Node.js (browsers). */
+export function base64DecodePortable(text: string, what = 'base64 value'): Uint8Array {
   if (!BASE64_PATTERN.test(text))
     throw new CryptoError('malformed', `${what} is not canonical base64 (RFC 4648, padded)`);
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;

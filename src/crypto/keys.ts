@@ -8,7 +8,7 @@
  * and a signature is always checked with the algorithm its trusted key names, never one chosen by
  * the signer.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './sha256.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { isKeyAlgorithm, type KeyAlgorithm } from './algorithms.js';
 import { base64Decode, base64Encode, concatBytes, utf8 } from './encoding.js';

@@ -4,7 +4,7 @@
  * the empty tree's hash is SHA-256 of nothing. The distinct prefixes make a leaf impossible
  * to pass off as an interior node (second-preimage resistance).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.js';
 
 export const HASH_SIZE = 32;
 
@@ -13,12 +13,12 @@ const NODE_PREFIX = new Uint8Array([0x01]);
 
 /** SHA-256(0x00 || leaf). */
 export function leafHash(leaf: Uint8Array): Uint8Array {
-  return sha256.create().update(LEAF_PREFIX).update(leaf).digest();
+  return sha256(LEAF_PREFIX, leaf);
 }
 
 /** SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256.create().update(NODE_PREFIX).update(left).update(right).digest();
+  return sha256(NODE_PREFIX, left, right);
 }
 
 /** The root hash of the empty tree: SHA-256 of the empty string. */

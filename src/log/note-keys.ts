@@ -10,7 +10,7 @@
  *
  * key ID = SHA-256(key name || 0x0A || signature type || public key)[:4], big-endian.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.js';
 import { base64Decode, base64Encode, concatBytes } from '../crypto/encoding.js';
 import type { Checkpoint } from './checkpoint.js';
 import { hex32, isValidKeyName, NoteError } from './note.js';

@@ -79,6 +79,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   await sequencer.start();
   const pool = new VerifyPool(options.verifyThreads ?? Math.max(1, availableParallelism() - 1));
+  await pool.ready;
   const registry = new Registry({
     origin: dir.origin,
     store,

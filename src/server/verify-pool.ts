@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RegistryProblem } from '../registry/problems.js';
 import type { WriteRequest } from '../registry/request.js';
-import type { VerifyReply, VerifyTask } from './verify-worker.js';
+import type { VerifyReply, VerifyTask, WorkerReady } from './verify-worker.js';
 
 interface Slot {
   readonly worker: Worker;
@@ -32,13 +32,30 @@ export class VerifyPool {
     { resolve: (r: WriteRequest) => void; reject: (e: Error) => void; slot: Slot }
   >();
   private nextId = 0;
+  /** Resolves once every worker has loaded and self-tested its suites. */
+  readonly ready: Promise<void>;
 
   constructor(size: number) {
     const file = workerFile();
+    const readiness: Promise<void>[] = [];
     this.slots = Array.from({ length: Math.max(1, size) }, () => {
       const slot: Slot = { worker: new Worker(file), pending: 0 };
-      slot.worker.on('message', (reply: VerifyReply) => {
-        this.settle(reply);
+      readiness.push(
+        new Promise((resolve, reject) => {
+          slot.worker.once('message', (message: WorkerReady) => {
+            if (message.ready) resolve();
+            else
+              reject(
+                new Error(
+                  `verify worker could not load its signature suites: ${message.error ?? 'unknown error'}`,
+                ),
+              );
+          });
+          slot.worker.once('error', reject);
+        }),
+      );
+      slot.worker.on('message', (reply: VerifyReply | WorkerReady) => {
+        if ('id' in reply) this.settle(reply);
       });
       slot.worker.on('error', (error) => {
         for (const [id, waiter] of this.waiting) {
@@ -48,9 +65,10 @@ export class VerifyPool {
           }
         }
       });
-      slot.worker.unref();
       return slot;
     });
+    this.ready = Promise.all(readiness).then(() => undefined);
+    this.ready.catch(() => undefined);
   }
 
   /** `decodeWriteRequest` on the least busy worker; refusals come back as RegistryProblem. */

@@ -3,6 +3,7 @@
  * signatures off the event loop (everything `decodeWriteRequest` does).
  */
 import { parentPort } from 'node:worker_threads';
+import { SIGNATURE_ALGORITHMS } from '../crypto/algorithms.js';
 import { loadSignatureSuite } from '../crypto/suites.js';
 import { RegistryProblem, type ProblemSlug } from '../registry/problems.js';
 import { decodeWriteRequest, envelopeCheckWith, type WriteRequest } from '../registry/request.js';
@@ -10,6 +11,12 @@ import { decodeWriteRequest, envelopeCheckWith, type WriteRequest } from '../reg
 export interface VerifyTask {
   readonly id: number;
   readonly body: unknown;
+}
+
+/** The first message of every worker: its suites are loaded and self-tested (or why not). */
+export interface WorkerReady {
+  readonly ready: boolean;
+  readonly error?: string;
 }
 
 export type VerifyReply =
@@ -25,6 +32,19 @@ export type VerifyReply =
   | { readonly id: number; readonly error: string };
 
 const check = envelopeCheckWith((algorithm) => loadSignatureSuite(algorithm));
+
+// Load and self-test every suite before taking work, so the first requests are not slow.
+Promise.all(SIGNATURE_ALGORITHMS.map((algorithm) => loadSignatureSuite(algorithm))).then(
+  () => {
+    parentPort?.postMessage({ ready: true });
+  },
+  (error: unknown) => {
+    parentPort?.postMessage({
+      ready: false,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  },
+);
 
 parentPort?.on('message', (task: VerifyTask) => {
   decodeWriteRequest(task.body, check).then(

@@ -238,6 +238,12 @@ function unparseable(
   );
 }
 
+/** An atom as people can read it in a report: short, or `nothing` where one key ended. */
+function shown(atom: string | undefined): string {
+  if (atom === undefined) return 'nothing';
+  return atom.length > 60 ? `${atom.slice(0, 57)}...` : atom;
+}
+
 function compareAnalyzed(
   language: string,
   equalReason: NoopReason,
@@ -252,9 +258,13 @@ function compareAnalyzed(
     if (difference === undefined) return undefined;
     return lineAt(difference.side === 'new' ? after : before, difference.offset);
   };
-  const codeLine = where(newFile.code, oldFile.code);
-  if (codeLine !== undefined)
-    return substantive('content-changed', `${language}: the content differs`, codeLine);
+  const codeDifference = compareKeys(oldFile.code, newFile.code);
+  if (codeDifference !== undefined)
+    return substantive(
+      'content-changed',
+      `${language}: the content differs (${shown(codeDifference.oldAtom)} became ${shown(codeDifference.newAtom)})`,
+      lineAt(codeDifference.side === 'new' ? after : before, codeDifference.offset),
+    );
   const semanticLine = where(newFile.comments.semantic, oldFile.comments.semantic);
   if (semanticLine !== undefined)
     return substantive(

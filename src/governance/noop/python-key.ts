@@ -115,7 +115,8 @@ function normalizeString(lexeme: string): string {
   const quote = match[2] ?? '';
   const body = match[3] ?? '';
   if (/['"\\]/.test(body)) return `${prefix}${quote}${body}${quote}`;
-  return `${prefix}${quote.length === 3 ? '"""' : '"'}${body}`;
+  const normalizedQuote = quote.length === 3 ? '"""' : '"';
+  return `${prefix}${normalizedQuote}${body}${normalizedQuote}`;
 }
 
 /** Indices of commas before a closing bracket whose presence cannot change the program. */

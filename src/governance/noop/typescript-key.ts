@@ -93,6 +93,14 @@ export function analyzeScript(
   return { ok: true, code: code.build(), comments: commentKeys(anchored, semanticPolicy) };
 }
 
+/** Syntax kind names for atoms and reports; the first name of each kind, not a marker alias (`FirstStatement`). */
+const KIND_NAMES: readonly string[] = (() => {
+  const names: string[] = [];
+  for (const [name, value] of Object.entries(ts.SyntaxKind))
+    if (typeof value === 'number' && names[value] === undefined) names[value] = name;
+  return names;
+})();
+
 function atomsBefore(offsets: readonly number[], offset: number): number {
   let count = 0;
   for (const atomOffset of offsets) if (atomOffset <= offset) count++;
@@ -189,7 +197,7 @@ class ScriptKeyWriter {
   }
 
   private describe(node: ts.Node): string {
-    let atom = String(node.kind);
+    let atom = KIND_NAMES[node.kind] ?? String(node.kind);
     const flags = node.flags & OBSERVABLE_FLAGS;
     if (flags !== 0) atom += ` flags=${flags}`;
     if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) return `${atom} ${node.text}`;

@@ -112,6 +112,7 @@ describe('matriz guard noop', () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.out).toContain('M src/a.ts:1: substantive:');
+    expect(result.out).toContain('(NumericLiteral 1 became NumericLiteral 2)');
     expect(result.out).toContain('[content-changed]');
   });
 

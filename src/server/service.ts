@@ -45,7 +45,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const dir = await openDataDir(options);
   const store = options.databaseUrl
     ? await openPostgresStore({ connectionString: options.databaseUrl })
-    : openSqliteStore({ path: dir.databaseFile });
+    : openSqliteStore({ path: dir.databaseFile, appendInWorker: true });
   const metrics = new ServerMetrics();
   const signer: CheckpointSigner = {
     name: dir.origin,

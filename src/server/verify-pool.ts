@@ -3,26 +3,15 @@
  * of post-quantum verifications (and the base64, JSON and schema work around them) never
  * blocks the event loop that sequences writes and serves reads, health checks and metrics.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RegistryProblem } from '../registry/problems.js';
+import { compiledWorkerFile } from '../store/worker-file.js';
 import type { WriteRequest } from '../registry/request.js';
 import type { VerifyReply, VerifyTask, WorkerReady } from './verify-worker.js';
 
 interface Slot {
   readonly worker: Worker;
   pending: number;
-}
-
-/** The compiled worker script; tests running from src/ use the build in dist/. */
-function workerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  const sibling = path.join(path.dirname(here), 'verify-worker.js');
-  if (existsSync(sibling)) return sibling;
-  const root = here.slice(0, here.lastIndexOf(`${path.sep}src${path.sep}`));
-  return path.join(root, 'dist', 'src', 'server', 'verify-worker.js');
 }
 
 export class VerifyPool {
@@ -36,7 +25,7 @@ export class VerifyPool {
   readonly ready: Promise<void>;
 
   constructor(size: number) {
-    const file = workerFile();
+    const file = compiledWorkerFile(import.meta.url, 'verify-worker.js');
     const readiness: Promise<void>[] = [];
     this.slots = Array.from({ length: Math.max(1, size) }, () => {
       const slot: Slot = { worker: new Worker(file), pending: 0 };

@@ -3,10 +3,13 @@
  * `synchronous=FULL`, so a committed append survives a crash or power loss. better-sqlite3 is
  * synchronous; each method does a short bounded amount of work.
  */
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { SubtreeRef } from '../log/subtree.js';
 import { capabilityVerb, entryFromRow, groupBy, type EntryRow } from './entry-rows.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import type { AppendReply, AppendTask } from './sqlite-append-worker.js';
+import { compiledWorkerFile } from './worker-file.js';
 import {
   StoreError,
   type AppendBatch,
@@ -14,12 +17,19 @@ import {
   type RegistryEntry,
   type Store,
   type StoredCheckpoint,
+  type StoreErrorCode,
 } from './store.js';
 
 export interface SqliteStoreOptions {
   /** Path of the database file, or ':memory:' for tests. */
   readonly path: string;
   readonly readonly?: boolean;
+  /**
+   * Apply appends in a worker thread with its own connection, so the event loop never waits
+   * for a commit's fsync (the server's setting). Reads stay on this thread: WAL lets them run
+   * beside the writer and see every commit that has returned.
+   */
+  readonly appendInWorker?: boolean;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -33,7 +43,85 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   } else {
     checkSchemaVersion(db);
   }
-  return new SqliteStore(db);
+  const store = new SqliteStore(db);
+  return options.appendInWorker && options.path !== ':memory:'
+    ? new WorkerAppendingStore(store, options.path)
+    : store;
+}
+
+/** A SqliteStore whose appends run in a worker thread (sqlite-append-worker.ts). */
+class WorkerAppendingStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly worker: Worker;
+  private readonly waiting = new Map<
+    number,
+    { resolve: () => void; reject: (error: Error) => void }
+  >();
+  private nextId = 0;
+
+  constructor(
+    private readonly reader: SqliteStore,
+    path: string,
+  ) {
+    this.worker = new Worker(compiledWorkerFile(import.meta.url, 'sqlite-append-worker.js'), {
+      workerData: { path },
+    });
+    this.worker.on('message', (reply: AppendReply) => {
+      const waiter = this.waiting.get(reply.id);
+      if (!waiter) return;
+      this.waiting.delete(reply.id);
+      if ('error' in reply) {
+        const { code, message } = reply.error;
+        waiter.reject(
+          code === undefined ? new Error(message) : new StoreError(code as StoreErrorCode, message),
+        );
+      } else waiter.resolve();
+    });
+    this.worker.on('error', (error) => {
+      for (const waiter of this.waiting.values()) waiter.reject(error);
+      this.waiting.clear();
+    });
+  }
+
+  append(batch: AppendBatch): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, batch } satisfies AppendTask);
+    });
+  }
+
+  treeSize(): Promise<number> {
+    return this.reader.treeSize();
+  }
+  readSubtreeHashes(refs: readonly SubtreeRef[]): Promise<Uint8Array[]> {
+    return this.reader.readSubtreeHashes(refs);
+  }
+  readLeaves(start: number, end: number): Promise<Uint8Array[]> {
+    return this.reader.readLeaves(start, end);
+  }
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return this.reader.latestCheckpoint();
+  }
+  checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
+    return this.reader.checkpointAt(size);
+  }
+  getEntry(registryId: string): Promise<RegistryEntry | undefined> {
+    return this.reader.getEntry(registryId);
+  }
+  queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {
+    return this.reader.queryEntries(query);
+  }
+  nonceSeen(nonce: string, now: number): Promise<boolean> {
+    return this.reader.nonceSeen(nonce, now);
+  }
+  pruneNonces(now: number): Promise<number> {
+    return this.reader.pruneNonces(now);
+  }
+  async close(): Promise<void> {
+    await this.worker.terminate();
+    await this.reader.close();
+  }
 }
 
 function schemaVersion(db: Database.Database): number {

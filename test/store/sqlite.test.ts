@@ -15,6 +15,16 @@ describeStoreConformance(
   () => Promise.resolve(openSqliteStore({ path: file })),
 );
 
+let workerFile = '';
+describeStoreConformance(
+  'SQLite with appends in a worker thread',
+  () => {
+    workerFile = path.join(tempDir(), 'registry.sqlite3');
+    return Promise.resolve(openSqliteStore({ path: workerFile, appendInWorker: true }));
+  },
+  () => Promise.resolve(openSqliteStore({ path: workerFile, appendInWorker: true })),
+);
+
 describe('SQLite store', () => {
   it('runs in WAL mode with synchronous=FULL, so a commit survives power loss', async () => {
     const dbFile = path.join(tempDir(), 'r.sqlite3');

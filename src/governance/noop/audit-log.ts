@@ -6,8 +6,8 @@
  * to with O_APPEND, one write per line.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { appendAuditRecord as appendJsonLine } from '../../store/audit-log.js';
 import type { PathDecision, Verdict } from './path-decision.js';
 
 export interface AuditPath {
@@ -62,23 +62,9 @@ export function auditPaths(decisions: readonly PathDecision[]): AuditPath[] {
   }));
 }
 
-export async function appendAuditRecord(file: string, record: AuditRecord): Promise<void> {
-  const line = `${JSON.stringify(record)}\n`;
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`,
-  );
-  await writeFile(temporary, line, { flag: 'wx', mode: 0o644 });
-  try {
-    await link(temporary, file);
-    return;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    await rm(temporary, { force: true });
-  }
-  await appendFile(file, line, { flag: 'a' });
+/** Appends one run or label record to the audit log (created atomically when absent). */
+export function appendAuditRecord(file: string, record: AuditRecord): Promise<void> {
+  return appendJsonLine(file, record);
 }
 
 export interface AuditLogError {

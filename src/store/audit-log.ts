@@ -1,5 +1,5 @@
 /**
- * The promotion audit log: JSON Lines, one line per decision, appended. A missing log is created
+ * Audit logs (the guards' decisions): JSON Lines, one line per decision, appended. A missing log is created
  * atomically (written aside, then linked into place), so no reader ever sees a half-written first
  * line; an existing log is appended to with O_APPEND, one write per line.
  */

@@ -28,7 +28,7 @@ export function nodeSpecValidators(): NodeSpecValidators {
 }
 
 function compileNodeSpecSchema(allErrors: boolean): ValidateFunction {
-  const ajv = new Ajv2020({ allErrors, verbose: allErrors, strict: true });
+  const ajv = new Ajv2020({ allErrors, verbose: allErrors, strict: true, unicodeRegExp: false });
   ajv.addFormat('date', { type: 'string', validate: isFullDate });
   return ajv.compile(nodeSpecSchema);
 }

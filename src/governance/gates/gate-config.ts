@@ -15,9 +15,8 @@
  *     waiver: { issue: 42, reason: "upstream outage", expires: 2026-12-31 }
  * ```
  */
-import { readFile } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { parse as parseYaml } from 'yaml';
+import { parseConfigYaml, readConfigFile } from '../yaml-config.js';
 import { parseWaiverExpiry, type Waiver } from './waiver.js';
 
 export interface Gate {
@@ -90,32 +89,16 @@ const validateConfig = new Ajv2020({
 }).compile<GateDocument>(CONFIG_SCHEMA);
 
 export async function loadGateConfig(file: string): Promise<GateConfigResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return {
-      ok: false,
-      error: { code: 'gates-unreadable', message: `${file}: ${(error as Error).message}` },
-    };
-  }
-  return parseGateConfig(text, file);
+  const read = await readConfigFile(file);
+  if (!read.ok) return { ok: false, error: { code: 'gates-unreadable', message: read.message } };
+  return parseGateConfig(read.text, file);
 }
 
 export function parseGateConfig(text: string, file: string): GateConfigResult {
-  let document: unknown;
-  try {
-    // YAML 1.2 core schema: `expires: 2026-12-31` stays a string, to be checked as a date.
-    document = parseYaml(text);
-  } catch (error) {
-    return invalid(`${file}: not valid YAML: ${(error as Error).message}`);
-  }
-  if (!validateConfig(document)) {
-    const details = (validateConfig.errors ?? [])
-      .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
-      .join('; ');
-    return invalid(`${file}: ${details}`);
-  }
+  // YAML 1.2 core schema: `expires: 2026-12-31` stays a string, to be checked as a date.
+  const parsed = parseConfigYaml(text, file, validateConfig);
+  if (!parsed.ok) return invalid(parsed.message);
+  const document = parsed.document;
   const gates: Gate[] = [];
   const seen = new Set<string>();
   for (const [index, gate] of document.gates.entries()) {

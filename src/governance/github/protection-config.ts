@@ -21,9 +21,8 @@
  * Fields left out keep GitHub's defaults. `restrictions` (who may push) is not managed here and is
  * always sent as null.
  */
-import { readFile } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { parse as parseYaml } from 'yaml';
+import { parseConfigYaml, readConfigFile } from '../yaml-config.js';
 
 /** The managed fields of the PUT body; `restrictions` is always null. */
 export interface ProtectionBody {
@@ -114,42 +113,23 @@ const validateConfig = new Ajv2020({
 }).compile<ConfigDocument>(CONFIG_SCHEMA);
 
 export async function loadProtectionConfig(file: string): Promise<ProtectionConfigResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return {
-      ok: false,
-      error: {
-        code: 'protection-config-unreadable',
-        message: `${file}: ${(error as Error).message}`,
-      },
-    };
-  }
-  return parseProtectionConfig(text, file);
+  const read = await readConfigFile(file);
+  if (!read.ok)
+    return { ok: false, error: { code: 'protection-config-unreadable', message: read.message } };
+  return parseProtectionConfig(read.text, file);
 }
 
 export function parseProtectionConfig(text: string, file: string): ProtectionConfigResult {
-  let document: unknown;
-  try {
-    document = parseYaml(text);
-  } catch (error) {
-    return invalid(`${file}: not valid YAML: ${(error as Error).message}`);
-  }
-  if (!validateConfig(document)) {
-    const details = (validateConfig.errors ?? [])
-      .map((e) => {
-        const extra =
-          e.keyword === 'additionalProperties'
-            ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})`
-            : e.keyword === 'pattern' && e.instancePath.includes('/contexts/')
-              ? ': list each required check as its own context, never comma-joined'
-              : '';
-        return `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${extra}`;
-      })
-      .join('; ');
-    return invalid(`${file}: ${details}`);
-  }
+  const parsed = parseConfigYaml(text, file, validateConfig, {
+    advice: (e) =>
+      e.keyword === 'additionalProperties'
+        ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})`
+        : e.keyword === 'pattern' && e.instancePath.includes('/contexts/')
+          ? ': list each required check as its own context, never comma-joined'
+          : '',
+  });
+  if (!parsed.ok) return invalid(parsed.message);
+  const document = parsed.document;
   const p = document.protection;
   const checks = p.required_status_checks;
   const body: ProtectionBody = {

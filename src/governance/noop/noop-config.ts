@@ -17,9 +17,8 @@
  *     pointers: ['/compilerOptions/paths']
  * ```
  */
-import { readFile } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { parse as parseYaml } from 'yaml';
+import { parseConfigYaml, readConfigFile } from '../yaml-config.js';
 import { sha256Digest } from '../../crypto/digest.js';
 import { DEFAULT_POLICY_SOURCE, type NoopPolicySource } from './policy.js';
 
@@ -75,31 +74,16 @@ const validateConfig = new Ajv2020({ allErrors: true, strict: true }).compile<
 export const DEFAULT_POLICY_DIGEST = sha256Digest(DEFAULT_POLICY_SOURCE);
 
 export async function loadNoopConfig(file: string): Promise<NoopConfigResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return {
-      ok: false,
-      error: { code: 'noop-config-unreadable', message: `${file}: ${(error as Error).message}` },
-    };
-  }
-  return parseNoopConfig(text, file);
+  const read = await readConfigFile(file);
+  if (!read.ok)
+    return { ok: false, error: { code: 'noop-config-unreadable', message: read.message } };
+  return parseNoopConfig(read.text, file);
 }
 
 export function parseNoopConfig(text: string, file: string): NoopConfigResult {
-  let document: unknown;
-  try {
-    document = parseYaml(text) ?? {};
-  } catch (error) {
-    return invalid(`${file}: not valid YAML or JSON: ${(error as Error).message}`);
-  }
-  if (!validateConfig(document)) {
-    const details = (validateConfig.errors ?? [])
-      .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
-      .join('; ');
-    return invalid(`${file}: ${details}`);
-  }
+  const parsed = parseConfigYaml(text, file, validateConfig, { empty: {}, format: 'YAML or JSON' });
+  if (!parsed.ok) return invalid(parsed.message);
+  const document = parsed.document;
   const policy: NoopPolicySource = { ...DEFAULT_POLICY_SOURCE, ...document };
   const patterns: [string, readonly string[]][] = [
     ['semanticComments', policy.semanticComments],

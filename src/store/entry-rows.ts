@@ -1,6 +1,13 @@
-/** How a RegistryEntry maps to rows, shared by both stores. */
+/** How registry entries, trust documents and enrolments map to rows, shared by both stores. */
 import type { Lane } from '../nodespec/nodespec.js';
-import type { EntryStatus, RegistryEntry } from './store.js';
+import {
+  StoreError,
+  type EntryStatus,
+  type RegistryEntry,
+  type StoredEnrolment,
+  type StoredTrustDocument,
+  type TrustDocumentKind,
+} from './store.js';
 
 export interface EntryRow {
   registry_id: string;
@@ -55,4 +62,45 @@ export function groupBy(
     else groups.set(id, [value]);
   }
   return groups;
+}
+
+export interface TrustDocumentRow {
+  kind: string;
+  version: number | string;
+  envelope: string;
+  log_index: number | string;
+}
+
+export function trustDocumentFromRow(row: TrustDocumentRow): StoredTrustDocument {
+  return {
+    kind: row.kind as TrustDocumentKind,
+    version: Number(row.version),
+    envelope: row.envelope,
+    logIndex: Number(row.log_index),
+  };
+}
+
+export interface EnrolmentRow {
+  owner_id: string;
+  lanes: string;
+  max_tier: number | string;
+  log_index: number | string;
+  enrolled_at: string;
+}
+
+export function enrolmentFromRow(row: EnrolmentRow): StoredEnrolment {
+  return {
+    ownerId: row.owner_id,
+    lanes: row.lanes.split(',') as Lane[],
+    maxTier: Number(row.max_tier),
+    logIndex: Number(row.log_index),
+    enrolledAt: row.enrolled_at,
+  };
+}
+
+export function duplicateTrustDocument(document: StoredTrustDocument): StoreError {
+  return new StoreError(
+    'invalid',
+    `${document.kind} version ${document.version} is already recorded; versions are never replaced`,
+  );
 }

@@ -66,6 +66,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX nonces_expiry ON nonces (expires_at);
     `,
   },
+  {
+    version: 2,
+    description: 'trust documents (trust roots, revocation lists) and owner enrolments',
+    sqlite: `
+      CREATE TABLE trust_documents (kind TEXT NOT NULL, version INTEGER NOT NULL, envelope TEXT NOT NULL, log_index INTEGER NOT NULL, PRIMARY KEY (kind, version)) WITHOUT ROWID;
+      CREATE TABLE enrolments (owner_id TEXT PRIMARY KEY, lanes TEXT NOT NULL, max_tier INTEGER NOT NULL, log_index INTEGER NOT NULL, enrolled_at TEXT NOT NULL);
+    `,
+    postgres: `
+      CREATE TABLE trust_documents (kind TEXT NOT NULL, version BIGINT NOT NULL, envelope TEXT NOT NULL, log_index BIGINT NOT NULL, PRIMARY KEY (kind, version));
+      CREATE TABLE enrolments (owner_id TEXT PRIMARY KEY, lanes TEXT NOT NULL, max_tier INTEGER NOT NULL, log_index BIGINT NOT NULL, enrolled_at TEXT NOT NULL);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION =

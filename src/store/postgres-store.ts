@@ -5,7 +5,17 @@
  */
 import pg from 'pg';
 import type { SubtreeRef } from '../log/subtree.js';
-import { capabilityVerb, entryFromRow, groupBy, type EntryRow } from './entry-rows.js';
+import {
+  capabilityVerb,
+  duplicateTrustDocument,
+  enrolmentFromRow,
+  entryFromRow,
+  groupBy,
+  trustDocumentFromRow,
+  type EnrolmentRow,
+  type EntryRow,
+  type TrustDocumentRow,
+} from './entry-rows.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   StoreError,
@@ -14,6 +24,9 @@ import {
   type RegistryEntry,
   type Store,
   type StoredCheckpoint,
+  type StoredEnrolment,
+  type StoredTrustDocument,
+  type TrustDocumentKind,
 } from './store.js';
 
 export interface PostgresStoreOptions {
@@ -177,6 +190,31 @@ class PostgresStore implements Store {
     return (rowCount ?? 0) > 0;
   }
 
+  async trustDocument(
+    kind: TrustDocumentKind,
+    version?: number,
+  ): Promise<StoredTrustDocument | undefined> {
+    const { rows } =
+      version === undefined
+        ? await this.pool.query<TrustDocumentRow>(
+            'SELECT kind, version, envelope, log_index FROM trust_documents WHERE kind = $1 ORDER BY version DESC LIMIT 1',
+            [kind],
+          )
+        : await this.pool.query<TrustDocumentRow>(
+            'SELECT kind, version, envelope, log_index FROM trust_documents WHERE kind = $1 AND version = $2',
+            [kind, version],
+          );
+    return rows[0] && trustDocumentFromRow(rows[0]);
+  }
+
+  async enrolment(ownerId: string): Promise<StoredEnrolment | undefined> {
+    const { rows } = await this.pool.query<EnrolmentRow>(
+      'SELECT owner_id, lanes, max_tier, log_index, enrolled_at FROM enrolments WHERE owner_id = $1',
+      [ownerId],
+    );
+    return rows[0] && enrolmentFromRow(rows[0]);
+  }
+
   async append(batch: AppendBatch): Promise<void> {
     const client = await this.pool.connect();
     try {
@@ -263,6 +301,7 @@ class PostgresStore implements Store {
           throw error;
         }
       }
+      await appendTrust(client, batch);
       await client.query('UPDATE log_state SET size = $1 WHERE id = 1', [newSize]);
       await client.query('COMMIT');
     } catch (error) {
@@ -303,6 +342,35 @@ class PostgresStore implements Store {
         signalsById.get(row.registry_id) ?? [],
         capabilitiesById.get(row.registry_id) ?? [],
       ),
+    );
+  }
+}
+
+/** The batch's trust documents and enrolments, inside append's transaction. */
+async function appendTrust(client: pg.PoolClient, batch: AppendBatch): Promise<void> {
+  for (const document of batch.trustDocuments ?? []) {
+    try {
+      await client.query(
+        'INSERT INTO trust_documents (kind, version, envelope, log_index) VALUES ($1, $2, $3, $4)',
+        [document.kind, document.version, document.envelope, document.logIndex],
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION)
+        throw duplicateTrustDocument(document);
+      throw error;
+    }
+  }
+  for (const enrolment of batch.enrolments ?? []) {
+    await client.query(
+      `INSERT INTO enrolments (owner_id, lanes, max_tier, log_index, enrolled_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (owner_id) DO UPDATE SET lanes = excluded.lanes, max_tier = excluded.max_tier, log_index = excluded.log_index, enrolled_at = excluded.enrolled_at`,
+      [
+        enrolment.ownerId,
+        enrolment.lanes.join(','),
+        enrolment.maxTier,
+        enrolment.logIndex,
+        enrolment.enrolledAt,
+      ],
     );
   }
 }

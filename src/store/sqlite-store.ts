@@ -6,7 +6,17 @@
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { SubtreeRef } from '../log/subtree.js';
-import { capabilityVerb, entryFromRow, groupBy, type EntryRow } from './entry-rows.js';
+import {
+  capabilityVerb,
+  duplicateTrustDocument,
+  enrolmentFromRow,
+  entryFromRow,
+  groupBy,
+  trustDocumentFromRow,
+  type EnrolmentRow,
+  type EntryRow,
+  type TrustDocumentRow,
+} from './entry-rows.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import type { AppendReply, AppendTask } from './sqlite-append-worker.js';
 import { compiledWorkerFile } from './worker-file.js';
@@ -17,7 +27,10 @@ import {
   type RegistryEntry,
   type Store,
   type StoredCheckpoint,
+  type StoredEnrolment,
+  type StoredTrustDocument,
   type StoreErrorCode,
+  type TrustDocumentKind,
 } from './store.js';
 
 export interface SqliteStoreOptions {
@@ -115,6 +128,15 @@ class WorkerAppendingStore implements Store {
   nonceSeen(nonce: string, now: number): Promise<boolean> {
     return this.reader.nonceSeen(nonce, now);
   }
+  trustDocument(
+    kind: TrustDocumentKind,
+    version?: number,
+  ): Promise<StoredTrustDocument | undefined> {
+    return this.reader.trustDocument(kind, version);
+  }
+  enrolment(ownerId: string): Promise<StoredEnrolment | undefined> {
+    return this.reader.enrolment(ownerId);
+  }
   pruneNonces(now: number): Promise<number> {
     return this.reader.pruneNonces(now);
   }
@@ -206,6 +228,21 @@ class SqliteStore implements Store {
       nonceSeen: db.prepare('SELECT 1 FROM nonces WHERE nonce = ? AND expires_at > ?').pluck(),
       insertNonce: db.prepare('INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)'),
       pruneNonces: db.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
+      trustDocument: db.prepare(
+        'SELECT kind, version, envelope, log_index FROM trust_documents WHERE kind = ? AND version = ?',
+      ),
+      latestTrustDocument: db.prepare(
+        'SELECT kind, version, envelope, log_index FROM trust_documents WHERE kind = ? ORDER BY version DESC LIMIT 1',
+      ),
+      insertTrustDocument: db.prepare(
+        'INSERT INTO trust_documents (kind, version, envelope, log_index) VALUES (?, ?, ?, ?)',
+      ),
+      enrolment: db.prepare(
+        'SELECT owner_id, lanes, max_tier, log_index, enrolled_at FROM enrolments WHERE owner_id = ?',
+      ),
+      upsertEnrolment: db.prepare(`
+        INSERT INTO enrolments (owner_id, lanes, max_tier, log_index, enrolled_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (owner_id) DO UPDATE SET lanes = excluded.lanes, max_tier = excluded.max_tier, log_index = excluded.log_index, enrolled_at = excluded.enrolled_at`),
     };
   }
 
@@ -287,6 +324,23 @@ class SqliteStore implements Store {
     return settle(() => this.statements.nonceSeen.get(nonce, now) !== undefined);
   }
 
+  trustDocument(
+    kind: TrustDocumentKind,
+    version?: number,
+  ): Promise<StoredTrustDocument | undefined> {
+    return settle(() =>
+      toTrustDocument(
+        version === undefined
+          ? this.statements.latestTrustDocument.get(kind)
+          : this.statements.trustDocument.get(kind, version),
+      ),
+    );
+  }
+
+  enrolment(ownerId: string): Promise<StoredEnrolment | undefined> {
+    return settle(() => toEnrolment(this.statements.enrolment.get(ownerId)));
+  }
+
   append(batch: AppendBatch): Promise<void> {
     const s = this.statements;
     return settle(() => {
@@ -332,6 +386,7 @@ class SqliteStore implements Store {
               throw error;
             }
           }
+          this.appendTrust(batch);
           s.setSize.run(newSize);
         })
         .immediate();
@@ -340,6 +395,34 @@ class SqliteStore implements Store {
 
   pruneNonces(now: number): Promise<number> {
     return settle(() => this.statements.pruneNonces.run(now).changes);
+  }
+
+  /** The batch's trust documents and enrolments, inside append's transaction. */
+  private appendTrust(batch: AppendBatch): void {
+    const s = this.statements;
+    for (const document of batch.trustDocuments ?? []) {
+      try {
+        s.insertTrustDocument.run(
+          document.kind,
+          document.version,
+          document.envelope,
+          document.logIndex,
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+          throw duplicateTrustDocument(document);
+        throw error;
+      }
+    }
+    for (const enrolment of batch.enrolments ?? []) {
+      s.upsertEnrolment.run(
+        enrolment.ownerId,
+        enrolment.lanes.join(','),
+        enrolment.maxTier,
+        enrolment.logIndex,
+        enrolment.enrolledAt,
+      );
+    }
   }
 
   close(): Promise<void> {
@@ -391,6 +474,14 @@ function toCheckpoint(row: unknown): StoredCheckpoint | undefined {
     signed_at: signedAt,
   } = row as { size: number; note: string; signed_at: number };
   return { size, note, signedAt };
+}
+
+function toTrustDocument(row: unknown): StoredTrustDocument | undefined {
+  return row === undefined ? undefined : trustDocumentFromRow(row as TrustDocumentRow);
+}
+
+function toEnrolment(row: unknown): StoredEnrolment | undefined {
+  return row === undefined ? undefined : enrolmentFromRow(row as EnrolmentRow);
 }
 
 /** Runs synchronous database work, turning a throw into a rejected promise like the async stores. */

@@ -61,6 +61,30 @@ export interface SubtreeHash extends SubtreeRef {
   readonly hash: Uint8Array;
 }
 
+/**
+ * The trust documents the log records (docs/security.md): each version of the trust root and of
+ * the revocation list, as the canonical JSON of its DSSE envelope, with the log index of the leaf
+ * that recorded it. Versions are unique per kind.
+ */
+export type TrustDocumentKind = 'trust-root' | 'revocations';
+
+export interface StoredTrustDocument {
+  readonly kind: TrustDocumentKind;
+  readonly version: number;
+  /** RFC 8785 canonical JSON of the DSSE envelope, exactly as logged. */
+  readonly envelope: string;
+  readonly logIndex: number;
+}
+
+/** An owner's entitlement as recorded by its latest enrolment leaf. */
+export interface StoredEnrolment {
+  readonly ownerId: string;
+  readonly lanes: readonly Lane[];
+  readonly maxTier: number;
+  readonly logIndex: number;
+  readonly enrolledAt: string;
+}
+
 /** One sequencer batch, applied atomically by `Store.append`. */
 export interface AppendBatch {
   /** The tree size the batch was built on; the append fails with `size-conflict` otherwise. */
@@ -75,6 +99,10 @@ export interface AppendBatch {
   readonly entries: readonly RegistryEntry[];
   /** Nonces of the accepted requests; a nonce already stored fails the append with `nonce-conflict`. */
   readonly nonces: readonly { readonly nonce: string; readonly expiresAt: number }[];
+  /** Trust documents recorded by the batch; a version already stored fails with `invalid`. */
+  readonly trustDocuments?: readonly StoredTrustDocument[];
+  /** Enrolments recorded by the batch; each replaces the owner's earlier one. */
+  readonly enrolments?: readonly StoredEnrolment[];
 }
 
 export type StoreErrorCode =
@@ -104,6 +132,13 @@ export interface Store {
   queryEntries(query: EntryQuery): Promise<RegistryEntry[]>;
   /** Whether `nonce` was accepted and has not yet expired at `now` (POSIX seconds). */
   nonceSeen(nonce: string, now: number): Promise<boolean>;
+  /** A trust document by version, or the latest of its kind when `version` is absent. */
+  trustDocument(
+    kind: TrustDocumentKind,
+    version?: number,
+  ): Promise<StoredTrustDocument | undefined>;
+  /** The owner's latest enrolment, if any. */
+  enrolment(ownerId: string): Promise<StoredEnrolment | undefined>;
   append(batch: AppendBatch): Promise<void>;
   /** Deletes nonces expired before `now`; returns how many. */
   pruneNonces(now: number): Promise<number>;

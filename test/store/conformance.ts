@@ -160,6 +160,73 @@ export function describeStoreConformance(
       expect(await store.readLeaves(0, 10)).toHaveLength(1);
     });
 
+    it('records trust documents by kind and version, and the latest enrolment per owner', async () => {
+      const owner = `GLYMPH:${'b'.repeat(64)}`;
+      await store.append({
+        ...batchFor(log, ['root v1', 'enrol']),
+        trustDocuments: [{ kind: 'trust-root', version: 1, envelope: '{"v":1}', logIndex: 0 }],
+        enrolments: [
+          {
+            ownerId: owner,
+            lanes: ['core', 'lukhas'],
+            maxTier: 5,
+            logIndex: 1,
+            enrolledAt: '2026-11-26T00:00:00Z',
+          },
+        ],
+      });
+      await store.append({
+        ...batchFor(log, ['root v2', 'revocations v1', 're-enrol']),
+        trustDocuments: [
+          { kind: 'trust-root', version: 2, envelope: '{"v":2}', logIndex: 2 },
+          { kind: 'revocations', version: 1, envelope: '{"r":1}', logIndex: 3 },
+        ],
+        enrolments: [
+          {
+            ownerId: owner,
+            lanes: ['core'],
+            maxTier: 3,
+            logIndex: 4,
+            enrolledAt: '2026-11-27T00:00:00Z',
+          },
+        ],
+      });
+      expect(await store.trustDocument('trust-root')).toStrictEqual({
+        kind: 'trust-root',
+        version: 2,
+        envelope: '{"v":2}',
+        logIndex: 2,
+      });
+      expect((await store.trustDocument('trust-root', 1))?.envelope).toBe('{"v":1}');
+      expect(await store.trustDocument('trust-root', 3)).toBeUndefined();
+      expect((await store.trustDocument('revocations'))?.version).toBe(1);
+      expect(await store.enrolment(owner)).toStrictEqual({
+        ownerId: owner,
+        lanes: ['core'],
+        maxTier: 3,
+        logIndex: 4,
+        enrolledAt: '2026-11-27T00:00:00Z',
+      });
+      expect(await store.enrolment(`GLYMPH:${'c'.repeat(64)}`)).toBeUndefined();
+    });
+
+    it('refuses a trust document version recorded before, and rolls back the whole batch', async () => {
+      await store.append({
+        ...batchFor(log, ['root v1']),
+        trustDocuments: [{ kind: 'trust-root', version: 1, envelope: '{"v":1}', logIndex: 0 }],
+      });
+      const again = {
+        ...batchFor(log, ['root v1 again'], { entries: [entry('delta@1.0.0')] }),
+        trustDocuments: [
+          { kind: 'trust-root' as const, version: 1, envelope: '{"v":"other"}', logIndex: 1 },
+        ],
+      };
+      await expect(store.append(again)).rejects.toThrow(/trust-root version 1 is already recorded/);
+      expect(await store.treeSize()).toBe(1);
+      expect((await store.trustDocument('trust-root'))?.envelope).toBe('{"v":1}');
+      expect(await store.getEntry('delta@1.0.0')).toBeUndefined();
+    });
+
     it('refuses a checkpoint that does not match the new size', async () => {
       const batch = batchFor(log, ['a', 'b']);
       await expect(

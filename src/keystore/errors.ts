@@ -11,6 +11,10 @@ export type KeyStoreErrorCode =
   | 'malformed'
   /** No passphrase could be obtained, or it is unacceptable. */
   | 'passphrase-unavailable'
+  /** The external key command (MATRIZ_KEY_COMMAND) failed, timed out or answered garbage. */
+  | 'key-command-failed'
+  /** The key material obtained does not belong to the key file's public key. */
+  | 'wrong-key'
   /** The file could not be read or written. */
   | 'io';
 

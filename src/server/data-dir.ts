@@ -1,12 +1,14 @@
 /**
  * The registry's data directory: created 0700 on first start with the log's identity (origin)
- * and its two signing keys (Ed25519 + ML-DSA-44), each in an encrypted key file (0600). No key
- * is shared between installations: every first start generates its own.
+ * and its two signing keys (Ed25519 + ML-DSA-44), each in an encrypted key file (0600), opened
+ * (and on first start created) through a KeyProvider (src/keystore/key-provider.ts). No key is
+ * shared between installations: every first start generates its own.
  *
  *   registry.json            {"origin": ...}
  *   keys/log-ed25519.json    encrypted secret key (matriz-secret-key/v1)
  *   keys/log-ml-dsa-44.json  encrypted secret key
- *   passphrase               only when MATRIZ_KEY_PASSPHRASE was unset at first start (0600)
+ *   passphrase               only when neither MATRIZ_KEY_COMMAND nor MATRIZ_KEY_PASSPHRASE was
+ *                            set at first start (0600)
  *   registry.sqlite3         the embedded store
  */
 import { randomBytes } from 'node:crypto';
@@ -14,8 +16,10 @@ import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SignatureAlgorithm } from '../crypto/algorithms.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
-import { createSecretKeyFile } from '../keystore/create-key-file.js';
-import { openSecretKey, readSecretKeyFile, type OpenedKey } from '../keystore/key-file.js';
+import { readSecretKeyFile } from '../keystore/key-file.js';
+import type { KeyProvider, OpenedKey } from '../keystore/key-provider.js';
+import { keyProviderFromEnvironment } from '../keystore/key-provider-from-environment.js';
+import { DEFAULT_PASSPHRASE_ENV } from '../keystore/passphrase.js';
 import type { ScryptParameters } from '../keystore/secret-key-file.js';
 import { isValidOrigin } from '../log/checkpoint.js';
 import { base64Decode } from '../crypto/encoding.js';
@@ -25,7 +29,13 @@ export interface DataDirOptions {
   readonly dataDir: string;
   /** The log's origin; required to match the stored one after the first start. */
   readonly origin?: string;
-  /** Passphrase from the environment, if set. */
+  /** Opens (and on first start creates) the log keys; default: from `env`, see openKeyProvider. */
+  readonly keyProvider?: KeyProvider;
+  /** The environment the default provider reads (MATRIZ_KEY_COMMAND, ...); default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The variable holding the key passphrase; default MATRIZ_KEY_PASSPHRASE. */
+  readonly passphraseEnv?: string;
+  /** A passphrase given directly, in place of the passphrase variable. */
   readonly passphrase?: string;
   /** For tests only: cheaper key-file encryption. */
   readonly scrypt?: ScryptParameters;
@@ -40,6 +50,9 @@ export interface OpenedDataDir {
 }
 
 const DIRECTORY_MODE = 0o700;
+
+/** The log's two signing keys: key file name (under `keys/`) = purpose, and algorithm. */
+const LOG_KEYS = { ed25519: 'log-ed25519', mlDsa44: 'log-ml-dsa-44' } as const;
 
 export async function openDataDir(options: DataDirOptions): Promise<OpenedDataDir> {
   const { dataDir } = options;
@@ -62,17 +75,20 @@ export async function openDataDir(options: DataDirOptions): Promise<OpenedDataDi
       );
     }
   }
-  const passphrase = await passphraseFor(options, existing === undefined);
+  const provider =
+    options.keyProvider ?? (await defaultKeyProvider(options, existing === undefined));
   const ed25519 = await openOrCreateKey(
-    path.join(dataDir, 'keys', 'log-ed25519.json'),
+    provider,
+    dataDir,
+    LOG_KEYS.ed25519,
     'ed25519',
-    passphrase,
     options.scrypt,
   );
   const mlDsa44 = await openOrCreateKey(
-    path.join(dataDir, 'keys', 'log-ml-dsa-44.json'),
+    provider,
+    dataDir,
+    LOG_KEYS.mlDsa44,
     'ml-dsa-44',
-    passphrase,
     options.scrypt,
   );
   if (existing === undefined) {
@@ -85,45 +101,56 @@ export async function openDataDir(options: DataDirOptions): Promise<OpenedDataDi
   return { origin, ed25519, mlDsa44, databaseFile: path.join(dataDir, 'registry.sqlite3') };
 }
 
-async function passphraseFor(options: DataDirOptions, firstStart: boolean): Promise<string> {
-  if (options.passphrase !== undefined && options.passphrase !== '') return options.passphrase;
-  const file = path.join(options.dataDir, 'passphrase');
-  const stored = await readFile(file, 'utf8').catch(() => undefined);
-  if (stored !== undefined) {
-    const mode = (await stat(file)).mode;
-    if ((mode & 0o077) !== 0)
-      throw new Error(`${file} is readable by group or others; run chmod 600 ${file}`);
-    options.warn(
-      `log keys are encrypted with the passphrase stored in ${file}; set MATRIZ_KEY_PASSPHRASE and remove that file to keep the passphrase off the disk`,
-    );
-    return stored.trim();
-  }
-  if (!firstStart) {
-    throw new Error(
-      `no passphrase for the log keys in ${options.dataDir}: set MATRIZ_KEY_PASSPHRASE`,
-    );
-  }
-  const generated = randomBytes(32).toString('base64url');
-  await writeFileAtomic(file, `${generated}\n`, 0o600);
-  options.warn(
-    `MATRIZ_KEY_PASSPHRASE is not set: generated a random passphrase for the log keys in ${file} (mode 0600). ` +
-      'For production, set MATRIZ_KEY_PASSPHRASE from a secret store (or MATRIZ_KEY_COMMAND) and delete that file.',
+/**
+ * The key provider for the secret keys in `dataDir/keys/`, for the server and for operator
+ * commands: MATRIZ_KEY_COMMAND, else the passphrase variable, else the data directory's
+ * generated `passphrase` file (mode 0600; generated only when `firstStart`).
+ */
+export function openKeyProvider(
+  dataDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  warn: (message: string) => void,
+  options: { readonly passphraseEnv?: string; readonly firstStart?: boolean } = {},
+): Promise<KeyProvider> {
+  return keyProviderFromEnvironment({
+    env,
+    passphraseFile: path.join(dataDir, 'passphrase'),
+    generatePassphraseFile: options.firstStart ?? false,
+    ...(options.passphraseEnv === undefined ? {} : { passphraseEnv: options.passphraseEnv }),
+    warn,
+  });
+}
+
+/** The key file for `purpose` in a data directory: `keys/<purpose>.json`. */
+export function dataDirKeyFile(dataDir: string, purpose: string): string {
+  return path.join(dataDir, 'keys', `${purpose}.json`);
+}
+
+function defaultKeyProvider(options: DataDirOptions, firstStart: boolean): Promise<KeyProvider> {
+  const passphraseEnv = options.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV;
+  const env = options.env ?? process.env;
+  return openKeyProvider(
+    options.dataDir,
+    options.passphrase === undefined ? env : { ...env, [passphraseEnv]: options.passphrase },
+    options.warn,
+    { passphraseEnv, firstStart },
   );
-  return generated;
 }
 
 async function openOrCreateKey(
-  file: string,
+  provider: KeyProvider,
+  dataDir: string,
+  purpose: string,
   algorithm: SignatureAlgorithm,
-  passphrase: string,
   scrypt?: ScryptParameters,
 ): Promise<OpenedKey> {
+  const file = dataDirKeyFile(dataDir, purpose);
   const exists = await stat(file).then(
     () => true,
     () => false,
   );
-  if (!exists) await createSecretKeyFile(file, algorithm, passphrase, scrypt ? { scrypt } : {});
-  return openSecretKey(file, passphrase);
+  if (!exists) await provider.createKey(file, algorithm, purpose, scrypt ? { scrypt } : {});
+  return provider.openKey(file, purpose);
 }
 
 export interface DataDirPublic {

@@ -61,7 +61,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
     .addOption(
       new Option(
         '--passphrase-env <name>',
-        'environment variable holding the log key passphrase',
+        'environment variable holding the log key passphrase (MATRIZ_KEY_COMMAND, when set, is asked instead)',
       ).default(DEFAULT_PASSPHRASE_ENV),
     )
     .addOption(
@@ -103,9 +103,9 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           ...(opts.origin === undefined ? {} : { origin: opts.origin }),
           ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
           ...(policy === undefined ? {} : { policy }),
-          ...(io.env[opts.passphraseEnv] === undefined
-            ? {}
-            : { passphrase: io.env[opts.passphraseEnv] }),
+          // Log keys: MATRIZ_KEY_COMMAND, else the passphrase variable, else the data dir's file.
+          env: io.env,
+          passphraseEnv: opts.passphraseEnv,
           rateLimitPerMinute: opts.rateLimit,
           scrypt: { N: 2 ** opts.keyScryptLogN, r: 8, p: 1 },
           maxBatch: opts.maxBatch,

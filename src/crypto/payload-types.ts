@@ -12,6 +12,10 @@ export const PAYLOAD_TYPES = {
   trustRoot: 'application/vnd.matriz.trust-root+json',
   /** The signed revocation list. */
   revocations: 'application/vnd.matriz.revocations+json',
+  /** An owner's enrolment: lanes and highest tier, signed by the trust root's enrolment role. */
+  enrolment: 'application/vnd.matriz.enrolment+json',
+  /** A log key rotation, signed by the old and the new log keys. */
+  logRotation: 'application/vnd.matriz.log-rotation+json',
   /** Arbitrary bytes signed with `matriz sign` when no type is given. */
   generic: 'application/octet-stream',
 } as const;

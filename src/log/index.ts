@@ -44,6 +44,9 @@ export {
 export {
   openCheckpoint,
   signCheckpoint,
+  type CheckpointKey,
+  type CheckpointKeys,
+  type CheckpointKeySet,
   type CheckpointProblem,
   type CheckpointSigner,
   type CheckpointVerifier,

@@ -1,0 +1,74 @@
+/**
+ * The trust layer: trust roots (keys, roles, thresholds, expiry) and their TUF-style update
+ * chain, revocation lists, enrolment and log rotation records, and checkpoints verified under a
+ * root. Pure: documents and bytes in, verdicts out; runs in a browser. Refusals are TrustErrors
+ * with a stable `code` (see errors.ts).
+ */
+export { TrustError, type TrustErrorCode } from './errors.js';
+export {
+  addSignature,
+  preloadedSuites,
+  signDocument,
+  unsignedEnvelope,
+  verifySignedBy,
+  type SignedBy,
+  type SuiteLoader,
+} from './signatures.js';
+export {
+  buildTrustRoot,
+  checkNotExpired,
+  checkServedRoot,
+  LOG_KEY_ALGORITHM,
+  parseTrustRoot,
+  peekTrustRoot,
+  roleKeys,
+  TRUST_ROLES,
+  TRUST_ROOT_TYPE,
+  trustRootPayload,
+  verifyRootChain,
+  verifyRootSelfSigned,
+  type RoleDefinition,
+  type TrustRole,
+  type TrustRoot,
+  type TrustRootInput,
+} from './trust-root.js';
+export {
+  buildRevocationList,
+  checkRevocationUpdate,
+  findRevocation,
+  MAX_REASON_LENGTH,
+  parseRevocationList,
+  REVOCATIONS_TYPE,
+  revocationListPayload,
+  verifyRevocationList,
+  type Revocation,
+  type RevocationList,
+  type RevocationListInput,
+} from './revocations.js';
+export {
+  buildEnrolment,
+  ENROLMENT_LANES,
+  ENROLMENT_TYPE,
+  enrolmentPayload,
+  MAX_TIER,
+  parseEnrolment,
+  verifyEnrolment,
+  type Enrolment,
+  type EnrolmentInput,
+  type EnrolmentLane,
+} from './enrolment.js';
+export {
+  buildLogRotation,
+  LOG_ROTATION_TYPE,
+  logRotationPayload,
+  parseLogRotation,
+  verifyLogRotation,
+  type LogRotation,
+  type LogRotationInput,
+} from './rotation.js';
+export {
+  checkpointKeysFromRoot,
+  verifyCheckpoint,
+  type CheckpointSuites,
+  type VerifiedCheckpoint,
+} from './checkpoint.js';

@@ -1,7 +1,11 @@
 /**
- * Log leaves: every accepted write appends the RFC 8785 JSON of
- * `{"envelope": <the DSSE envelope as received>, "integrated_at": <RFC 3339>, "registry_id": ...}`
- * so anyone can re-check the owner's signature from the log alone.
+ * Log leaves, each the RFC 8785 JSON of one object:
+ *
+ * - an owner's write: `{"envelope": <the DSSE envelope as received>, "integrated_at": <RFC 3339>,
+ *   "registry_id": ...}`, so anyone can re-check the owner's signature from the log alone;
+ * - a trust record: `{"envelope": ..., "integrated_at": ..., "kind": <ControlKind>}`, a trust
+ *   root version, a revocation list version, an owner enrolment or a log key rotation record,
+ *   each a DSSE envelope signed by the role that may make it (docs/security.md).
  */
 import { canonicalize } from '../json/canonicalize.js';
 
@@ -24,5 +28,25 @@ export function encodeLeaf(
 ): Uint8Array {
   return encoder.encode(
     `{"envelope":${canonicalEnvelope},"integrated_at":${canonicalize(integratedAt)},"registry_id":${canonicalize(registryId)}}`,
+  );
+}
+
+/** The kinds of trust records the log holds besides owners' writes. */
+export const CONTROL_KINDS = ['trust-root', 'revocations', 'enrolment', 'log-rotation'] as const;
+
+export type ControlKind = (typeof CONTROL_KINDS)[number];
+
+export function isControlKind(value: unknown): value is ControlKind {
+  return (CONTROL_KINDS as readonly unknown[]).includes(value);
+}
+
+/** A trust record's leaf bytes; members sort as envelope < integrated_at < kind. */
+export function encodeControlLeaf(
+  kind: ControlKind,
+  canonicalEnvelope: string,
+  integratedAt: string,
+): Uint8Array {
+  return encoder.encode(
+    `{"envelope":${canonicalEnvelope},"integrated_at":${canonicalize(integratedAt)},"kind":${canonicalize(kind)}}`,
   );
 }

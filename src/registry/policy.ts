@@ -24,14 +24,19 @@ export const DEFAULT_POLICY: EntitlementPolicy = {
 
 const LANES: readonly Lane[] = ['candidate', 'core', 'lukhas', 'products'];
 
-/** Why `ownerId` may not claim (lane, tier), or undefined when it may. */
+/**
+ * Why `ownerId` may not claim (lane, tier), or undefined when it may. `logged` is the owner's
+ * enrolment recorded in the log (`matriz owners enrol`); it takes precedence over an entry for
+ * the same owner in the policy file.
+ */
 export function entitlementRefusal(
   policy: EntitlementPolicy,
   ownerId: string,
   lane: Lane,
   tier: number,
+  logged?: Entitlement,
 ): string | undefined {
-  const enrolled = policy.owners.get(ownerId);
+  const enrolled = logged ?? policy.owners.get(ownerId);
   const allows = (e: Entitlement): boolean => e.lanes.includes(lane) && tier <= e.maxTier;
   if (allows(policy.open) || (enrolled !== undefined && allows(enrolled))) return undefined;
   if (enrolled === undefined) {

@@ -16,6 +16,7 @@ export const PROBLEMS = {
   'wrong-origin': { status: 400, title: 'Request is meant for another log' },
   'replayed-nonce': { status: 409, title: 'Request nonce was already used' },
   'not-entitled': { status: 403, title: 'Owner may not claim this lane or tier' },
+  'revoked-key': { status: 403, title: 'Signing key is revoked' },
   'glymph-required': { status: 422, title: 'Provenance requires glymph_enabled: true' },
   'not-owner': { status: 403, title: 'Only the owner may change this entry' },
   conflict: { status: 409, title: 'Registry id already holds different content' },
@@ -24,6 +25,10 @@ export const PROBLEMS = {
   'invalid-parameter': { status: 400, title: 'Invalid query parameter' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   overloaded: { status: 503, title: 'Registry is overloaded' },
+  'log-inconsistent': {
+    status: 503,
+    title: 'The log is not consistent with its last signed checkpoint; writes are halted',
+  },
   'internal-error': { status: 500, title: 'Internal error' },
 } as const;
 

@@ -12,8 +12,7 @@ import { consistencyProofRanges, inclusionProofRanges } from '../log/proof.js';
 import type { LeafRange } from '../log/subtree.js';
 import type { Lane } from '../nodespec/nodespec.js';
 import { capabilityCovers, isCapabilityPattern } from '../nodespec/rules/capabilities.js';
-import type { RegistryEntry, Store } from '../store/store.js';
-import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
+import type { RegistryEntry, Store, TrustDocumentKind } from '../store/store.js';
 import { RegistryProblem } from './problems.js';
 import { readProofHashes } from './proof-hashes.js';
 import {
@@ -35,7 +34,6 @@ export interface RegistryOptions {
    * this thread with `loadSuite` by default, in worker threads in the server.
    */
   readonly decodeRequest?: (body: unknown) => Promise<WriteRequest>;
-  readonly policy?: EntitlementPolicy;
   /** Freshness window for signed requests, seconds. Default 300. */
   readonly freshnessSeconds?: number;
   readonly clock?: () => number;
@@ -222,6 +220,24 @@ export class Registry {
     };
   }
 
+  /**
+   * A trust document's DSSE envelope as the log recorded it: a trust root by version (the newest
+   * when `version` is absent), or the newest revocation list.
+   */
+  async trustDocument(kind: TrustDocumentKind, version?: number): Promise<unknown> {
+    const document = await this.store.trustDocument(kind, version);
+    if (!document) {
+      const what = kind === 'trust-root' ? 'trust root' : 'revocation list';
+      throw new RegistryProblem(
+        'not-found',
+        version === undefined
+          ? `this log has no ${what} yet${kind === 'trust-root' ? ' (matriz trust init)' : ''}`
+          : `this log has no ${what} version ${version}`,
+      );
+    }
+    return JSON.parse(document.envelope) as unknown;
+  }
+
   private async verify(body: unknown): Promise<WriteRequest> {
     const started = performance.now();
     let request: WriteRequest;
@@ -238,8 +254,18 @@ export class Registry {
       origin: this.origin,
       now: this.clock(),
       freshnessSeconds: this.options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS,
-      policy: this.options.policy ?? DEFAULT_POLICY,
+      policy: this.options.sequencer.policy,
       nonceSeen: (nonce) => this.store.nonceSeen(nonce, Math.floor(this.clock() / 1000)),
+      // Checked early here against the last known trust state; the sequencer checks again
+      // against the state at integration, which is authoritative.
+      enrolment: (owner) => this.store.enrolment(owner),
+      revoked: (keyid) => {
+        const revocation = this.options.sequencer.trust.revocation(keyid);
+        return (
+          revocation &&
+          `owner key ${keyid} was revoked at ${revocation.revoked_at} (${revocation.reason}); writes it signs are refused`
+        );
+      },
     });
     return request;
   }

@@ -20,7 +20,7 @@ import { canonicalize } from '../json/canonicalize.js';
 import { parseJson } from '../json/parse.js';
 import { validateNodeSpec } from '../nodespec/validate.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
-import { entitlementRefusal, type EntitlementPolicy } from './policy.js';
+import { entitlementRefusal, type Entitlement, type EntitlementPolicy } from './policy.js';
 import { RegistryProblem } from './problems.js';
 
 export const REQUEST_PAYLOAD_TYPE = PAYLOAD_TYPES.request;
@@ -64,6 +64,10 @@ export interface RequestContext {
   readonly freshnessSeconds: number;
   readonly policy: EntitlementPolicy;
   nonceSeen(nonce: string): Promise<boolean>;
+  /** The owner's enrolment recorded in the log, if any. */
+  enrolment?(ownerId: string): Promise<Entitlement | undefined>;
+  /** Why the owner key may not sign (it is revoked), if so. */
+  revoked?(keyid: string): string | undefined;
 }
 
 /** The outcome of checking an envelope against the one key it must be signed by. */
@@ -218,9 +222,17 @@ export async function checkWriteContext(
       `nonce ${request.nonce} was already used within the freshness window`,
     );
   }
+  const revoked = context.revoked?.(request.owner.keyid);
+  if (revoked !== undefined) throw new RegistryProblem('revoked-key', revoked);
   if (request.op === 'register') {
     const { lane, tier } = request.nodeSpec.identity;
-    const refusal = entitlementRefusal(context.policy, request.ownerId, lane, tier);
+    const refusal = entitlementRefusal(
+      context.policy,
+      request.ownerId,
+      lane,
+      tier,
+      await context.enrolment?.(request.ownerId),
+    );
     if (refusal !== undefined) throw new RegistryProblem('not-entitled', refusal);
     if (request.nodeSpec.provenance_manifest.glymph_enabled !== true) {
       throw new RegistryProblem(

@@ -13,6 +13,7 @@ import { ServerMetrics } from './metrics.js';
 import { problemFor, sendProblem } from './problem-reply.js';
 import { RegistryProblem } from '../registry/problems.js';
 import { logRoutes } from './routes/log.js';
+import { trustRoutes } from './routes/trust.js';
 import { registryRoutes } from './routes/registry.js';
 import { problemSchema } from './schemas.js';
 
@@ -109,6 +110,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   registryRoutes(app, options.registry);
   logRoutes(app, options.registry);
+  trustRoutes(app, options.registry);
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true }, config: { rateLimit: false } }, () => ({

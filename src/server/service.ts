@@ -70,6 +70,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     origin: dir.origin,
     signer,
     nonceTtlSeconds: 2 * freshnessSeconds,
+    policy: options.policy ?? DEFAULT_POLICY,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
     ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
     onCommit: (writes, seconds) => {
@@ -87,7 +88,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logKeys: { ed25519: dir.ed25519.key, mlDsa44: dir.mlDsa44.key },
     loadSuite: (algorithm) => loadSignatureSuite(algorithm),
     decodeRequest: pool.decode,
-    policy: options.policy ?? DEFAULT_POLICY,
     freshnessSeconds,
     onVerify: (result, seconds) => {
       metrics.verifications.inc({ result });

@@ -107,6 +107,7 @@ export async function makeRegistry(
     signer: keys.signer,
     nonceTtlSeconds: 600,
     maxDelayMs: options.maxDelayMs ?? 5,
+    ...(options.policy ? { policy: options.policy } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   await sequencer.start();
@@ -116,7 +117,6 @@ export async function makeRegistry(
     sequencer,
     logKeys: { ed25519: keys.ed25519, mlDsa44: keys.mlDsa44 },
     loadSuite: (algorithm) => loadSignatureSuite(algorithm),
-    ...(options.policy ? { policy: options.policy } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return { registry, store, sequencer, keys };

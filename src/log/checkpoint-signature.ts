@@ -162,7 +162,8 @@ export function openCheckpoint(
     const keyId = noteKeyId(set.name, type, publicKey);
     return parsed.signatures.find((s) => s.name === set.name && s.keyId === keyId);
   };
-  const single = set.keys.length === 1;
+  // A single pinned key keeps the single-key messages.
+  const single = !('keys' in verifier);
   let counted = 0;
   let revokedValid = 0;
   let latest = -1;

@@ -120,6 +120,11 @@ export async function verifyLogRotation(
 ): Promise<LogRotation> {
   const what = 'log rotation';
   const read = readEnvelope(envelope, what);
+  if (read.payloadType !== PAYLOAD_TYPES.logRotation)
+    throw new TrustError(
+      'wrong-type',
+      `${what}: payloadType is ${JSON.stringify(read.payloadType)}, expected ${JSON.stringify(PAYLOAD_TYPES.logRotation)}`,
+    );
   const rotation = parseLogRotation(base64Decode(read.payload));
   checkOrigin(rotation.origin, root.origin, what);
   if (rotation.trustRootVersion !== root.version || rotation.trustRootDigest !== root.digest)

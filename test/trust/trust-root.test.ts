@@ -358,7 +358,7 @@ describe('verifyRootSelfSigned (first contact)', () => {
     expect(root.roles.root.keyids).toStrictEqual([k.A.key.keyid]);
   });
 
-  it.each([
+  it.each<[string, Step, TrustErrorCode]>([
     ['signed by a key outside the root role', { ...v1, signers: ['E'] }, 'threshold'],
     ['for another origin', { ...v1, origin: 'other.example/log' }, 'wrong-origin'],
     ['expired', { ...v1, expires: PAST }, 'expired'],

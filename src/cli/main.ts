@@ -16,6 +16,7 @@ import { guardCommand } from './commands/guard.js';
 import { keysCommand } from './commands/keys.js';
 import { nodeSpecCommand } from './commands/nodespec.js';
 import { signCommand } from './commands/sign.js';
+import { ownersCommand, trustCommand } from './commands/trust.js';
 import { verifyEnvelopeCommand } from './commands/verify-envelope.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
@@ -35,6 +36,8 @@ const COMMAND_GROUPS: readonly ((io: CliIo, setExitCode: (code: number) => void)
   gatesCommand,
   gitHubCommand,
   keysCommand,
+  trustCommand,
+  ownersCommand,
   signCommand,
   verifyEnvelopeCommand,
   benchCommand,

@@ -1,7 +1,8 @@
 /**
  * What a client remembers about each log, in its config directory: the log keys it pinned on
- * first contact and the last checkpoint it verified. That memory is what detects a log that
- * forked, rolled back or swapped its keys.
+ * first contact, the newest trust root and revocation list it verified (once the log has a trust
+ * root), and the last checkpoint it verified. That memory is what detects a log that forked,
+ * rolled back, swapped its keys or went back to an older trust root.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -18,6 +19,10 @@ export interface LogState {
   readonly keys: LogKeysDocument;
   /** The last verified checkpoint note. */
   readonly checkpoint?: string;
+  /** The newest trust root envelope verified through the chain from the pinned one. */
+  readonly trust_root?: unknown;
+  /** The newest revocation list envelope verified under that root. */
+  readonly revocations?: unknown;
 }
 
 /** The config directory: $MATRIZ_CONFIG_DIR, else $XDG_CONFIG_HOME/matriz, else ~/.config/matriz. */

@@ -78,6 +78,28 @@ export class RegistryClient {
     return this.json('GET', `/api/v1/log/proof/consistency?from=${from}&to=${to}`);
   }
 
+  /** The newest trust root envelope (or version `version`); undefined when the log has none. */
+  trustRoot(version?: number): Promise<unknown> {
+    return this.optionalJson(
+      version === undefined ? '/api/v1/trust/root' : `/api/v1/trust/root/${version}`,
+    );
+  }
+
+  /** The newest revocation list envelope; undefined when the log has none. */
+  revocations(): Promise<unknown> {
+    return this.optionalJson('/api/v1/trust/revocations');
+  }
+
+  /** GET a JSON document, or undefined when the server answers 404 not-found. */
+  private async optionalJson(path: string): Promise<unknown> {
+    try {
+      return await this.json<unknown>('GET', path);
+    } catch (error) {
+      if (error instanceof RegistryRequestError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.fetch(method, path, body);
     return (await response.json()) as T;

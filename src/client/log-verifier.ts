@@ -8,7 +8,11 @@ import { base64Decode } from '../crypto/encoding.js';
 import { publicKeyFromJson } from '../crypto/keys.js';
 import type { SignatureSuite } from '../crypto/suite.js';
 import { canonicalize } from '../json/canonicalize.js';
-import { openCheckpoint, type CheckpointVerifier } from '../log/checkpoint-signature.js';
+import {
+  openCheckpoint,
+  type CheckpointKeySet,
+  type CheckpointVerifier,
+} from '../log/checkpoint-signature.js';
 import type { Checkpoint } from '../log/checkpoint.js';
 import { leafHash } from '../log/hash.js';
 import { parseEd25519VerifierKey } from '../log/note-keys.js';
@@ -42,7 +46,7 @@ export function checkpointVerifierFor(
 
 export function openVerifiedCheckpoint(
   note: string,
-  verifier: CheckpointVerifier,
+  verifier: CheckpointVerifier | CheckpointKeySet,
 ): Checkpoint & { timestamp: number } {
   const opened = openCheckpoint(note, verifier, verifier.name);
   if (!opened.ok)
@@ -58,7 +62,7 @@ export function verifyWriteResult(
   result: WriteResult,
   leaf: Uint8Array,
   sentEnvelope: unknown,
-  verifier: CheckpointVerifier,
+  verifier: CheckpointVerifier | CheckpointKeySet,
 ): Checkpoint {
   const checkpoint = openVerifiedCheckpoint(result.checkpoint, verifier);
   let content: { envelope?: unknown; registry_id?: unknown };

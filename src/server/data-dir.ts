@@ -47,6 +47,8 @@ export interface OpenedDataDir {
   readonly ed25519: OpenedKey;
   readonly mlDsa44: OpenedKey;
   readonly databaseFile: string;
+  /** Opens the directory's other keys (rotated log keys, role keys). */
+  readonly keyProvider: KeyProvider;
 }
 
 const DIRECTORY_MODE = 0o700;
@@ -98,7 +100,13 @@ export async function openDataDir(options: DataDirOptions): Promise<OpenedDataDi
       0o600,
     );
   }
-  return { origin, ed25519, mlDsa44, databaseFile: path.join(dataDir, 'registry.sqlite3') };
+  return {
+    origin,
+    ed25519,
+    mlDsa44,
+    databaseFile: path.join(dataDir, 'registry.sqlite3'),
+    keyProvider: provider,
+  };
 }
 
 /**

@@ -69,6 +69,12 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly logInconsistencies = new Counter({
+    name: 'registry_log_inconsistencies_total',
+    help: 'Times the stored log was found inconsistent with the checkpoint this server last signed or saw (rewritten history, a fork); writes halt until an operator repairs it.',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -32,6 +32,8 @@ export interface OperatorOptions {
   /** PostgreSQL connection string; the data directory's SQLite database when absent. */
   readonly databaseUrl?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The variable holding the key passphrase; default MATRIZ_KEY_PASSPHRASE. */
+  readonly passphraseEnv?: string;
   readonly warn: (message: string) => void;
   /** Role key files kept outside the data directory (an offline root key), used to sign. */
   readonly keyFiles?: readonly string[];
@@ -45,6 +47,13 @@ const DAY_MS = 86_400_000;
 
 export class OperatorError extends Error {
   override readonly name = 'OperatorError';
+}
+
+/** Read access to the trust documents of a registry's storage. */
+export interface TrustReader {
+  /** A trust root envelope by version, or the newest; undefined when there is none. */
+  trustRootEnvelope(version?: number): Promise<unknown>;
+  close(): Promise<void>;
 }
 
 export class Operator {
@@ -63,6 +72,7 @@ export class Operator {
       options.dataDir,
       options.env ?? process.env,
       options.warn,
+      options.passphraseEnv === undefined ? {} : { passphraseEnv: options.passphraseEnv },
     );
     const keyring = new Keyring(options.dataDir, dir.origin, provider, options.scrypt);
     const store = options.databaseUrl
@@ -89,6 +99,24 @@ export class Operator {
       throw error;
     }
     return new Operator(dir.origin, store, sequencer, keyring, options.keyFiles ?? [], clock);
+  }
+
+  /** Reads the trust documents of a registry's storage; needs no passphrase. */
+  static async openReadOnly(options: {
+    readonly dataDir: string;
+    readonly databaseUrl?: string;
+  }): Promise<TrustReader> {
+    const dir = await readDataDirPublic(options.dataDir);
+    const store = options.databaseUrl
+      ? await openPostgresStore({ connectionString: options.databaseUrl })
+      : openSqliteStore({ path: dir.databaseFile, readonly: true });
+    return {
+      trustRootEnvelope: async (version) => {
+        const document = await store.trustDocument('trust-root', version);
+        return document && (JSON.parse(document.envelope) as unknown);
+      },
+      close: () => store.close(),
+    };
   }
 
   /** The trust state the log holds now. */
@@ -303,7 +331,7 @@ export class Operator {
     for (const write of writes) ledger = (await ledger.apply(write, 0, now)).ledger;
     const settled = await Promise.allSettled(writes.map((w) => this.sequencer.submitControl(w)));
     const failed = settled.find((s) => s.status === 'rejected');
-    if (failed) throw (failed).reason;
+    if (failed) throw failed.reason;
     return settled.map((s) => (s as PromiseFulfilledResult<ControlResult>).value);
   }
 

@@ -14,6 +14,7 @@ import type { Store } from '../store/store.js';
 import { buildServer } from './app.js';
 import { openDataDir, type DataDirOptions } from './data-dir.js';
 import { ServerMetrics } from './metrics.js';
+import { Keyring } from './keyring.js';
 import { VerifyPool } from './verify-pool.js';
 import { availableParallelism } from 'node:os';
 
@@ -47,6 +48,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ? await openPostgresStore({ connectionString: options.databaseUrl })
     : openSqliteStore({ path: dir.databaseFile, appendInWorker: true });
   const metrics = new ServerMetrics();
+  const keyring = new Keyring(options.dataDir, dir.origin, dir.keyProvider, options.scrypt);
   const signer: CheckpointSigner = {
     name: dir.origin,
     ed25519: {
@@ -69,10 +71,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const sequencer = new Sequencer(store, {
     origin: dir.origin,
     signer,
+    // Before a trust root: the data directory's log key; after: the root's log keys found here.
+    signers: async (ledger) =>
+      ledger.root === undefined ? [signer] : keyring.checkpointSigners(ledger),
     nonceTtlSeconds: 2 * freshnessSeconds,
     policy: options.policy ?? DEFAULT_POLICY,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
     ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
+    onInconsistent: () => {
+      metrics.logInconsistencies.inc();
+    },
     onCommit: (writes, seconds) => {
       metrics.saveCheckpoint.observe(seconds);
       metrics.batchSize.observe(writes);

@@ -19,6 +19,7 @@ import {
 } from '../crypto-context.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { addKeyOperatorCommands } from './trust.js';
 
 export function keysCommand(io: CliIo, setExitCode: (code: number) => void): Command {
   const group = new Command('keys').description(
@@ -109,6 +110,7 @@ export function keysCommand(io: CliIo, setExitCode: (code: number) => void): Com
       setExitCode(EXIT_OK);
     });
 
+  addKeyOperatorCommands(group, io, setExitCode);
   return group;
 }
 

@@ -36,6 +36,43 @@ function serverOption(): Option {
   return new Option('--server <url>', 'registry base URL').default(DEFAULT_SERVER);
 }
 
+function trustRootOption(): Option {
+  return new Option(
+    '--trust-root <file>',
+    "pin this trust root (a DSSE envelope from the operator) instead of the log's version 1 on first contact",
+  );
+}
+
+/** Opens the client's session with the log, pinning `--trust-root` when given. */
+async function session(
+  io: CliIo,
+  client: RegistryClient,
+  opts: { server: string; trustRoot?: string },
+) {
+  let trustRoot: unknown;
+  if (opts.trustRoot !== undefined) {
+    const file = path.resolve(io.cwd, opts.trustRoot);
+    const text = await readFile(file, 'utf8').catch((error: unknown) => {
+      throw new UsageError(`${opts.trustRoot}: ${(error as Error).message}`);
+    });
+    try {
+      trustRoot = JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new UsageError(`${opts.trustRoot}: not JSON (${(error as Error).message})`);
+    }
+  }
+  const opened = await openLogSession(client, opts.server, configDir(io.env), {
+    ...(trustRoot === undefined ? {} : { trustRoot }),
+  });
+  if (opened.pinnedNow)
+    io.stderr(
+      opened.trustRoot
+        ? `matriz: pinned trust root of log ${opened.trustRoot.origin} on first contact; now at v${opened.trustRoot.version}\n`
+        : `matriz: pinned the keys of log ${opened.verifier.name} on first contact\n`,
+    );
+  return opened;
+}
+
 /** Runs a client action, mapping each failure to its exit code and a one-line message. */
 async function clientAction(
   io: CliIo,
@@ -81,6 +118,7 @@ export function registerCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .option('--set-owner', "rewrite identity.owner_id to the key's GLYMPH id", false)
     .option('--save-request <file>', 'also write the exact signed request body sent')
     .option('--json', 'print one JSON object', false)
+    .addOption(trustRootOption())
     .addOption(passphraseEnvOption())
     .action(
       async (
@@ -91,6 +129,7 @@ export function registerCommand(io: CliIo, setExitCode: SetExitCode): Command {
           setOwner: boolean;
           saveRequest?: string;
           json: boolean;
+          trustRoot?: string;
           passphraseEnv: string;
         },
       ) =>
@@ -133,6 +172,7 @@ export function deregisterCommand(io: CliIo, setExitCode: SetExitCode): Command 
     .option('--key <file>', 'owner secret key file (default: owner.key in the config directory)')
     .option('--save-request <file>', 'also write the exact signed request body sent')
     .option('--json', 'print one JSON object', false)
+    .addOption(trustRootOption())
     .addOption(passphraseEnvOption())
     .action(
       async (
@@ -142,6 +182,7 @@ export function deregisterCommand(io: CliIo, setExitCode: SetExitCode): Command 
           key?: string;
           saveRequest?: string;
           json: boolean;
+          trustRoot?: string;
           passphraseEnv: string;
         },
       ) =>
@@ -164,18 +205,16 @@ export function deregisterCommand(io: CliIo, setExitCode: SetExitCode): Command 
 
 async function sendWrite(
   io: CliIo,
-  opts: { server: string; saveRequest?: string },
+  opts: { server: string; saveRequest?: string; trustRoot?: string },
   operation: WriteOperation,
   owner: Awaited<ReturnType<typeof ownerKey>>,
 ): Promise<Record<string, unknown> & { registry_id: string; index: number }> {
   const client = new RegistryClient(opts.server);
-  const session = await openLogSession(client, opts.server, configDir(io.env));
-  if (session.pinnedNow)
-    io.stderr(`matriz: pinned the keys of log ${session.verifier.name} on first contact\n`);
+  const log = await session(io, client, opts);
   const envelope = buildWriteRequest(operation, {
     owner: owner.key,
     signer: owner.signer,
-    origin: session.verifier.name,
+    origin: log.verifier.name,
   });
   if (opts.saveRequest !== undefined)
     await writeFileAtomic(path.resolve(io.cwd, opts.saveRequest), JSON.stringify(envelope), 0o600);
@@ -184,8 +223,8 @@ async function sendWrite(
       ? await client.register(envelope)
       : await client.deregister(operation.registryId, envelope);
   const leaf = await client.leaf(result.index);
-  verifyWriteResult(result, leaf, envelope, session.verifier);
-  const checkpoint = await session.advance(result.checkpoint);
+  verifyWriteResult(result, leaf, envelope, log.verifier);
+  const checkpoint = await log.advance(result.checkpoint);
   return { ...result, verified: true, checkpoint_size: checkpoint.size };
 }
 
@@ -257,29 +296,34 @@ export function getCommand(io: CliIo, setExitCode: SetExitCode): Command {
 export function verifyCommand(io: CliIo, setExitCode: SetExitCode): Command {
   return new Command('verify')
     .description(
-      'verify the latest checkpoint (both signatures, pinned keys) and its consistency with the last one seen (exit 3 invalid, 4 fork or rollback)',
+      "verify the latest checkpoint (signatures by the trust root's log keys, or the keys pinned on first contact) and its consistency with the last one seen (exit 3 invalid, 4 fork or rollback)",
     )
     .addOption(serverOption())
+    .addOption(trustRootOption())
     .option('--json', 'print one JSON object', false)
-    .action(async (opts: { server: string; json: boolean }) =>
+    .action(async (opts: { server: string; trustRoot?: string; json: boolean }) =>
       clientAction(io, setExitCode, async () => {
         const client = new RegistryClient(opts.server);
-        const session = await openLogSession(client, opts.server, configDir(io.env));
-        const checkpoint = await session.advance(await client.checkpoint());
+        const log = await session(io, client, opts);
+        const checkpoint = await log.advance(await client.checkpoint());
         const summary = {
           origin: checkpoint.origin,
           size: checkpoint.size,
           signed_at: new Date(checkpoint.timestamp * 1000).toISOString(),
-          keys_pinned_now: session.pinnedNow,
-          consistent_with_size: session.previous?.size ?? null,
+          keys_pinned_now: log.pinnedNow,
+          trust_root_version: log.trustRoot?.version ?? null,
+          consistent_with_size: log.previous?.size ?? null,
         };
         if (opts.json) io.stdout(`${JSON.stringify({ ok: true, ...summary })}\n`);
         else {
           io.stdout(
             `ok: log ${summary.origin} at size ${summary.size}, signed ${summary.signed_at} (Ed25519 + ML-DSA-44)\n` +
-              (session.previous
-                ? `consistent with the size ${session.previous.size} checkpoint seen before\n`
-                : `first checkpoint seen from this log${session.pinnedNow ? '; its keys are now pinned' : ''}\n`),
+              (log.trustRoot
+                ? `trusted through trust root v${log.trustRoot.version} (expires ${log.trustRoot.expires})\n`
+                : '') +
+              (log.previous
+                ? `consistent with the size ${log.previous.size} checkpoint seen before\n`
+                : `first checkpoint seen from this log${log.pinnedNow ? '; its keys are now pinned' : ''}\n`),
           );
         }
       }),

@@ -1,0 +1,514 @@
+/**
+ * Operator commands on a registry's trust (docs/security.md): `trust init|show|sign|verify|publish`,
+ * `keys rotate|retire|revoke`, `owners enrol`. Commands that change the log act on the server's
+ * storage through --data-dir (and --database-url for PostgreSQL), also while the server runs.
+ *
+ * Exit codes: 0 done, 1 refused (the record or document does not pass the trust checks),
+ * 2 usage or I/O error.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { RegistryClient } from '../../client/http-client.js';
+import { publicKeyFromJson } from '../../crypto/keys.js';
+import { PAYLOAD_TYPES } from '../../crypto/payload-types.js';
+import { loadSignatureSuite } from '../../crypto/suites.js';
+import { signerFor } from '../../crypto/dsse.js';
+import { passphraseKeyProvider } from '../../keystore/key-provider.js';
+import { passphraseToOpen } from '../../keystore/passphrase.js';
+import { canonicalize } from '../../json/canonicalize.js';
+import { RegistryProblem } from '../../registry/problems.js';
+import type { ControlResult } from '../../registry/sequencer.js';
+import { Operator, OperatorError } from '../../server/operator.js';
+import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
+import { ENROLMENT_LANES, type EnrolmentLane } from '../../trust/enrolment.js';
+import { TrustError } from '../../trust/errors.js';
+import { addSignature, readEnvelope } from '../../trust/signatures.js';
+import {
+  peekTrustRoot,
+  verifyRootChain,
+  verifyRootSelfSigned,
+  type TrustRoot,
+} from '../../trust/trust-root.js';
+import { passphraseEnvOption, passphraseSource, withKeyErrors } from '../crypto-context.js';
+import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { positiveInteger } from '../options.js';
+
+type SetExitCode = (code: number) => void;
+
+interface StorageOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  key?: string[];
+  passphraseEnv: string;
+  keyScryptLogN: number;
+  json: boolean;
+}
+
+/** --data-dir, --database-url, --key, --passphrase-env, --key-scrypt-log-n, --json. */
+function storageOptions(command: Command): Command {
+  return command
+    .requiredOption('--data-dir <dir>', "the registry's data directory (keys, SQLite database)")
+    .option('--database-url <url>', 'PostgreSQL connection string, when the server uses one')
+    .option(
+      '--key <file...>',
+      'role key files kept outside the data directory (e.g. an offline root key) to sign with',
+    )
+    .addOption(
+      new Option(
+        '--passphrase-env <name>',
+        'environment variable holding the key passphrase (MATRIZ_KEY_COMMAND, when set, is asked instead)',
+      ).default(DEFAULT_PASSPHRASE_ENV),
+    )
+    .addOption(
+      new Option('--key-scrypt-log-n <n>', 'scrypt cost N = 2^n for keys this command creates')
+        .argParser(scryptLogN)
+        .default(17),
+    )
+    .option('--json', 'print one JSON object', false);
+}
+
+function scryptLogN(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 10 || n > 22)
+    throw new InvalidArgumentError('must be an integer from 10 to 22');
+  return n;
+}
+
+function expiresOption(): Option {
+  return new Option(
+    '--expires <when>',
+    'expiry of the new trust root: an RFC 3339 time or a duration such as 365d, 12h, 90s',
+  );
+}
+
+/** Parses --expires: RFC 3339, or a duration from now (d, h, m, s). */
+export function parseExpires(value: string, now: number): Date {
+  const duration = /^(\d+)([dhms])$/.exec(value);
+  if (duration) {
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[duration[2] as 'd'];
+    return new Date(now + Number(duration[1]) * unit);
+  }
+  const time = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(time))
+    throw new UsageError(
+      `--expires ${JSON.stringify(value)} is neither an RFC 3339 time nor a duration like 365d`,
+    );
+  if (time <= now) throw new UsageError(`--expires ${value} is in the past`);
+  return new Date(time);
+}
+
+/** Opens the storage, runs `work`, closes; maps refusals to exit 1 and setup errors to exit 2. */
+async function withOperator(
+  io: CliIo,
+  setExitCode: SetExitCode,
+  opts: StorageOptions,
+  work: (operator: Operator) => Promise<void>,
+): Promise<void> {
+  const operator = await withKeyErrors(() =>
+    Operator.open({
+      dataDir: path.resolve(io.cwd, opts.dataDir),
+      ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+      env: io.env,
+      passphraseEnv: opts.passphraseEnv,
+      warn: (message) => {
+        io.stderr(`matriz: warning: ${message}\n`);
+      },
+      keyFiles: (opts.key ?? []).map((f) => path.resolve(io.cwd, f)),
+      scrypt: { N: 2 ** opts.keyScryptLogN, r: 8, p: 1 },
+    }).catch((error: unknown) => {
+      if (error instanceof OperatorError || (error as { code?: string }).code === 'ENOENT')
+        throw new UsageError((error as Error).message, { cause: error });
+      throw error;
+    }),
+  );
+  try {
+    await withKeyErrors(() => work(operator));
+    setExitCode(EXIT_OK);
+  } catch (error) {
+    if (error instanceof RegistryProblem || error instanceof TrustError) {
+      io.stderr(`matriz: refused: ${error.message}\n`);
+      setExitCode(EXIT_FINDINGS);
+    } else if (error instanceof OperatorError) {
+      throw new UsageError(error.message, { cause: error });
+    } else throw error;
+  } finally {
+    await operator.close();
+  }
+}
+
+function logged(result: ControlResult): { log_index: number; checkpoint_size: number } {
+  return { log_index: result.index, checkpoint_size: result.inclusion_proof.size };
+}
+
+/** The trust root as people read it: who holds which role, with thresholds. */
+export function describeRoot(root: TrustRoot): Record<string, unknown> {
+  return {
+    origin: root.origin,
+    version: root.version,
+    expires: root.expires,
+    digest: root.digest,
+    roles: Object.fromEntries(
+      Object.entries(root.roles).map(([role, def]) => [
+        role,
+        {
+          threshold: def.threshold,
+          keys: def.keyids.map((keyid) => ({ keyid, alg: root.keys.get(keyid)?.algorithm })),
+        },
+      ]),
+    ),
+  };
+}
+
+function rootText(root: TrustRoot): string {
+  const lines = [
+    `trust root v${root.version} of ${root.origin}`,
+    `expires   ${root.expires}`,
+    `digest    ${root.digest}`,
+  ];
+  for (const [role, def] of Object.entries(root.roles)) {
+    lines.push(`${role.padEnd(10)}${def.threshold} of ${def.keyids.length}`);
+    for (const keyid of def.keyids)
+      lines.push(`            ${keyid}  ${root.keys.get(keyid)?.algorithm ?? '?'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function readJsonFile(io: CliIo, file: string): Promise<unknown> {
+  const text = await readFile(path.resolve(io.cwd, file), 'utf8').catch((error: unknown) => {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`${file}: not JSON (${(error as Error).message})`);
+  }
+}
+
+export function trustCommand(io: CliIo, setExitCode: SetExitCode): Command {
+  const group = new Command('trust').description(
+    "the log's signed trust root: keys, roles (root, log, enrolment, revocation), thresholds, expiry",
+  );
+
+  storageOptions(
+    group
+      .command('init')
+      .description(
+        'record trust root v1 in the log: new root, enrolment and revocation keys (encrypted, in the data directory) and the log key',
+      ),
+  )
+    .addOption(expiresOption().default('365d'))
+    .addOption(
+      new Option('--root-keys <n>', 'number of root keys').argParser(positiveInteger).default(1),
+    )
+    .addOption(
+      new Option('--root-threshold <n>', 'root keys needed to sign a new trust root')
+        .argParser(positiveInteger)
+        .default(1),
+    )
+    .action(
+      async (opts: StorageOptions & { expires: string; rootKeys: number; rootThreshold: number }) =>
+        withOperator(io, setExitCode, opts, async (operator) => {
+          const { root, result } = await operator.trustInit({
+            expires: parseExpires(opts.expires, Date.now()),
+            rootKeys: opts.rootKeys,
+            rootThreshold: opts.rootThreshold,
+          });
+          if (opts.json)
+            io.stdout(`${JSON.stringify({ ...describeRoot(root), ...logged(result) })}\n`);
+          else
+            io.stdout(
+              `${rootText(root)}recorded at log index ${result.index}. Publish it to clients out of band (matriz trust show --envelope) and keep the root key offline (docs/security.md).\n`,
+            );
+        }),
+    );
+
+  group
+    .command('show')
+    .description('print the newest trust root (or --version N) from a server or a data directory')
+    .option('--server <url>', 'registry base URL')
+    .option('--data-dir <dir>', 'data directory of a registry')
+    .option('--database-url <url>', 'PostgreSQL connection string (with --data-dir)')
+    .addOption(new Option('--version <n>', 'this version').argParser(positiveInteger))
+    .option('--envelope', 'print the signed envelope itself (to pin with --trust-root)', false)
+    .option('--json', 'print one JSON object', false)
+    .action(
+      async (opts: {
+        server?: string;
+        dataDir?: string;
+        databaseUrl?: string;
+        version?: number;
+        envelope: boolean;
+        json: boolean;
+      }) => {
+        if ((opts.server === undefined) === (opts.dataDir === undefined))
+          throw new UsageError('give exactly one of --server and --data-dir');
+        let envelope: unknown;
+        if (opts.server !== undefined) {
+          envelope = await new RegistryClient(opts.server).trustRoot(opts.version);
+        } else {
+          const operator = await Operator.openReadOnly({
+            dataDir: path.resolve(io.cwd, opts.dataDir as string),
+            ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+          });
+          try {
+            envelope = await operator.trustRootEnvelope(opts.version);
+          } finally {
+            await operator.close();
+          }
+        }
+        if (envelope === undefined) {
+          io.stderr(
+            `matriz: no trust root${opts.version === undefined ? '' : ` version ${opts.version}`} (matriz trust init)\n`,
+          );
+          setExitCode(EXIT_FINDINGS);
+          return;
+        }
+        const root = peekTrustRoot(envelope);
+        if (opts.envelope) io.stdout(`${canonicalize(envelope)}\n`);
+        else if (opts.json) io.stdout(`${JSON.stringify(describeRoot(root))}\n`);
+        else io.stdout(rootText(root));
+        setExitCode(EXIT_OK);
+      },
+    );
+
+  group
+    .command('sign')
+    .description(
+      'add your signature to a trust document envelope (multi-party or offline root signing); writes the envelope to --output or stdout',
+    )
+    .argument('<envelope>', 'DSSE envelope JSON file')
+    .requiredOption('--key <file>', 'your secret key file (a root, enrolment or revocation key)')
+    .option('--output <file>', 'write the signed envelope here (mode 0644) instead of stdout')
+    .addOption(passphraseEnvOption())
+    .action(async (file: string, opts: { key: string; output?: string; passphraseEnv: string }) => {
+      const envelope = readEnvelopeOrUsage(await readJsonFile(io, file), file);
+      const keyFile = path.resolve(io.cwd, opts.key);
+      const signed = await withKeyErrors(async () => {
+        const passphrase = await passphraseToOpen(
+          passphraseSource(io, opts.passphraseEnv),
+          keyFile,
+        );
+        const opened = await passphraseKeyProvider(passphrase).openKey(keyFile, 'signer');
+        return addSignature(envelope, signerFor(opened.key, opened.secretKey, opened.suite));
+      }).catch((error: unknown) => {
+        if (error instanceof TrustError) throw new UsageError(error.message);
+        throw error;
+      });
+      const text = `${canonicalize(signed)}\n`;
+      if (opts.output === undefined) io.stdout(text);
+      else await writeFile(path.resolve(io.cwd, opts.output), text, { mode: 0o644 });
+      setExitCode(EXIT_OK);
+    });
+
+  group
+    .command('verify')
+    .description(
+      'verify a chain of trust root files offline: the first self-signed (or --pinned), each next signed by the root keys of the one before and its own, the newest not expired',
+    )
+    .argument('<root...>', 'trust root envelope files, oldest first')
+    .option('--pinned <file>', 'an already trusted root the chain starts from')
+    .option('--json', 'print one JSON object', false)
+    .action(async (files: string[], opts: { pinned?: string; json: boolean }) => {
+      const envelopes = await Promise.all(files.map((f) => readJsonFile(io, f)));
+      try {
+        const suites = (algorithm: Parameters<typeof loadSignatureSuite>[0]) =>
+          loadSignatureSuite(algorithm);
+        let start: TrustRoot;
+        let rest: unknown[];
+        if (opts.pinned !== undefined) {
+          start = peekTrustRoot(await readJsonFile(io, opts.pinned));
+          rest = envelopes;
+        } else {
+          start = await verifyRootSelfSigned(envelopes[0], suites);
+          rest = envelopes.slice(1);
+        }
+        const chain = await verifyRootChain(start, rest, new Date(), suites);
+        const newest = chain[chain.length - 1] ?? start;
+        if (opts.json)
+          io.stdout(
+            `${JSON.stringify({ ok: true, from_version: start.version, ...describeRoot(newest) })}\n`,
+          );
+        else
+          io.stdout(
+            `ok: trust root chain v${start.version} to v${newest.version} of ${newest.origin} verifies; v${newest.version} expires ${newest.expires}\n`,
+          );
+        setExitCode(EXIT_OK);
+      } catch (error) {
+        if (!(error instanceof TrustError)) throw error;
+        if (opts.json)
+          io.stdout(`${JSON.stringify({ ok: false, code: error.code, message: error.message })}\n`);
+        io.stderr(`matriz: refused (${error.code}): ${error.message}\n`);
+        setExitCode(EXIT_FINDINGS);
+      }
+    });
+
+  storageOptions(
+    group
+      .command('publish')
+      .description(
+        'record a trust root or revocation list signed elsewhere (e.g. with offline root keys) in the log',
+      )
+      .argument('<envelope>', 'DSSE envelope JSON file'),
+  ).action(async (file: string, opts: StorageOptions) => {
+    const envelope = readEnvelopeOrUsage(await readJsonFile(io, file), file);
+    const kind =
+      envelope.payloadType === PAYLOAD_TYPES.trustRoot
+        ? 'trust-root'
+        : envelope.payloadType === PAYLOAD_TYPES.revocations
+          ? 'revocations'
+          : undefined;
+    if (kind === undefined)
+      throw new UsageError(
+        `${file}: payloadType ${envelope.payloadType} is not a trust root or revocation list`,
+      );
+    await withOperator(io, setExitCode, opts, async (operator) => {
+      const result = await operator.publish({ kind, envelope });
+      if (opts.json) io.stdout(`${JSON.stringify({ kind, ...logged(result) })}\n`);
+      else io.stdout(`recorded ${kind} at log index ${result.index}\n`);
+    });
+  });
+
+  return group;
+}
+
+function readEnvelopeOrUsage(value: unknown, file: string) {
+  try {
+    return readEnvelope(value, file);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** `keys rotate|retire|revoke`, added to the `keys` group. */
+export function addKeyOperatorCommands(group: Command, io: CliIo, setExitCode: SetExitCode): void {
+  storageOptions(
+    group
+      .command('rotate')
+      .description(
+        'rotate the log key: a new key, trust root N+1 listing old and new (both sign during the overlap) and a rotation record signed by both',
+      )
+      .addOption(new Option('--role <role>', 'the role whose key rotates').choices(['log'])),
+  )
+    .addOption(expiresOption())
+    .action(async (opts: StorageOptions & { role?: string; expires?: string }) => {
+      if (opts.role !== 'log')
+        throw new UsageError('--role log is required (the only role rotated here)');
+      await withOperator(io, setExitCode, opts, async (operator) => {
+        const { root, newKeyid, result } = await operator.rotateLogKey(
+          opts.expires === undefined ? {} : { expires: parseExpires(opts.expires, Date.now()) },
+        );
+        if (opts.json)
+          io.stdout(
+            `${JSON.stringify({ new_keyid: newKeyid, ...describeRoot(root), ...logged(result) })}\n`,
+          );
+        else
+          io.stdout(
+            `new log key ${newKeyid}; trust root v${root.version} lists ${root.roles.log.keyids.length} log keys (overlap). Retire the old one with: matriz keys retire <keyid> --data-dir ...\n`,
+          );
+      });
+    });
+
+  storageOptions(
+    group
+      .command('retire')
+      .description('end a rotation overlap: trust root N+1 without this log key')
+      .argument('<keyid>', 'the old log key'),
+  )
+    .addOption(expiresOption())
+    .action(async (keyid: string, opts: StorageOptions & { expires?: string }) =>
+      withOperator(io, setExitCode, opts, async (operator) => {
+        const { root, result } = await operator.retireLogKey(
+          keyid,
+          opts.expires === undefined ? {} : { expires: parseExpires(opts.expires, Date.now()) },
+        );
+        if (opts.json)
+          io.stdout(
+            `${JSON.stringify({ retired: keyid, ...describeRoot(root), ...logged(result) })}\n`,
+          );
+        else
+          io.stdout(`retired ${keyid}; trust root v${root.version} at log index ${result.index}\n`);
+      }),
+    );
+
+  storageOptions(
+    group
+      .command('revoke')
+      .description(
+        'revoke a key (owner or log key): a new revocation list version signed by the revocation role, recorded in the log',
+      )
+      .argument('<keyid>', 'the key to revoke')
+      .requiredOption('--reason <text>', 'why (kept in the signed list, at most 500 characters)'),
+  ).action(async (keyid: string, opts: StorageOptions & { reason: string }) =>
+    withOperator(io, setExitCode, opts, async (operator) => {
+      const { list, result } = await operator.revokeKey(keyid, opts.reason);
+      if (opts.json)
+        io.stdout(
+          `${JSON.stringify({ revoked: keyid, revocations_version: list.version, ...logged(result) })}\n`,
+        );
+      else
+        io.stdout(
+          `revoked ${keyid}; revocation list v${list.version} (${list.revoked.length} keys) at log index ${result.index}\n`,
+        );
+    }),
+  );
+}
+
+function laneList(value: string): EnrolmentLane[] {
+  const lanes = value.split(',').map((l) => l.trim());
+  for (const lane of lanes)
+    if (!(ENROLMENT_LANES as readonly string[]).includes(lane))
+      throw new InvalidArgumentError(`${lane} is not a lane (${ENROLMENT_LANES.join(', ')})`);
+  return lanes as EnrolmentLane[];
+}
+
+function tier(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 7)
+    throw new InvalidArgumentError('must be an integer from 0 to 7');
+  return n;
+}
+
+export function ownersCommand(io: CliIo, setExitCode: SetExitCode): Command {
+  const group = new Command('owners').description('owner entitlements recorded in the log');
+  storageOptions(
+    group
+      .command('enrol')
+      .description(
+        'enrol an owner: the lanes and highest tier its registrations may claim, signed by the enrolment role and recorded in the log',
+      )
+      .requiredOption('--pub <file>', "the owner's public key JSON (matriz keys export-public)")
+      .addOption(
+        new Option('--lanes <lanes>', 'comma-separated lanes')
+          .argParser(laneList)
+          .makeOptionMandatory(),
+      )
+      .addOption(
+        new Option('--max-tier <n>', 'highest tier, 0..7').argParser(tier).makeOptionMandatory(),
+      ),
+  ).action(
+    async (opts: StorageOptions & { pub: string; lanes: EnrolmentLane[]; maxTier: number }) => {
+      let owner;
+      try {
+        owner = publicKeyFromJson(await readJsonFile(io, opts.pub), opts.pub);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError((error as Error).message);
+      }
+      await withOperator(io, setExitCode, opts, async (operator) => {
+        const result = await operator.enrolOwner(owner, opts.lanes, opts.maxTier);
+        const ownerId = `GLYMPH:${owner.keyid}`;
+        if (opts.json)
+          io.stdout(
+            `${JSON.stringify({ owner_id: ownerId, lanes: opts.lanes, max_tier: opts.maxTier, ...logged(result) })}\n`,
+          );
+        else
+          io.stdout(
+            `enrolled ${ownerId} for lanes ${opts.lanes.join(', ')} up to tier ${opts.maxTier} (log index ${result.index})\n`,
+          );
+      });
+    },
+  );
+  return group;
+}

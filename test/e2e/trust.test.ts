@@ -168,7 +168,7 @@ describe('trust against a real server', () => {
       expect((await register(server, spec('before-trust'))).code).toBe(0);
       const init = await operator(['trust', 'init']);
       const firstKey = ((init.roles as { log: { keys: { keyid: string }[] } }).log.keys[0]?.keyid ??
-        '') as string;
+        '');
       const pinned = await verify(server);
       expect(pinned.json).toMatchObject({ ok: true, trust_root_version: 1 });
 
@@ -273,7 +273,7 @@ describe('trust against a real server', () => {
       const server = await serve();
       const init = await operator(['trust', 'init']);
       const firstKey = ((init.roles as { log: { keys: { keyid: string }[] } }).log.keys[0]?.keyid ??
-        '') as string;
+        '');
       expect((await verify(server)).code).toBe(0);
       await operator(['keys', 'rotate', '--role', 'log']);
       await operator(['keys', 'revoke', firstKey, '--reason', 'log key leaked']);

@@ -213,6 +213,20 @@ describe.runIf(goInteropAvailable())("interop with Go's golang.org/x/mod/sumdb",
     expect(result.consistency).toStrictEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
   });
 
+  it('Go opens a checkpoint signed by two log keys (a rotation overlap) with either key', async () => {
+    const log = logOf(7);
+    const newer = testLogKeys(ORIGIN);
+    const note = await signCheckpoint(checkpointOf(log), [keys.signer, newer.signer], 1);
+    for (const key of [keys, newer]) {
+      const result = runGoVerifier({
+        vkey: ed25519VerifierKey(ORIGIN, key.verifier.ed25519PublicKey),
+        note,
+      });
+      expect(result.note_error).toBe('ok');
+      expect(result.note_text).toBe(formatCheckpoint(checkpointOf(log)));
+    }
+  });
+
   it('Go refuses our checkpoint when the text is changed', async () => {
     const log = logOf(5);
     const note = await signCheckpoint(checkpointOf(log), keys.signer, 1);

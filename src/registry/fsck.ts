@@ -2,11 +2,14 @@
  * `matriz fsck`: re-derive everything the registry stores from the log's leaves and compare.
  *
  * - every leaf is a well-formed entry whose owner signature verifies (the log alone proves who
- *   wrote what);
+ *   wrote what), by an owner key not revoked when it was integrated; or a trust record that
+ *   follows from the trust state before it (trust-ledger.ts), so the trust root chain, the
+ *   revocation lists and the enrolments are replayed and checked too;
  * - the stored subtree hashes are the hashes of the stored leaves;
- * - the tree's root is the root of the latest checkpoint, whose two signatures verify, and that
+ * - the tree's root is the root of the latest checkpoint, whose signatures verify (by the newest
+ *   trust root's log keys once there is one, else the data directory's log key), and that
  *   checkpoint's size is the tree's size;
- * - the registry state is exactly the replay of the log.
+ * - the registry state, trust documents and enrolments are exactly the replay of the log.
  */
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import { sha256Digest } from '../crypto/digest.js';
@@ -17,7 +20,17 @@ import { canonicalize } from '../json/canonicalize.js';
 import { openCheckpoint, type CheckpointVerifier } from '../log/checkpoint-signature.js';
 import { leafHash } from '../log/hash.js';
 import { completedSubtrees, rangeHash, rangeRefs } from '../log/subtree.js';
-import type { RegistryEntry, Store, SubtreeHash } from '../store/store.js';
+import type {
+  RegistryEntry,
+  Store,
+  StoredEnrolment,
+  StoredTrustDocument,
+  SubtreeHash,
+} from '../store/store.js';
+import { verifyCheckpoint } from '../trust/checkpoint.js';
+import { TrustError } from '../trust/errors.js';
+import { encodeControlLeaf, isControlKind } from './leaf.js';
+import { TrustLedger } from './trust-ledger.js';
 import { DEFAULT_POLICY } from './policy.js';
 import { RegistryProblem } from './problems.js';
 import { envelopeCheckWith, verifyWriteRequest } from './request.js';
@@ -60,6 +73,12 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
     return hash;
   };
   const expected = new Map<string, RegistryEntry>();
+  const replay: Replay = {
+    entries: expected,
+    ledger: TrustLedger.empty(options.verifier.name, options.loadSuite),
+    documents: new Map(),
+    enrolments: new Map(),
+  };
   const chunk = options.chunk ?? 1000;
   for (let start = 0; start < size; start += chunk) {
     const leaves = await store.readLeaves(start, Math.min(size, start + chunk));
@@ -72,7 +91,7 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
         hashes.set(`${subtree.level}/${subtree.index}`, subtree.hash);
         computed.push(subtree);
       }
-      await replayLeaf(index, leaf, expected, options, problem);
+      await replayLeaf(index, leaf, replay, options, problem);
     }
     const stored = await store.readSubtreeHashes(computed).catch((error: unknown) => {
       problem(`stored subtree hashes for leaves from ${start}: ${(error as Error).message}`);
@@ -94,7 +113,7 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
   }
 
   if (latest !== undefined) {
-    const opened = openCheckpoint(latest.note, options.verifier, options.verifier.name);
+    const opened = await openLatest(latest.note, replay.ledger, options);
     if (!opened.ok) problem(`the latest checkpoint does not verify: ${opened.message}`);
     else if (
       size > 0 &&
@@ -125,6 +144,7 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
   }
   if (stored !== expected.size)
     problem(`the registry state holds ${stored} entries; the log replays to ${expected.size}`);
+  await compareTrust(store, replay, problem);
   return {
     ok: problems.length === 0,
     size,
@@ -134,14 +154,84 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
   };
 }
 
+/** What the replay of the log derives: registry entries, trust state, documents, enrolments. */
+interface Replay {
+  readonly entries: Map<string, RegistryEntry>;
+  ledger: TrustLedger;
+  readonly documents: Map<string, StoredTrustDocument>;
+  readonly enrolments: Map<string, StoredEnrolment>;
+}
+
+/** The latest checkpoint, opened under the newest replayed trust root when there is one. */
+async function openLatest(
+  note: string,
+  ledger: TrustLedger,
+  options: FsckOptions,
+): Promise<
+  { ok: true; checkpoint: { size: number; rootHash: Uint8Array } } | { ok: false; message: string }
+> {
+  if (ledger.root === undefined) {
+    const opened = openCheckpoint(note, options.verifier, options.verifier.name);
+    return opened.ok ? opened : { ok: false, message: opened.message };
+  }
+  try {
+    const { checkpoint } = verifyCheckpoint(note, ledger.root, ledger.revocations, {
+      ed25519: await options.loadSuite('ed25519'),
+      mlDsa44: await options.loadSuite('ml-dsa-44'),
+    });
+    return { ok: true, checkpoint };
+  } catch (error) {
+    if (error instanceof TrustError) return { ok: false, message: error.message };
+    throw error;
+  }
+}
+
+/** Stored trust documents and enrolments must be exactly the replayed ones. */
+async function compareTrust(
+  store: Store,
+  replay: Replay,
+  problem: (message: string) => void,
+): Promise<void> {
+  for (const kind of ['trust-root', 'revocations'] as const) {
+    let version = 1;
+    for (; ; version++) {
+      const stored = await store.trustDocument(kind, version);
+      const want = replay.documents.get(`${kind}/${version}`);
+      if (stored === undefined && want === undefined) break;
+      if (stored === undefined) problem(`${kind} v${version} is in the log but not in the store`);
+      else if (want === undefined)
+        problem(`${kind} v${version} is in the store but in no log leaf`);
+      else if (stored.envelope !== want.envelope || stored.logIndex !== want.logIndex)
+        problem(`${kind} v${version} in the store differs from the log (leaf ${want.logIndex})`);
+    }
+  }
+  for (const [ownerId, want] of replay.enrolments) {
+    const stored = await store.enrolment(ownerId);
+    if (
+      stored?.logIndex !== want.logIndex ||
+      stored.maxTier !== want.maxTier ||
+      stored.lanes.join(',') !== want.lanes.join(',')
+    )
+      problem(
+        `the enrolment of ${ownerId} in the store differs from the log (leaf ${want.logIndex})`,
+      );
+  }
+}
+
 async function replayLeaf(
   index: number,
   leaf: Uint8Array,
-  expected: Map<string, RegistryEntry>,
+  replay: Replay,
   options: FsckOptions,
   problem: (message: string) => void,
 ): Promise<void> {
-  let content: { envelope?: unknown; registry_id?: unknown; integrated_at?: unknown };
+  const expected = replay.entries;
+  let content: {
+    envelope?: unknown;
+    registry_id?: unknown;
+    integrated_at?: unknown;
+    kind?: unknown;
+  };
   try {
     content = JSON.parse(new TextDecoder().decode(leaf)) as typeof content;
   } catch {
@@ -150,6 +240,10 @@ async function replayLeaf(
   }
   if (new TextDecoder().decode(leaf) !== canonicalize(content))
     problem(`leaf ${index} is not in RFC 8785 canonical form`);
+  if (content.kind !== undefined) {
+    await replayControl(index, leaf, content, replay, problem);
+    return;
+  }
   let request;
   try {
     // The same checks as at write time, minus time and replay: those held when it was integrated.
@@ -168,6 +262,11 @@ async function replayLeaf(
     problem(`leaf ${index}: ${error instanceof RegistryProblem ? error.message : String(error)}`);
     return;
   }
+  const revoked = replay.ledger.revocation(request.owner.keyid);
+  if (revoked)
+    problem(
+      `leaf ${index} is signed by owner key ${request.owner.keyid}, revoked at ${revoked.revoked_at} before it was integrated`,
+    );
   if (request.registryId !== content.registry_id)
     problem(
       `leaf ${index} says registry id ${String(content.registry_id)}, its request says ${request.registryId}`,
@@ -222,4 +321,42 @@ function sameState(stored: RegistryEntry, replayed: RegistryEntry): boolean {
     stored.deregisteredIndex === replayed.deregisteredIndex &&
     stored.integratedAt === replayed.integratedAt
   );
+}
+
+async function replayControl(
+  index: number,
+  leaf: Uint8Array,
+  content: { envelope?: unknown; integrated_at?: unknown; kind?: unknown },
+  replay: Replay,
+  problem: (message: string) => void,
+): Promise<void> {
+  const { kind } = content;
+  if (!isControlKind(kind)) {
+    problem(`leaf ${index} has an unknown kind ${JSON.stringify(kind)}`);
+    return;
+  }
+  const integratedAt = String(content.integrated_at);
+  try {
+    const applied = await replay.ledger.apply(
+      { kind, envelope: content.envelope },
+      index,
+      new Date(integratedAt),
+    );
+    if (
+      new TextDecoder().decode(encodeControlLeaf(kind, applied.canonicalEnvelope, integratedAt)) !==
+      new TextDecoder().decode(leaf)
+    )
+      problem(`leaf ${index} is not the canonical ${kind} record`);
+    replay.ledger = applied.ledger;
+    if (applied.document)
+      replay.documents.set(
+        `${applied.document.kind}/${applied.document.version}`,
+        applied.document,
+      );
+    if (applied.enrolment) replay.enrolments.set(applied.enrolment.ownerId, applied.enrolment);
+  } catch (error) {
+    problem(
+      `leaf ${index} (${kind}): ${error instanceof RegistryProblem ? error.detail : String(error)}`,
+    );
+  }
 }

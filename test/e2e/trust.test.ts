@@ -192,6 +192,11 @@ describe('trust against a real server', () => {
         (JSON.parse(shown.out) as { roles: { log: { keys: { keyid: string }[] } } }).roles.log.keys,
       ).toStrictEqual([{ keyid: second.new_keyid, alg: 'hybrid-ml-dsa-44-ed25519' }]);
 
+      // fsck replays the trust root chain and the rotation records from the log alone.
+      const checked = await matriz(['fsck', '--data-dir', dataDir, '--json']);
+      expect(checked.code, checked.out).toBe(0);
+      expect(JSON.parse(checked.out)).toMatchObject({ ok: true, problems: [] });
+
       // A checkpoint signed only by the first (retired) log key is refused, with the reason.
       await serveCheckpointSignedOnlyBy(1);
       const refused = await verify(server);
@@ -261,8 +266,11 @@ describe('trust against a real server', () => {
       expect(deregister.code).toBe(1);
       expect(deregister.err).toMatch(/revoked-key/);
       expect(await treeSize(server)).toBe(size);
-      // The client verifies the log with the revocation list in force.
+      // The client verifies the log with the revocation list in force; fsck replays it.
       expect((await verify(server)).json).toMatchObject({ ok: true, size });
+      const checked = await matriz(['fsck', '--data-dir', dataDir]);
+      expect(checked.out).toMatch(/^clean: /);
+      expect(checked.code).toBe(0);
     },
   );
 
@@ -379,6 +387,9 @@ describe('trust against a real server', () => {
       expect(refused.err).toMatch(
         /trust root refused \(threshold\).*signed by 1 of the required 2/,
       );
+      const fsck = await matriz(['fsck', '--data-dir', dataDir]);
+      expect(fsck.code).toBe(1);
+      expect(fsck.out).toMatch(/problem: trust-root v2 is in the store but in no log leaf/);
       const removed = new Database(path.join(dataDir, 'registry.sqlite3'));
       removed
         .prepare("DELETE FROM trust_documents WHERE kind = 'trust-root' AND version = 2")

@@ -8,6 +8,7 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { base64Decode, base64Encode } from '../../src/crypto/encoding.js';
@@ -21,6 +22,7 @@ import { trustRootPayload, peekTrustRoot } from '../../src/trust/trust-root.js';
 import { PAYLOAD_TYPES } from '../../src/crypto/payload-types.js';
 import { captureIo } from '../support/cli.js';
 import { EXAMPLES_DIR } from '../support/examples.js';
+import { POSTGRES_URL, postgresAvailable } from '../support/postgres.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -167,8 +169,8 @@ describe('trust against a real server', () => {
       const server = await serve();
       expect((await register(server, spec('before-trust'))).code).toBe(0);
       const init = await operator(['trust', 'init']);
-      const firstKey = ((init.roles as { log: { keys: { keyid: string }[] } }).log.keys[0]?.keyid ??
-        '');
+      const firstKey =
+        (init.roles as { log: { keys: { keyid: string }[] } }).log.keys[0]?.keyid ?? '';
       const pinned = await verify(server);
       expect(pinned.json).toMatchObject({ ok: true, trust_root_version: 1 });
 
@@ -280,8 +282,8 @@ describe('trust against a real server', () => {
     async () => {
       const server = await serve();
       const init = await operator(['trust', 'init']);
-      const firstKey = ((init.roles as { log: { keys: { keyid: string }[] } }).log.keys[0]?.keyid ??
-        '');
+      const firstKey =
+        (init.roles as { log: { keys: { keyid: string }[] } }).log.keys[0]?.keyid ?? '';
       expect((await verify(server)).code).toBe(0);
       await operator(['keys', 'rotate', '--role', 'log']);
       await operator(['keys', 'revoke', firstKey, '--reason', 'log key leaked']);
@@ -496,6 +498,45 @@ describe('trust against a real server', () => {
       const db2 = new Database(path.join(dataDir, 'registry.sqlite3'), { readonly: true });
       expect((db2.prepare('SELECT size FROM log_state').get() as { size: number }).size).toBe(size);
       db2.close();
+    },
+  );
+});
+
+describe.runIf(await postgresAvailable())('trust with the PostgreSQL store', () => {
+  it(
+    'operator commands act through --database-url on the store a running server uses',
+    { timeout: 120_000 },
+    async () => {
+      const database = `matriz_e2e_${Math.random().toString(16).slice(2, 10)}`;
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${database}`);
+      const url = new URL(POSTGRES_URL);
+      url.pathname = `/${database}`;
+      try {
+        const server = await startServe(
+          ['--data-dir', dataDir, '--database-url', url.toString(), ...FAST],
+          { MATRIZ_KEY_PASSPHRASE: PASSPHRASE },
+        );
+        servers.push(server);
+        expect((await register(server, spec('on-postgres'))).code).toBe(0);
+        const db = ['--database-url', url.toString()];
+        await operator(['trust', 'init', ...db]);
+        await operator(['keys', 'rotate', '--role', 'log', ...db]);
+        expect((await register(server, spec('after-rotation'))).code).toBe(0);
+        expect(await checkpointLines(server)).toBe(4);
+        expect((await verify(server)).json).toMatchObject({
+          ok: true,
+          trust_root_version: 2,
+          size: 4,
+        });
+        const fsck = await matriz(['fsck', '--data-dir', dataDir, ...db]);
+        expect(fsck.out).toMatch(/^clean: 5 leaves/);
+        await server.stop();
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        await admin.end();
+      }
     },
   );
 });

@@ -528,7 +528,7 @@ describe.runIf(await postgresAvailable())('trust with the PostgreSQL store', () 
         expect((await verify(server)).json).toMatchObject({
           ok: true,
           trust_root_version: 2,
-          size: 4,
+          size: 5,
         });
         const fsck = await matriz(['fsck', '--data-dir', dataDir, ...db]);
         expect(fsck.out).toMatch(/^clean: 5 leaves/);

@@ -5,7 +5,14 @@
  */
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import { base64Encode } from '../crypto/encoding.js';
-import { publicKeyToJson, type PublicKey, type PublicKeyJson } from '../crypto/keys.js';
+import {
+  PUBLIC_KEY_LENGTHS,
+  publicKeyOf,
+  publicKeyToJson,
+  type PublicKey,
+  type PublicKeyJson,
+} from '../crypto/keys.js';
+import { peekTrustRoot } from '../trust/trust-root.js';
 import type { SignatureSuite } from '../crypto/suite.js';
 import { ed25519VerifierKey } from '../log/note-keys.js';
 import { consistencyProofRanges, inclusionProofRanges } from '../log/proof.js';
@@ -205,13 +212,28 @@ export class Registry {
     return { from, to, hashes: await this.hashes(consistencyProofRanges(from, to)) };
   }
 
-  keys(): {
+  /**
+   * The log's origin and its current checkpoint key, in Go sumdb/note verifier form and as
+   * public key JSON: the newest log key of the newest trust root once there is one (it signs
+   * every checkpoint from then on), else the data directory's log key.
+   */
+  async keys(): Promise<{
     origin: string;
     ed25519_vkey: string;
     ml_dsa_44: PublicKeyJson;
     ed25519: PublicKeyJson;
-  } {
-    const { ed25519, mlDsa44 } = this.options.logKeys;
+  }> {
+    let { ed25519, mlDsa44 } = this.options.logKeys;
+    const stored = await this.store.trustDocument('trust-root');
+    if (stored !== undefined) {
+      const root = peekTrustRoot(JSON.parse(stored.envelope));
+      const newest = root.keys.get(root.roles.log.keyids[root.roles.log.keyids.length - 1] ?? '');
+      if (newest !== undefined) {
+        const split = PUBLIC_KEY_LENGTHS['ml-dsa-44'];
+        mlDsa44 = publicKeyOf('ml-dsa-44', newest.publicKey.subarray(0, split));
+        ed25519 = publicKeyOf('ed25519', newest.publicKey.subarray(split));
+      }
+    }
     return {
       origin: this.origin,
       ed25519_vkey: ed25519VerifierKey(this.origin, ed25519.publicKey),

@@ -11,6 +11,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import type { LogKeysDocument } from '../../src/client/http-client.js';
+import { checkpointVerifierFor, openVerifiedCheckpoint } from '../../src/client/log-verifier.js';
+import { loadSignatureSuite } from '../../src/crypto/suites.js';
 import { base64Decode, base64Encode } from '../../src/crypto/encoding.js';
 import { pae } from '../../src/crypto/dsse.js';
 import { passphraseKeyProvider } from '../../src/keystore/key-provider.js';
@@ -174,6 +177,7 @@ describe('trust against a real server', () => {
       const pinned = await verify(server);
       expect(pinned.json).toMatchObject({ ok: true, trust_root_version: 1 });
 
+      const keysBefore = await (await fetch(`${server.url}/api/v1/log/keys`)).json();
       const rotated = await operator(['keys', 'rotate', '--role', 'log']);
       expect(rotated.version).toBe(2);
       // During the overlap the server signs with both keys: four note lines.
@@ -184,6 +188,17 @@ describe('trust against a real server', () => {
       await operator(['keys', 'retire', rotated.new_keyid as string]);
       expect((await register(server, spec('after-rotations'))).code).toBe(0);
       expect(await checkpointLines(server)).toBe(2);
+      // /api/v1/log/keys names the key that signs now, for verifiers without trust roots (Go).
+      const keysAfter = (await (
+        await fetch(`${server.url}/api/v1/log/keys`)
+      ).json()) as LogKeysDocument;
+      expect(keysAfter.ed25519_vkey).not.toBe((keysBefore as LogKeysDocument).ed25519_vkey);
+      const note = await (await fetch(`${server.url}/api/v1/log/checkpoint`)).text();
+      const verifier = checkpointVerifierFor(keysAfter, {
+        ed25519: await loadSignatureSuite('ed25519'),
+        mlDsa44: await loadSignatureSuite('ml-dsa-44'),
+      });
+      expect(openVerifiedCheckpoint(note, verifier).size).toBe(await treeSize(server));
 
       // The same client, pinned at v1, walks v2..v5 and verifies the new key's checkpoint.
       const walked = await verify(server);

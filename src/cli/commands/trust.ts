@@ -168,9 +168,9 @@ function rootText(root: TrustRoot): string {
     `digest    ${root.digest}`,
   ];
   for (const [role, def] of Object.entries(root.roles)) {
-    lines.push(`${role.padEnd(10)}${def.threshold} of ${def.keyids.length}`);
+    lines.push(`${role.padEnd(11)}${def.threshold} of ${def.keyids.length}`);
     for (const keyid of def.keyids)
-      lines.push(`            ${keyid}  ${root.keys.get(keyid)?.algorithm ?? '?'}`);
+      lines.push(`             ${keyid}  ${root.keys.get(keyid)?.algorithm ?? '?'}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -54,8 +54,8 @@ export type CheckpointSigners = (ledger: TrustLedger) => Promise<readonly Checkp
 
 export interface SequencerOptions {
   readonly origin: string;
-  /** The log key before any trust root, and the default of `signers`. */
-  readonly signer: CheckpointSigner;
+  /** The log key before any trust root; used when `signers` is not given. */
+  readonly signer?: CheckpointSigner;
   /** Chooses the signing log keys once a trust root exists (key rotation). */
   readonly signers?: CheckpointSigners;
   /** Entitlements of owners; enrolments recorded in the log add to it. Default DEFAULT_POLICY. */
@@ -530,6 +530,7 @@ export class Sequencer {
   /** The keys that sign the checkpoint after a batch leaving the trust state at `ledger`. */
   private async checkpointSigners(ledger: TrustLedger): Promise<readonly CheckpointSigner[]> {
     if (this.options.signers) return this.options.signers(ledger);
-    return [this.options.signer];
+    if (this.options.signer) return [this.options.signer];
+    throw new Error('sequencer: no checkpoint signer configured');
   }
 }

@@ -51,6 +51,9 @@ export const ROLE_KEY_ALGORITHMS: Readonly<Record<Exclude<TrustRole, 'log'>, Key
 };
 
 export class Keyring {
+  /** The log key files last scanned; rescanned when a root names a key not among them. */
+  private scanned: LogKeyFiles[] | undefined;
+
   constructor(
     readonly dataDir: string,
     readonly origin: string,
@@ -141,8 +144,11 @@ export class Keyring {
    * when they cannot meet the role's threshold: a checkpoint clients would refuse is never made.
    */
   readonly checkpointSigners = async (ledger: TrustLedger): Promise<CheckpointSigner[]> => {
-    const files = await this.logKeyFiles();
     const root = ledger.root;
+    let files = this.scanned ?? (await this.logKeyFiles());
+    if (root?.roles.log.keyids.some((keyid) => !files.some((f) => f.key.keyid === keyid)))
+      files = await this.logKeyFiles();
+    this.scanned = files;
     if (root === undefined) {
       const first = files.find((f) => f.generation === 1);
       if (!first) throw new Error(`no log key in ${this.keysDir}`);

@@ -81,9 +81,6 @@ export class Operator {
     const clock = options.clock ?? Date.now;
     const sequencer = new Sequencer(store, {
       origin: dir.origin,
-      signer: await keyring.checkpointSigner(
-        (await keyring.logKeyFiles())[0] ?? missing('no log key in the data directory'),
-      ),
       signers: keyring.checkpointSigners,
       nonceTtlSeconds: 0,
       clock,

@@ -58,7 +58,10 @@ export interface SequencerOptions {
   readonly signer?: CheckpointSigner;
   /** Chooses the signing log keys once a trust root exists (key rotation). */
   readonly signers?: CheckpointSigners;
-  /** Entitlements of owners; enrolments recorded in the log add to it. Default DEFAULT_POLICY. */
+  /**
+   * Entitlements of owners. An enrolment recorded in the log replaces the owner's entry here
+   * (policy.ts `entitlementRefusal`). Default DEFAULT_POLICY.
+   */
   readonly policy?: EntitlementPolicy;
   /** Suites for checking trust records. Default: the registry's suites. */
   readonly suites?: SuiteLoader;
@@ -286,6 +289,9 @@ export class Sequencer {
   private async commit(batch: Pending[], attempt = 0): Promise<void> {
     const started = performance.now();
     if (this.halted !== undefined) throw new RegistryProblem('log-inconsistent', this.halted);
+    // Another writer (an operator command, a replica) appended since our last look: plan on
+    // its state, so a revocation or enrolment takes effect for this batch, appends or not.
+    if (attempt === 0 && (await this.store.treeSize()) !== this.size) await this.reload();
     const plan = await this.plan(batch);
     if (plan.appended.length === 0) {
       await this.finish(plan, undefined);

@@ -161,6 +161,11 @@ async function openOrCreateKey(
   return provider.openKey(file, purpose);
 }
 
+/** The directory is not a registry data directory, or lacks what it should hold. */
+export class DataDirError extends Error {
+  override readonly name = 'DataDirError';
+}
+
 export interface DataDirPublic {
   readonly origin: string;
   readonly ed25519PublicKey: Uint8Array;
@@ -172,7 +177,7 @@ export interface DataDirPublic {
 export async function readDataDirPublic(dataDir: string): Promise<DataDirPublic> {
   const config = await readJson(path.join(dataDir, 'registry.json'));
   if (config === undefined)
-    throw new Error(`${dataDir} is not a registry data directory (no registry.json)`);
+    throw new DataDirError(`${dataDir} is not a registry data directory (no registry.json)`);
   const [ed, ml] = await Promise.all([
     readSecretKeyFile(path.join(dataDir, 'keys', 'log-ed25519.json')),
     readSecretKeyFile(path.join(dataDir, 'keys', 'log-ml-dsa-44.json')),

@@ -262,6 +262,11 @@ export class Operator {
     const previous = this.trust.revocations;
     if (previous?.revoked.some((r) => r.keyid === keyid))
       throw new OperatorError(`${keyid} is already revoked (revocation list v${previous.version})`);
+    for (const role of ['root', 'enrolment', 'revocation'] as const)
+      if (root.roles[role].keyids.includes(keyid))
+        throw new OperatorError(
+          `${keyid} is ${role === 'enrolment' ? 'an' : 'a'} ${role} key of trust root v${root.version}: a revocation list does not bind the trust root's own roles; replace it by publishing a trust root without it (docs/security.md, compromise runbook)`,
+        );
     const logKeys = root.roles.log.keyids;
     if (logKeys.includes(keyid) && logKeys.length === 1)
       throw new OperatorError(

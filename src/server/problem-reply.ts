@@ -52,7 +52,8 @@ export function sendProblem(
   const document = problem.toDocument();
   metrics.refusals.inc({ problem: problem.slug });
   if (problem.slug === 'schema-violation') metrics.validationFailures.inc();
-  if (document.status === 429 || document.status === 503)
+  // A halted log does not clear by retrying: it needs an operator (docs/security.md).
+  if ((document.status === 429 || document.status === 503) && problem.slug !== 'log-inconsistent')
     void reply.header('retry-after', reply.getHeader('retry-after') ?? '1');
   return reply.code(document.status).type(PROBLEM_CONTENT_TYPE).send(document);
 }

@@ -39,6 +39,8 @@ export interface RunningService {
   readonly origin: string;
   readonly app: FastifyInstance;
   readonly store: Store;
+  /** Why writes are halted (the stored log is inconsistent with its checkpoints), if they are. */
+  readonly haltedReason: () => string | undefined;
   close(): Promise<void>;
 }
 
@@ -110,9 +112,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ? {}
       : { rateLimitPerMinute: options.rateLimitPerMinute }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    // Not ready while writes are halted on an inconsistent log (the reason is in the logs).
     ready: async () => {
       await store.treeSize();
-      return true;
+      return sequencer.haltedReason === undefined;
     },
   });
   const pruner = setInterval(() => {
@@ -125,6 +128,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     origin: dir.origin,
     app,
     store,
+    haltedReason: () => sequencer.haltedReason,
     close: async () => {
       clearInterval(pruner);
       await app.close();

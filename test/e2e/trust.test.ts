@@ -282,6 +282,10 @@ describe('trust against a real server', () => {
       ]);
       expect(deregister.code).toBe(1);
       expect(deregister.err).toMatch(/revoked-key/);
+      // Even the exact registration it made before (idempotent otherwise) is refused now.
+      const again = await register(server, core, owner.key);
+      expect(again.code).toBe(1);
+      expect(again.err).toMatch(/revoked-key/);
       expect(await treeSize(server)).toBe(size);
       // The client verifies the log with the revocation list in force; fsck replays it.
       expect((await verify(server)).json).toMatchObject({ ok: true, size });
@@ -503,13 +507,32 @@ describe('trust against a real server', () => {
       db.close();
       server = await serve();
       const size = 2;
-      const refused = await register(server, spec('third'));
+      const refused = await matriz([
+        'register',
+        spec('third'),
+        '--server',
+        server.url,
+        '--set-owner',
+        '--save-request',
+        path.join(work, 'request.json'),
+      ]);
       expect(refused.code).toBe(2);
       expect(refused.err).toMatch(
         /log-inconsistent: the latest stored checkpoint \(size 2\) does not sign the stored tree/,
       );
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toMatch(/registry_log_inconsistencies_total 1/);
+      expect(server.stderr()).toMatch(/WRITES HALTED: the latest stored checkpoint/);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      const direct = await fetch(`${server.url}/api/v1/registry/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: readFileSync(path.join(work, 'request.json')),
+      });
+      expect(direct.status).toBe(503);
+      expect(direct.headers.get('retry-after')).toBeNull();
+      // Reads still work: the evidence can be examined.
+      expect((await fetch(`${server.url}/api/v1/log/checkpoint`)).status).toBe(200);
       const db2 = new Database(path.join(dataDir, 'registry.sqlite3'), { readonly: true });
       expect((db2.prepare('SELECT size FROM log_state').get() as { size: number }).size).toBe(size);
       db2.close();

@@ -106,6 +106,10 @@ describe('operator actions on a data directory', () => {
     );
     await expect(op.revokeKey(a.key.keyid, 'again')).rejects.toThrow(/already revoked/);
     await expect(op.revokeKey('not-a-keyid', 'x')).rejects.toThrow(/is not a keyid/);
+    const enrolmentKey = op.trust.root?.roles.enrolment.keyids[0] as string;
+    await expect(op.revokeKey(enrolmentKey, 'x')).rejects.toThrow(
+      /is an enrolment key of trust root v1/,
+    );
     const logKey = op.trust.root?.roles.log.keyids[0] as string;
     await expect(op.revokeKey(logKey, 'x')).rejects.toThrow(/only log key/);
   });

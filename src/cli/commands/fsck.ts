@@ -47,7 +47,13 @@ export function fsckCommand(io: CliIo, setExitCode: (code: number) => void): Com
         });
         if (opts.json)
           io.stdout(
-            `${JSON.stringify({ ...report, checkpoint_size: report.checkpointSize ?? null })}\n`,
+            `${JSON.stringify({
+              ok: report.ok,
+              size: report.size,
+              checkpoint_size: report.checkpointSize ?? null,
+              entries: report.entries,
+              problems: report.problems,
+            })}\n`,
           );
         else {
           for (const problem of report.problems) io.stdout(`problem: ${problem}\n`);

@@ -121,6 +121,11 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       io.stderr(
         `matriz: serving log ${service.origin} at ${service.url} (data in ${opts.dataDir})\n`,
       );
+      const halted = service.haltedReason();
+      if (halted !== undefined)
+        io.stderr(
+          `matriz: WRITES HALTED: ${halted}. Reads are served; see the compromise runbook in docs/security.md\n`,
+        );
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);

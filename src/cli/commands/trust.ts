@@ -9,7 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { RegistryClient } from '../../client/http-client.js';
+import { RegistryClient, RegistryRequestError } from '../../client/http-client.js';
 import { publicKeyFromJson } from '../../crypto/keys.js';
 import { PAYLOAD_TYPES } from '../../crypto/payload-types.js';
 import { loadSignatureSuite } from '../../crypto/suites.js';
@@ -19,6 +19,7 @@ import { passphraseToOpen } from '../../keystore/passphrase.js';
 import { canonicalize } from '../../json/canonicalize.js';
 import { RegistryProblem } from '../../registry/problems.js';
 import type { ControlResult } from '../../registry/sequencer.js';
+import { DataDirError } from '../../server/data-dir.js';
 import { Operator, OperatorError } from '../../server/operator.js';
 import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { ENROLMENT_LANES, type EnrolmentLane } from '../../trust/enrolment.js';
@@ -99,6 +100,21 @@ export function parseExpires(value: string, now: number): Date {
   return new Date(time);
 }
 
+/** Opening a registry's storage failed for a reason the operator can fix: a usage error. */
+function setupError(error: unknown): never {
+  if (
+    error instanceof OperatorError ||
+    error instanceof DataDirError ||
+    (error as { code?: string }).code === 'ENOENT'
+  )
+    throw new UsageError((error as Error).message, { cause: error });
+  throw error;
+}
+
+function openReadOnly(options: { dataDir: string; databaseUrl?: string }) {
+  return Operator.openReadOnly(options).catch(setupError);
+}
+
 /** Opens the storage, runs `work`, closes; maps refusals to exit 1 and setup errors to exit 2. */
 async function withOperator(
   io: CliIo,
@@ -117,11 +133,7 @@ async function withOperator(
       },
       keyFiles: (opts.key ?? []).map((f) => path.resolve(io.cwd, f)),
       scrypt: { N: 2 ** opts.keyScryptLogN, r: 8, p: 1 },
-    }).catch((error: unknown) => {
-      if (error instanceof OperatorError || (error as { code?: string }).code === 'ENOENT')
-        throw new UsageError((error as Error).message, { cause: error });
-      throw error;
-    }),
+    }).catch(setupError),
   );
   try {
     await withKeyErrors(() => work(operator));
@@ -230,7 +242,11 @@ export function trustCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .option('--server <url>', 'registry base URL')
     .option('--data-dir <dir>', 'data directory of a registry')
     .option('--database-url <url>', 'PostgreSQL connection string (with --data-dir)')
-    .addOption(new Option('--version <n>', 'this version').argParser(positiveInteger))
+    .addOption(
+      new Option('--root-version <n>', 'this version instead of the newest').argParser(
+        positiveInteger,
+      ),
+    )
     .option('--envelope', 'print the signed envelope itself (to pin with --trust-root)', false)
     .option('--json', 'print one JSON object', false)
     .action(
@@ -238,7 +254,7 @@ export function trustCommand(io: CliIo, setExitCode: SetExitCode): Command {
         server?: string;
         dataDir?: string;
         databaseUrl?: string;
-        version?: number;
+        rootVersion?: number;
         envelope: boolean;
         json: boolean;
       }) => {
@@ -246,21 +262,26 @@ export function trustCommand(io: CliIo, setExitCode: SetExitCode): Command {
           throw new UsageError('give exactly one of --server and --data-dir');
         let envelope: unknown;
         if (opts.server !== undefined) {
-          envelope = await new RegistryClient(opts.server).trustRoot(opts.version);
+          envelope = await new RegistryClient(opts.server)
+            .trustRoot(opts.rootVersion)
+            .catch((error: unknown) => {
+              if (error instanceof RegistryRequestError) throw new UsageError(error.message);
+              throw error;
+            });
         } else {
-          const operator = await Operator.openReadOnly({
+          const operator = await openReadOnly({
             dataDir: path.resolve(io.cwd, opts.dataDir as string),
             ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
           });
           try {
-            envelope = await operator.trustRootEnvelope(opts.version);
+            envelope = await operator.trustRootEnvelope(opts.rootVersion);
           } finally {
             await operator.close();
           }
         }
         if (envelope === undefined) {
           io.stderr(
-            `matriz: no trust root${opts.version === undefined ? '' : ` version ${opts.version}`} (matriz trust init)\n`,
+            `matriz: no trust root${opts.rootVersion === undefined ? '' : ` version ${opts.rootVersion}`} (matriz trust init)\n`,
           );
           setExitCode(EXIT_FINDINGS);
           return;
@@ -405,7 +426,7 @@ export function addKeyOperatorCommands(group: Command, io: CliIo, setExitCode: S
           );
         else
           io.stdout(
-            `new log key ${newKeyid}; trust root v${root.version} lists ${root.roles.log.keyids.length} log keys (overlap). Retire the old one with: matriz keys retire <keyid> --data-dir ...\n`,
+            `new log key ${newKeyid}; trust root v${root.version} lists ${root.roles.log.keyids.length} log keys and both sign during the overlap. End it with: matriz keys retire ${root.roles.log.keyids.filter((k) => k !== newKeyid).join(' ')} --data-dir ${opts.dataDir}\n`,
           );
       });
     });
@@ -465,8 +486,7 @@ function laneList(value: string): EnrolmentLane[] {
 
 function tier(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 7)
-    throw new InvalidArgumentError('must be an integer from 0 to 7');
+  if (!/^[0-7]$/.test(value)) throw new InvalidArgumentError('must be an integer from 0 to 7');
   return n;
 }
 

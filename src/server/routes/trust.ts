@@ -47,16 +47,17 @@ export function trustRoutes(app: FastifyInstance, registry: Registry): void {
         response: { 200: envelopeSchema, ...problemResponses },
       },
     },
-    async (request, reply) =>
-      reply
+    async (request, reply) => {
+      // Looked up first: a version that does not exist yet must not be cached as immutable.
+      const envelope = await registry.trustDocument(
+        'trust-root',
+        (request.params as { version: number }).version,
+      );
+      return reply
         .type('application/json')
         .header('cache-control', 'public, max-age=31536000, immutable')
-        .send(
-          await registry.trustDocument(
-            'trust-root',
-            (request.params as { version: number }).version,
-          ),
-        ),
+        .send(envelope);
+    },
   );
 
   app.get(

@@ -205,6 +205,9 @@ async function compareTrust(
         problem(`${kind} v${version} in the store differs from the log (leaf ${want.logIndex})`);
     }
   }
+  for (const stored of await store.listEnrolments())
+    if (!replay.enrolments.has(stored.ownerId))
+      problem(`the enrolment of ${stored.ownerId} is in the store but in no log leaf`);
   for (const [ownerId, want] of replay.enrolments) {
     const stored = await store.enrolment(ownerId);
     if (

@@ -215,6 +215,13 @@ class PostgresStore implements Store {
     return rows[0] && enrolmentFromRow(rows[0]);
   }
 
+  async listEnrolments(): Promise<StoredEnrolment[]> {
+    const { rows } = await this.pool.query<EnrolmentRow>(
+      'SELECT owner_id, lanes, max_tier, log_index, enrolled_at FROM enrolments ORDER BY owner_id COLLATE "C"',
+    );
+    return rows.map(enrolmentFromRow);
+  }
+
   async append(batch: AppendBatch): Promise<void> {
     const client = await this.pool.connect();
     try {

@@ -137,6 +137,9 @@ class WorkerAppendingStore implements Store {
   enrolment(ownerId: string): Promise<StoredEnrolment | undefined> {
     return this.reader.enrolment(ownerId);
   }
+  listEnrolments(): Promise<StoredEnrolment[]> {
+    return this.reader.listEnrolments();
+  }
   pruneNonces(now: number): Promise<number> {
     return this.reader.pruneNonces(now);
   }
@@ -339,6 +342,18 @@ class SqliteStore implements Store {
 
   enrolment(ownerId: string): Promise<StoredEnrolment | undefined> {
     return settle(() => toEnrolment(this.statements.enrolment.get(ownerId)));
+  }
+
+  listEnrolments(): Promise<StoredEnrolment[]> {
+    return settle(() =>
+      (
+        this.db
+          .prepare(
+            'SELECT owner_id, lanes, max_tier, log_index, enrolled_at FROM enrolments ORDER BY owner_id',
+          )
+          .all() as EnrolmentRow[]
+      ).map(enrolmentFromRow),
+    );
   }
 
   append(batch: AppendBatch): Promise<void> {

@@ -139,6 +139,8 @@ export interface Store {
   ): Promise<StoredTrustDocument | undefined>;
   /** The owner's latest enrolment, if any. */
   enrolment(ownerId: string): Promise<StoredEnrolment | undefined>;
+  /** Every owner's latest enrolment, by owner id (for fsck). */
+  listEnrolments(): Promise<StoredEnrolment[]>;
   append(batch: AppendBatch): Promise<void>;
   /** Deletes nonces expired before `now`; returns how many. */
   pruneNonces(now: number): Promise<number>;

@@ -411,6 +411,17 @@ describe('trust against a real server', () => {
       const fsck = await matriz(['fsck', '--data-dir', dataDir]);
       expect(fsck.code).toBe(1);
       expect(fsck.out).toMatch(/problem: trust-root v2 is in the store but in no log leaf/);
+      // So is an enrolment no log leaf recorded (an entitlement slipped into the database).
+      const slipped = new Database(path.join(dataDir, 'registry.sqlite3'));
+      slipped
+        .prepare(
+          "INSERT INTO enrolments (owner_id, lanes, max_tier, log_index, enrolled_at) VALUES (?, 'core', 7, 0, '2026-01-01T00:00:00.000Z')",
+        )
+        .run(`GLYMPH:${'e'.repeat(64)}`);
+      slipped.close();
+      expect((await matriz(['fsck', '--data-dir', dataDir])).out).toMatch(
+        /problem: the enrolment of GLYMPH:e{64} is in the store but in no log leaf/,
+      );
       const removed = new Database(path.join(dataDir, 'registry.sqlite3'));
       removed
         .prepare("DELETE FROM trust_documents WHERE kind = 'trust-root' AND version = 2")

@@ -208,6 +208,7 @@ export function describeStoreConformance(
         enrolledAt: '2026-11-27T00:00:00Z',
       });
       expect(await store.enrolment(`GLYMPH:${'c'.repeat(64)}`)).toBeUndefined();
+      expect(await store.listEnrolments()).toStrictEqual([await store.enrolment(owner)]);
     });
 
     it('refuses a trust document version recorded before, and rolls back the whole batch', async () => {

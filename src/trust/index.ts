@@ -72,3 +72,4 @@ export {
   type CheckpointSuites,
   type VerifiedCheckpoint,
 } from './checkpoint.js';
+export { draftNextRoot, type RootChanges } from './draft.js';

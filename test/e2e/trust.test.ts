@@ -350,7 +350,7 @@ describe('trust against a real server', () => {
   });
 
   it(
-    'refuses a trust root whose threshold is met only by counting one root key twice, and accepts it signed by two',
+    'refuses a trust root whose threshold is met only by counting one root key twice; rotates a root key with a root drafted and signed offline',
     { timeout: 120_000 },
     async () => {
       const server = await serve();
@@ -428,49 +428,67 @@ describe('trust against a real server', () => {
         .run();
       removed.close();
 
-      // Signed by both root keys, offline, one after the other: accepted.
-      const unsigned = path.join(work, 'v2.json');
-      writeFileSync(unsigned, JSON.stringify({ ...twice, signatures: [] }));
-      const one = await matriz([
+      // A root key rotation, drafted and signed offline, one holder after the other: root-2 is
+      // replaced by a new key, so v2 needs root-1 and root-2 (v1's threshold) and root-3 (its own).
+      const rootThree = await ownerKey('root-3');
+      const rootTwo = JSON.parse(
+        (await matriz(['keys', 'show', path.join(dataDir, 'keys', 'root-2.json'), '--json'])).out,
+      ) as { keyid: string };
+      const draft = await matriz([
         'trust',
-        'sign',
-        unsigned,
-        '--key',
-        path.join(dataDir, 'keys', 'root-1.json'),
+        'draft',
+        '--data-dir',
+        dataDir,
+        '--remove-key',
+        rootTwo.keyid,
+        '--add-key',
+        `root=${rootThree.pub}`,
         '--output',
-        path.join(work, 'v2-1.json'),
+        path.join(work, 'v2.json'),
       ]);
-      expect(one.code, one.err).toBe(0);
-      const both = await matriz([
+      expect(draft.code, draft.err).toBe(0);
+      const sign = async (input: string, key: string, output: string) => {
+        const signed = await matriz([
+          'trust',
+          'sign',
+          path.join(work, input),
+          '--key',
+          key,
+          '--output',
+          path.join(work, output),
+        ]);
+        expect(signed.code, signed.err).toBe(0);
+      };
+      await sign('v2.json', path.join(dataDir, 'keys', 'root-1.json'), 'v2-1.json');
+      await sign('v2-1.json', path.join(dataDir, 'keys', 'root-2.json'), 'v2-2.json');
+      const missingNew = await matriz([
         'trust',
-        'sign',
-        path.join(work, 'v2-1.json'),
-        '--key',
-        path.join(dataDir, 'keys', 'root-2.json'),
-        '--output',
+        'publish',
         path.join(work, 'v2-2.json'),
+        '--data-dir',
+        dataDir,
+        ...FAST,
       ]);
-      expect(both.code, both.err).toBe(0);
+      expect(missingNew.code).toBe(1);
+      expect(missingNew.err).toMatch(/threshold.*its own root role.*signed by 1 of the required 2/);
+      await sign('v2-2.json', rootThree.key, 'v2-3.json');
       const chain = await matriz([
         'trust',
         'verify',
-        path.join(work, 'v2-2.json'),
+        path.join(work, 'v2-3.json'),
         '--pinned',
         v1File,
       ]);
       expect(chain.code, chain.err).toBe(0);
-      expect(
-        (
-          await matriz([
-            'trust',
-            'publish',
-            path.join(work, 'v2-2.json'),
-            '--data-dir',
-            dataDir,
-            ...FAST,
-          ])
-        ).code,
-      ).toBe(0);
+      const rotatedRoot = await matriz([
+        'trust',
+        'publish',
+        path.join(work, 'v2-3.json'),
+        '--data-dir',
+        dataDir,
+        ...FAST,
+      ]);
+      expect(rotatedRoot.code, rotatedRoot.err).toBe(0);
       expect((await verify(server)).json).toMatchObject({ ok: true, trust_root_version: 2 });
     },
   );

@@ -25,10 +25,13 @@ import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { ENROLMENT_LANES, type EnrolmentLane } from '../../trust/enrolment.js';
 import { TrustError } from '../../trust/errors.js';
 import { addSignature, readEnvelope } from '../../trust/signatures.js';
+import { draftNextRoot } from '../../trust/draft.js';
 import {
   peekTrustRoot,
+  TRUST_ROLES,
   verifyRootChain,
   verifyRootSelfSigned,
+  type TrustRole,
   type TrustRoot,
 } from '../../trust/trust-root.js';
 import { passphraseEnvOption, passphraseSource, withKeyErrors } from '../crypto-context.js';
@@ -295,6 +298,80 @@ export function trustCommand(io: CliIo, setExitCode: SetExitCode): Command {
     );
 
   group
+    .command('draft')
+    .description(
+      'write the unsigned next trust root (N+1) with keys added or removed, thresholds or expiry changed; holders then sign it with trust sign, and trust publish records it',
+    )
+    .requiredOption('--data-dir <dir>', "the registry's data directory")
+    .option('--database-url <url>', 'PostgreSQL connection string, when the server uses one')
+    .option('--add-key <role=file...>', 'give the key in public key JSON file the role')
+    .option('--remove-key <keyid...>', 'remove the key from every role')
+    .option('--threshold <role=n...>', "set the role's threshold")
+    .addOption(expiresOption())
+    .option('--output <file>', 'write the draft here (mode 0644) instead of stdout')
+    .action(
+      async (opts: {
+        dataDir: string;
+        databaseUrl?: string;
+        addKey?: string[];
+        removeKey?: string[];
+        threshold?: string[];
+        expires?: string;
+        output?: string;
+      }) => {
+        const add = await Promise.all(
+          (opts.addKey ?? []).map(async (spec) => {
+            const [role, file] = splitRole(spec, '--add-key');
+            try {
+              return { role, key: publicKeyFromJson(await readJsonFile(io, file), file) };
+            } catch (error) {
+              if (error instanceof UsageError) throw error;
+              throw new UsageError((error as Error).message);
+            }
+          }),
+        );
+        const thresholds = Object.fromEntries(
+          (opts.threshold ?? []).map((spec) => {
+            const [role, n] = splitRole(spec, '--threshold');
+            if (!/^[1-9]\d*$/.test(n))
+              throw new UsageError(`--threshold ${spec}: the threshold must be a positive integer`);
+            return [role, Number(n)];
+          }),
+        );
+        const reader = await openReadOnly({
+          dataDir: path.resolve(io.cwd, opts.dataDir),
+          ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+        });
+        let current: unknown;
+        try {
+          current = await reader.trustRootEnvelope();
+        } finally {
+          await reader.close();
+        }
+        if (current === undefined)
+          throw new UsageError('this log has no trust root yet: run matriz trust init first');
+        let draft;
+        try {
+          draft = draftNextRoot(peekTrustRoot(current), {
+            add,
+            remove: opts.removeKey ?? [],
+            thresholds,
+            ...(opts.expires === undefined
+              ? {}
+              : { expires: parseExpires(opts.expires, Date.now()) }),
+          });
+        } catch (error) {
+          if (error instanceof TrustError) throw new UsageError(error.message);
+          throw error;
+        }
+        const text = `${canonicalize(draft)}\n`;
+        if (opts.output === undefined) io.stdout(text);
+        else await writeFile(path.resolve(io.cwd, opts.output), text, { mode: 0o644 });
+        setExitCode(EXIT_OK);
+      },
+    );
+
+  group
     .command('sign')
     .description(
       'add your signature to a trust document envelope (multi-party or offline root signing); writes the envelope to --output or stdout',
@@ -392,6 +469,16 @@ export function trustCommand(io: CliIo, setExitCode: SetExitCode): Command {
   });
 
   return group;
+}
+
+function splitRole(spec: string, option: string): [TrustRole, string] {
+  const at = spec.indexOf('=');
+  const role = spec.slice(0, at);
+  if (at < 1 || !(TRUST_ROLES as readonly string[]).includes(role))
+    throw new UsageError(
+      `${option} ${spec}: expected <role>=..., role one of ${TRUST_ROLES.join(', ')}`,
+    );
+  return [role as TrustRole, spec.slice(at + 1)];
 }
 
 function readEnvelopeOrUsage(value: unknown, file: string) {

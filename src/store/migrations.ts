@@ -66,6 +66,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX nonces_expiry ON nonces (expires_at);
     `,
   },
+  {
+    version: 2,
+    description: 'index entry signals and capabilities by registry id (appends and reads no longer scan them)',
+    sqlite: `
+      CREATE INDEX entry_signals_registry_id ON entry_signals (registry_id);
+      CREATE INDEX entry_capabilities_registry_id ON entry_capabilities (registry_id);
+    `,
+    postgres: `
+      CREATE INDEX entry_signals_registry_id ON entry_signals (registry_id);
+      CREATE INDEX entry_capabilities_registry_id ON entry_capabilities (registry_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION =

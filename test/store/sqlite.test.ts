@@ -1,6 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { tempDir } from '../support/tmp.js';
 import { describeStoreConformance } from './conformance.js';
@@ -49,7 +50,9 @@ describe('SQLite store', () => {
     await openSqliteStore({ path: dbFile }).close();
     await openSqliteStore({ path: dbFile }).close();
     const db = new Database(dbFile);
-    expect(db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toStrictEqual({ n: 1 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toStrictEqual({
+      n: MIGRATIONS.length,
+    });
     db.close();
   });
 });

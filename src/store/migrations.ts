@@ -68,7 +68,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    description: 'index entry signals and capabilities by registry id (appends and reads no longer scan them)',
+    description:
+      'index entry signals and capabilities by registry id (appends and reads no longer scan them)',
     sqlite: `
       CREATE INDEX entry_signals_registry_id ON entry_signals (registry_id);
       CREATE INDEX entry_capabilities_registry_id ON entry_capabilities (registry_id);

@@ -18,7 +18,7 @@ export class VerifyPool {
   private readonly slots: Slot[];
   private readonly waiting = new Map<
     number,
-    { resolve: (r: WriteRequest) => void; reject: (e: Error) => void; slot: Slot }
+    { resolve: (r: WriteRequest) => void; reject: (e: Error) => void; slot: Slot; body: unknown }
   >();
   private nextId = 0;
   /** Resolves once every worker has loaded and self-tested its suites. */
@@ -68,7 +68,7 @@ export class VerifyPool {
       );
       const id = this.nextId++;
       slot.pending++;
-      this.waiting.set(id, { resolve, reject, slot });
+      this.waiting.set(id, { resolve, reject, slot, body });
       const task: VerifyTask = { id, body };
       slot.worker.postMessage(task);
     });
@@ -82,7 +82,7 @@ export class VerifyPool {
     if (!waiter) return;
     this.waiting.delete(reply.id);
     waiter.slot.pending--;
-    if ('request' in reply) waiter.resolve(reply.request);
+    if ('request' in reply) waiter.resolve({ ...reply.request, envelope: waiter.body });
     else if ('problem' in reply)
       waiter.reject(
         new RegistryProblem(reply.problem.slug, reply.problem.detail, reply.problem.extensions),

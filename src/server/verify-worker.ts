@@ -49,7 +49,9 @@ Promise.all(SIGNATURE_ALGORITHMS.map((algorithm) => loadSignatureSuite(algorithm
 parentPort?.on('message', (task: VerifyTask) => {
   decodeWriteRequest(task.body, check).then(
     (request) => {
-      parentPort?.postMessage({ id: task.id, request } satisfies VerifyReply);
+      // The envelope is the task's own body, which the pool still holds: not sent back.
+      const reply: VerifyReply = { id: task.id, request: { ...request, envelope: undefined } };
+      parentPort?.postMessage(reply);
     },
     (error: unknown) => {
       const reply: VerifyReply =

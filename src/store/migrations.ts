@@ -78,6 +78,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE enrolments (owner_id TEXT PRIMARY KEY, lanes TEXT NOT NULL, max_tier INTEGER NOT NULL, log_index BIGINT NOT NULL, enrolled_at TEXT NOT NULL);
     `,
   },
+  {
+    version: 3,
+    description:
+      'index entry signals and capabilities by registry id (appends and reads no longer scan them)',
+    sqlite: `
+      CREATE INDEX entry_signals_registry_id ON entry_signals (registry_id);
+      CREATE INDEX entry_capabilities_registry_id ON entry_capabilities (registry_id);
+    `,
+    postgres: `
+      CREATE INDEX entry_signals_registry_id ON entry_signals (registry_id);
+      CREATE INDEX entry_capabilities_registry_id ON entry_capabilities (registry_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION =

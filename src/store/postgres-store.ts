@@ -264,36 +264,52 @@ class PostgresStore implements Store {
         batch.checkpoint.note,
         batch.checkpoint.signedAt,
       ]);
-      for (const entry of batch.entries) {
+      // One statement per table for the whole batch, not one round trip per entry and table.
+      // An id listed twice keeps its last state (ON CONFLICT cannot touch a row twice).
+      const entries = [...new Map(batch.entries.map((e) => [e.registryId, e])).values()];
+      if (entries.length > 0) {
+        const ids = entries.map((e) => e.registryId);
         await client.query(
           `INSERT INTO entries (registry_id, owner_id, lane, tier, node_spec, spec_digest, status, registered_index, deregistered_index, integrated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[])
            ON CONFLICT (registry_id) DO UPDATE SET status = excluded.status, deregistered_index = excluded.deregistered_index`,
           [
-            entry.registryId,
-            entry.ownerId,
-            entry.lane,
-            entry.tier,
-            entry.nodeSpec,
-            entry.specDigest,
-            entry.status,
-            entry.registeredIndex,
-            entry.deregisteredIndex ?? null,
-            entry.integratedAt,
+            ids,
+            entries.map((e) => e.ownerId),
+            entries.map((e) => e.lane),
+            entries.map((e) => e.tier),
+            entries.map((e) => e.nodeSpec),
+            entries.map((e) => e.specDigest),
+            entries.map((e) => e.status),
+            entries.map((e) => e.registeredIndex),
+            entries.map((e) => e.deregisteredIndex ?? null),
+            entries.map((e) => e.integratedAt),
           ],
         );
-        await client.query('DELETE FROM entry_signals WHERE registry_id = $1', [entry.registryId]);
-        await client.query(
-          'INSERT INTO entry_signals (registry_id, signal) SELECT $1, s FROM unnest($2::text[]) AS s ON CONFLICT DO NOTHING',
-          [entry.registryId, [...entry.signals]],
-        );
-        await client.query('DELETE FROM entry_capabilities WHERE registry_id = $1', [
-          entry.registryId,
+        await client.query('DELETE FROM entry_signals WHERE registry_id = ANY($1::text[])', [ids]);
+        await client.query('DELETE FROM entry_capabilities WHERE registry_id = ANY($1::text[])', [
+          ids,
         ]);
-        await client.query(
-          'INSERT INTO entry_capabilities (registry_id, verb, pattern) SELECT $1, v, p FROM unnest($2::text[], $3::text[]) AS c(v, p) ON CONFLICT DO NOTHING',
-          [entry.registryId, entry.capabilities.map(capabilityVerb), [...entry.capabilities]],
+        const signals = entries.flatMap((e) => e.signals.map((signal) => [e.registryId, signal]));
+        if (signals.length > 0) {
+          await client.query(
+            'INSERT INTO entry_signals (registry_id, signal) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING',
+            [signals.map(([id]) => id), signals.map(([, signal]) => signal)],
+          );
+        }
+        const capabilities = entries.flatMap((e) =>
+          e.capabilities.map((pattern) => [e.registryId, capabilityVerb(pattern), pattern]),
         );
+        if (capabilities.length > 0) {
+          await client.query(
+            'INSERT INTO entry_capabilities (registry_id, verb, pattern) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING',
+            [
+              capabilities.map(([id]) => id),
+              capabilities.map(([, verb]) => verb),
+              capabilities.map(([, , pattern]) => pattern),
+            ],
+          );
+        }
       }
       if (batch.nonces.length > 0) {
         try {

@@ -255,6 +255,54 @@ export function describeStoreConformance(
       expect(await store.queryEntries({ status: 'deregistered', limit: 10 })).toHaveLength(1);
     });
 
+    it('applies many entries in one batch, new and changed, each with its own signals and capabilities', async () => {
+      await store.append(
+        batchFor(log, ['r0', 'r1'], {
+          entries: [
+            entry('one@1.0.0', { signals: ['s.a'], capabilities: ['read:a/*'] }),
+            entry('two@1.0.0', { signals: ['s.b', 's.c'], capabilities: [], registeredIndex: 1 }),
+          ],
+        }),
+      );
+      // One batch: a deregistration (changed entry, new signal list) and two new entries.
+      await store.append(
+        batchFor(log, ['d0', 'r2', 'r3'], {
+          entries: [
+            entry('one@1.0.0', {
+              status: 'deregistered',
+              deregisteredIndex: 2,
+              signals: ['s.z'],
+              capabilities: ['emit:z'],
+            }),
+            entry('three@1.0.0', { signals: [], capabilities: ['write:t', 'read:t/*'] }),
+            entry('four@1.0.0', { signals: ['s.b'], capabilities: ['read:a/*'] }),
+          ],
+        }),
+      );
+      expect(await store.getEntry('one@1.0.0')).toMatchObject({
+        status: 'deregistered',
+        deregisteredIndex: 2,
+        signals: ['s.z'],
+        capabilities: ['emit:z'],
+      });
+      expect(await store.getEntry('two@1.0.0')).toMatchObject({
+        signals: ['s.b', 's.c'],
+        capabilities: [],
+      });
+      expect(await store.getEntry('three@1.0.0')).toMatchObject({
+        signals: [],
+        capabilities: ['read:t/*', 'write:t'],
+      });
+      const ids = async (q: Parameters<Store['queryEntries']>[0]) =>
+        (await store.queryEntries(q)).map((e) => e.registryId);
+      expect(await ids({ signal: 's.b', limit: 10 })).toStrictEqual(['four@1.0.0', 'two@1.0.0']);
+      expect(await ids({ signal: 's.a', limit: 10 })).toStrictEqual([]);
+      expect(await ids({ capabilityVerb: 'read', limit: 10 })).toStrictEqual([
+        'four@1.0.0',
+        'three@1.0.0',
+      ]);
+    });
+
     it('queries by signal, lane, owner and capability verb, in registry id order, page by page', async () => {
       const owner = `GLYMPH:${'b'.repeat(64)}`;
       await store.append(

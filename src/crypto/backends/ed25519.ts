@@ -47,15 +47,16 @@ const SPKI_PREFIX = Uint8Array.from([
 ]);
 
 /** Ed25519 on node:crypto; rejects when node:crypto is not there (a browser). */
-export async function nodeEd25519Suite(): Promise<SignatureSuite> {
-  let nodeCrypto: typeof import('node:crypto');
-  try {
-    nodeCrypto = await import('node:crypto');
-  } catch (error) {
-    throw new CryptoError('backend-unavailable', 'node:crypto is not available here', {
-      cause: error,
-    });
-  }
+export function nodeEd25519Suite(): Promise<SignatureSuite> {
+  // process.getBuiltinModule (Node >= 20.16) instead of import('node:crypto'): nothing for a
+  // browser bundler to resolve, and no failing network fetch in a page (as in sha256.ts).
+  const nodeCrypto = (
+    globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+  ).process?.getBuiltinModule?.('node:crypto') as typeof import('node:crypto') | undefined;
+  if (nodeCrypto === undefined)
+    return Promise.reject(
+      new CryptoError('backend-unavailable', 'node:crypto is not available here'),
+    );
   const { createPrivateKey, createPublicKey, sign, verify } = nodeCrypto;
   // Key objects are cached by key bytes (content, not array identity, so a reused buffer can
   // never select a stale key): parsing DER costs more than signing, and callers sign and verify
@@ -67,7 +68,7 @@ export async function nodeEd25519Suite(): Promise<SignatureSuite> {
     createPublicKey({ key: der(SPKI_PREFIX, bytes), format: 'der', type: 'spki' }),
   );
 
-  return {
+  return Promise.resolve({
     id: 'ed25519',
     backend: 'node',
     lengths: LENGTHS,
@@ -91,7 +92,7 @@ export async function nodeEd25519Suite(): Promise<SignatureSuite> {
         return false;
       }
     },
-  };
+  });
 }
 
 const KEY_CACHE_SIZE = 256;

@@ -6,8 +6,9 @@
 import { describe, expect, it, vi } from 'vitest';
 
 const getBuiltinModule = process.getBuiltinModule.bind(process);
-vi.spyOn(process, 'getBuiltinModule').mockImplementation(((id: string) =>
-  id === 'node:crypto' ? undefined : getBuiltinModule(id)));
+vi.spyOn(process, 'getBuiltinModule').mockImplementation((id: string) =>
+  id === 'node:crypto' ? undefined : getBuiltinModule(id),
+);
 
 describe('without node:crypto', () => {
   it('Ed25519 loads on noble, self-tested, and hybrids still sign and verify', async () => {

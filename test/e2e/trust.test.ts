@@ -339,6 +339,28 @@ describe('trust against a real server', () => {
     },
   );
 
+  it(
+    'refuses a chain with a gap (a version the server does not serve)',
+    { timeout: 120_000 },
+    async () => {
+      const server = await serve();
+      await operator(['trust', 'init']);
+      expect((await verify(server)).json).toMatchObject({ trust_root_version: 1 });
+      const rotated = await operator(['keys', 'rotate', '--role', 'log']);
+      const first = (rotated.roles as { log: { keys: { keyid: string }[] } }).log.keys[0]?.keyid;
+      await operator(['keys', 'retire', first as string]);
+      // A server that hides v2 (the version that introduced the new log key) from this client.
+      const db = new Database(path.join(dataDir, 'registry.sqlite3'));
+      db.prepare("DELETE FROM trust_documents WHERE kind = 'trust-root' AND version = 2").run();
+      db.close();
+      const refused = await verify(server);
+      expect(refused.code).toBe(3);
+      expect(refused.err).toMatch(
+        /trust root refused \(gap\): the log serves trust root v3 but not v2; the chain from v1 has a gap/,
+      );
+    },
+  );
+
   it('refuses an expired trust root (freeze)', { timeout: 60_000 }, async () => {
     const server = await serve();
     await operator(['trust', 'init', '--expires', '4s']);

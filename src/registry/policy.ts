@@ -24,6 +24,11 @@ export const DEFAULT_POLICY: EntitlementPolicy = {
 
 const LANES: readonly Lane[] = ['candidate', 'core', 'lukhas', 'products'];
 
+/** Whether anyone may claim (lane, tier) without an enrolment: no lookup needed. */
+export function openlyAllowed(policy: EntitlementPolicy, lane: Lane, tier: number): boolean {
+  return policy.open.lanes.includes(lane) && tier <= policy.open.maxTier;
+}
+
 /**
  * Why `ownerId` may not claim (lane, tier), or undefined when it may. `logged` is the owner's
  * enrolment recorded in the log (`matriz owners enrol`); it takes precedence over an entry for

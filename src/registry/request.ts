@@ -20,7 +20,12 @@ import { canonicalize } from '../json/canonicalize.js';
 import { parseJson } from '../json/parse.js';
 import { validateNodeSpec } from '../nodespec/validate.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
-import { entitlementRefusal, type Entitlement, type EntitlementPolicy } from './policy.js';
+import {
+  entitlementRefusal,
+  openlyAllowed,
+  type Entitlement,
+  type EntitlementPolicy,
+} from './policy.js';
 import { RegistryProblem } from './problems.js';
 
 export const REQUEST_PAYLOAD_TYPE = PAYLOAD_TYPES.request;
@@ -226,13 +231,15 @@ export async function checkWriteContext(
   if (revoked !== undefined) throw new RegistryProblem('revoked-key', revoked);
   if (request.op === 'register') {
     const { lane, tier } = request.nodeSpec.identity;
-    const refusal = entitlementRefusal(
-      context.policy,
-      request.ownerId,
-      lane,
-      tier,
-      await context.enrolment?.(request.ownerId),
-    );
+    const refusal = openlyAllowed(context.policy, lane, tier)
+      ? undefined
+      : entitlementRefusal(
+          context.policy,
+          request.ownerId,
+          lane,
+          tier,
+          await context.enrolment?.(request.ownerId),
+        );
     if (refusal !== undefined) throw new RegistryProblem('not-entitled', refusal);
     if (request.nodeSpec.provenance_manifest.glymph_enabled !== true) {
       throw new RegistryProblem(

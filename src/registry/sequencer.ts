@@ -23,7 +23,12 @@ import {
 } from '../store/store.js';
 import type { SuiteLoader } from '../trust/signatures.js';
 import { encodeControlLeaf, encodeLeaf } from './leaf.js';
-import { DEFAULT_POLICY, entitlementRefusal, type EntitlementPolicy } from './policy.js';
+import {
+  DEFAULT_POLICY,
+  entitlementRefusal,
+  openlyAllowed,
+  type EntitlementPolicy,
+} from './policy.js';
 import { RegistryProblem } from './problems.js';
 import { readProofHashes } from './proof-hashes.js';
 import type { WriteRequest } from './request.js';
@@ -430,14 +435,16 @@ export class Sequencer {
             );
           }
           const { lane, tier } = request.nodeSpec.identity;
-          const refusal = entitlementRefusal(
-            this.policy,
-            request.ownerId,
-            lane,
-            tier,
-            ledger.pendingEnrolment(request.ownerId) ??
-              (await this.store.enrolment(request.ownerId)),
-          );
+          const refusal = openlyAllowed(this.policy, lane, tier)
+            ? undefined
+            : entitlementRefusal(
+                this.policy,
+                request.ownerId,
+                lane,
+                tier,
+                ledger.pendingEnrolment(request.ownerId) ??
+                  (await this.store.enrolment(request.ownerId)),
+              );
           if (refusal !== undefined) throw new RegistryProblem('not-entitled', refusal);
           const signals = request.nodeSpec.interfaces.signals;
           next = {

@@ -18,3 +18,13 @@ export function positiveSeconds(value: string): number {
     );
   return n;
 }
+
+/** Parses an scrypt cost exponent n (N = 2^n) for key files a command creates, for commander. */
+export function scryptLogN(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 10 || n > 22)
+    throw new InvalidArgumentError(
+      `must be an integer from 10 to 22, got ${JSON.stringify(value)}`,
+    );
+  return n;
+}

@@ -8,7 +8,7 @@ import { startService } from '../../server/service.js';
 import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { positiveInteger } from '../options.js';
+import { positiveInteger, scryptLogN } from '../options.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -145,13 +145,6 @@ function nonNegativeInteger(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
     throw new UsageError(`expected a whole number, got ${JSON.stringify(value)}`);
   return Number(value);
-}
-
-function scryptLogN(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 10 || n > 22)
-    throw new UsageError(`--key-scrypt-log-n must be 10..22, got ${JSON.stringify(value)}`);
-  return n;
 }
 
 function portNumber(value: string): number {

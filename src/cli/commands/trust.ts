@@ -1,5 +1,5 @@
 /**
- * Operator commands on a registry's trust (docs/security.md): `trust init|show|sign|verify|publish`,
+ * Operator commands on a registry's trust (docs/security.md): `trust init|show|draft|sign|verify|publish`,
  * `keys rotate|retire|revoke`, `owners enrol`. Commands that change the log act on the server's
  * storage through --data-dir (and --database-url for PostgreSQL), also while the server runs.
  *
@@ -37,7 +37,7 @@ import {
 import { passphraseEnvOption, passphraseSource, withKeyErrors } from '../crypto-context.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { positiveInteger } from '../options.js';
+import { positiveInteger, scryptLogN } from '../options.js';
 
 type SetExitCode = (code: number) => void;
 
@@ -71,13 +71,6 @@ function storageOptions(command: Command): Command {
         .default(17),
     )
     .option('--json', 'print one JSON object', false);
-}
-
-function scryptLogN(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 10 || n > 22)
-    throw new InvalidArgumentError('must be an integer from 10 to 22');
-  return n;
 }
 
 function expiresOption(): Option {

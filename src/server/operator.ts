@@ -122,8 +122,8 @@ export class Operator {
   }
 
   /**
-   * Records trust root version 1: new role keys (root, enrolment, revocation) in the data
-   * directory unless given, and the data directory's log keys as the log role.
+   * Records trust root version 1: role keys (root, enrolment, revocation) from the data
+   * directory's `keys/`, created there when missing, and its first log key as the log role.
    */
   async trustInit(
     options: { expires?: Date; rootKeys?: number; rootThreshold?: number } = {},

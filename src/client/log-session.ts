@@ -7,8 +7,7 @@
  * the log has a trust root, its keys are pinned on first contact. Either way a new checkpoint is
  * accepted only if it is consistent with the last checkpoint this client saw.
  */
-import { concatBytes, base64Decode, equalBytes } from '../crypto/encoding.js';
-import { keyId } from '../crypto/keys.js';
+import { base64Decode, equalBytes } from '../crypto/encoding.js';
 import { loadSignatureSuite } from '../crypto/suites.js';
 import type { CheckpointKeySet, CheckpointVerifier } from '../log/checkpoint-signature.js';
 import { parseCheckpoint, type Checkpoint } from '../log/checkpoint.js';
@@ -17,14 +16,14 @@ import { canonicalize } from '../json/canonicalize.js';
 import { checkpointKeysFromRoot } from '../trust/checkpoint.js';
 import { TrustError } from '../trust/errors.js';
 import {
-  parseRevocationList,
+  peekRevocationList,
   verifyRevocationList,
   type RevocationList,
 } from '../trust/revocations.js';
 import {
   checkNotExpired,
   checkServedRoot,
-  LOG_KEY_ALGORITHM,
+  logKeyOf,
   peekTrustRoot,
   verifyRootChain,
   verifyRootSelfSigned,
@@ -224,7 +223,7 @@ async function walkTrust(
     }
     // Verified when it was saved (perhaps under an older root): the client's own state.
     const previousList =
-      state?.revocations === undefined ? undefined : peekRevocations(state.revocations);
+      state?.revocations === undefined ? undefined : peekRevocationList(state.revocations);
     const servedList = await client.revocations();
     if (servedList === undefined && previousList !== undefined)
       throw new TrustError(
@@ -245,20 +244,15 @@ async function walkTrust(
 
 /** A client that pinned the log's keys before the log had a trust root: v1 must list them. */
 function checkContinuity(root: TrustRoot, keys: LogKeysDocument): void {
-  const pinned = keyId(
-    LOG_KEY_ALGORITHM,
-    concatBytes(base64Decode(keys.ml_dsa_44.public_key), base64Decode(keys.ed25519.public_key)),
-  );
+  const pinned = logKeyOf(
+    base64Decode(keys.ml_dsa_44.public_key),
+    base64Decode(keys.ed25519.public_key),
+  ).keyid;
   if (!root.roles.log.keyids.includes(pinned))
     throw new TrustError(
       'unknown-key',
       `trust root v1 does not list the log key this client pinned on first contact (${pinned}); refusing a root that replaces the log's keys`,
     );
-}
-
-function peekRevocations(envelope: unknown): RevocationList {
-  const { payload } = envelope as { payload: string };
-  return parseRevocationList(base64Decode(payload));
 }
 
 function readCheckpoint(note: string): Checkpoint {

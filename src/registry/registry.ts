@@ -6,13 +6,12 @@
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import { base64Encode } from '../crypto/encoding.js';
 import {
-  PUBLIC_KEY_LENGTHS,
   publicKeyOf,
   publicKeyToJson,
   type PublicKey,
   type PublicKeyJson,
 } from '../crypto/keys.js';
-import { peekTrustRoot } from '../trust/trust-root.js';
+import { logKeyHalves, peekTrustRoot } from '../trust/trust-root.js';
 import type { SignatureSuite } from '../crypto/suite.js';
 import { ed25519VerifierKey } from '../log/note-keys.js';
 import { consistencyProofRanges, inclusionProofRanges } from '../log/proof.js';
@@ -229,9 +228,9 @@ export class Registry {
       const root = peekTrustRoot(JSON.parse(stored.envelope));
       const newest = root.keys.get(root.roles.log.keyids[root.roles.log.keyids.length - 1] ?? '');
       if (newest !== undefined) {
-        const split = PUBLIC_KEY_LENGTHS['ml-dsa-44'];
-        mlDsa44 = publicKeyOf('ml-dsa-44', newest.publicKey.subarray(0, split));
-        ed25519 = publicKeyOf('ed25519', newest.publicKey.subarray(split));
+        const halves = logKeyHalves(newest);
+        mlDsa44 = publicKeyOf('ml-dsa-44', halves.mlDsa44);
+        ed25519 = publicKeyOf('ed25519', halves.ed25519);
       }
     }
     return {

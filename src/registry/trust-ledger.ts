@@ -13,14 +13,13 @@
  * A ledger is a value: `apply` returns a new one, so a batch can be planned on a copy and
  * dropped when its commit fails.
  */
-import { base64Decode } from '../crypto/encoding.js';
 import { canonicalize } from '../json/canonicalize.js';
 import type { StoredEnrolment, StoredTrustDocument, Store } from '../store/store.js';
 import { TrustError } from '../trust/errors.js';
 import { verifyEnrolment } from '../trust/enrolment.js';
 import {
   findRevocation,
-  parseRevocationList,
+  peekRevocationList,
   verifyRevocationList,
   type Revocation,
   type RevocationList,
@@ -75,10 +74,7 @@ export class TrustLedger {
       origin,
       suites,
       root && peekTrustRoot(JSON.parse(root.envelope)),
-      revocations &&
-        parseRevocationList(
-          base64Decode((JSON.parse(revocations.envelope) as { payload: string }).payload),
-        ),
+      revocations && peekRevocationList(JSON.parse(revocations.envelope)),
       new Map(),
     );
   }

@@ -23,7 +23,7 @@ import { readSecretKeyFile } from '../keystore/key-file.js';
 import type { ScryptParameters } from '../keystore/secret-key-file.js';
 import type { CheckpointSigner } from '../log/checkpoint-signature.js';
 import type { TrustLedger } from '../registry/trust-ledger.js';
-import { LOG_KEY_ALGORITHM, type TrustRole } from '../trust/trust-root.js';
+import { LOG_KEY_ALGORITHM, logKeyOf, type TrustRole } from '../trust/trust-root.js';
 
 /** A log key pair on disk, by the file names of its halves. */
 export interface LogKeyFiles {
@@ -83,10 +83,7 @@ export class Keyring {
         generation,
         ed25519File,
         mlDsa44File,
-        key: publicKeyOf(
-          LOG_KEY_ALGORITHM,
-          concatBytes(base64Decode(ml.public_key), base64Decode(ed.public_key)),
-        ),
+        key: logKeyOf(base64Decode(ml.public_key), base64Decode(ed.public_key)),
       });
     }
     return found.sort((a, b) => a.generation - b.generation);

@@ -5,7 +5,6 @@
  * whose halves are the ML-DSA-44 key of the cosignature line and the Ed25519 key of the note
  * line; it counts only when both lines verify.
  */
-import { PUBLIC_KEY_LENGTHS } from '../crypto/keys.js';
 import {
   openCheckpoint,
   type CheckpointKey,
@@ -16,7 +15,7 @@ import {
 import type { Checkpoint } from '../log/checkpoint.js';
 import { TrustError, type TrustErrorCode } from './errors.js';
 import { findRevocation, type RevocationList } from './revocations.js';
-import { roleKeys, type TrustRoot } from './trust-root.js';
+import { logKeyHalves, roleKeys, type TrustRoot } from './trust-root.js';
 
 /** The two component verifiers of the log's hybrid keys (crypto SignatureSuites fit). */
 export interface CheckpointSuites {
@@ -30,8 +29,6 @@ export interface VerifiedCheckpoint {
   readonly timestamp: number;
 }
 
-const ML_DSA_44_LENGTH = PUBLIC_KEY_LENGTHS['ml-dsa-44'];
-
 /**
  * The key set of `root`'s log role, named by the root's origin, with the role's threshold. A key
  * revoked in `revocations` gets `revokedAt` (POSIX seconds of `revoked_at`, rounded up), so it
@@ -44,8 +41,8 @@ export function checkpointKeysFromRoot(
   const keys = roleKeys(root, 'log').map((key): CheckpointKey => {
     const revoked = findRevocation(revocations, key.keyid);
     return {
-      mlDsa44PublicKey: key.publicKey.subarray(0, ML_DSA_44_LENGTH),
-      ed25519PublicKey: key.publicKey.subarray(ML_DSA_44_LENGTH),
+      mlDsa44PublicKey: logKeyHalves(key).mlDsa44,
+      ed25519PublicKey: logKeyHalves(key).ed25519,
       label: key.keyid,
       ...(revoked ? { revokedAt: Math.ceil(Date.parse(revoked.revoked_at) / 1000) } : {}),
     };

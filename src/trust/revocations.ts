@@ -11,6 +11,7 @@
  */
 import type { Envelope, EnvelopeSigner } from '../crypto/dsse.js';
 import { sha256Digest } from '../crypto/digest.js';
+import { base64Decode } from '../crypto/encoding.js';
 import { PAYLOAD_TYPES } from '../crypto/payload-types.js';
 import {
   checkOrigin,
@@ -25,7 +26,7 @@ import {
   record,
 } from './document.js';
 import { TrustError } from './errors.js';
-import { signDocument, verifySignedBy, type SuiteLoader } from './signatures.js';
+import { readEnvelope, signDocument, verifySignedBy, type SuiteLoader } from './signatures.js';
 import { roleKeys, type TrustRoot } from './trust-root.js';
 
 export const REVOCATIONS_TYPE = 'matriz-revocations/v1';
@@ -179,6 +180,17 @@ export function checkRevocationUpdate(previous: RevocationList, next: Revocation
         `revocation list v${next.version} changes the revocation of ${entry.keyid}; entries are kept unchanged`,
       );
   }
+}
+
+/** Reads a revocation list envelope's payload without checking signatures (`malformed`, `wrong-type`). */
+export function peekRevocationList(value: unknown): RevocationList {
+  const envelope = readEnvelope(value, 'revocation list');
+  if (envelope.payloadType !== PAYLOAD_TYPES.revocations)
+    throw new TrustError(
+      'wrong-type',
+      `revocation list: payloadType is ${JSON.stringify(envelope.payloadType)}, expected ${JSON.stringify(PAYLOAD_TYPES.revocations)}`,
+    );
+  return parseRevocationList(base64Decode(envelope.payload));
 }
 
 /** The entry revoking `keyid`, if any. */

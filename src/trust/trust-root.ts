@@ -23,10 +23,9 @@ import { HYBRID_COMPONENTS } from '../crypto/hybrid.js';
 import { isSignatureAlgorithm } from '../crypto/algorithms.js';
 import { sha256Digest } from '../crypto/digest.js';
 import type { Envelope, EnvelopeSigner } from '../crypto/dsse.js';
-import { base64Encode } from '../crypto/encoding.js';
-import { PUBLIC_KEY_LENGTHS, type PublicKey } from '../crypto/keys.js';
+import { base64Decode, base64Encode, concatBytes } from '../crypto/encoding.js';
+import { PUBLIC_KEY_LENGTHS, publicKeyOf, type PublicKey } from '../crypto/keys.js';
 import { PAYLOAD_TYPES } from '../crypto/payload-types.js';
-import { base64Decode } from '../crypto/encoding.js';
 import { isValidOrigin } from '../log/checkpoint.js';
 import {
   checkOrigin,
@@ -175,6 +174,20 @@ export function buildTrustRoot(
 /** The public keys of `role`, in the order the root lists them. */
 export function roleKeys(root: TrustRoot, role: TrustRole): PublicKey[] {
   return root.roles[role].keyids.map((keyid) => root.keys.get(keyid) as PublicKey);
+}
+
+/**
+ * The log key a trust root lists for a checkpoint key pair: one `hybrid-ml-dsa-44-ed25519` key
+ * whose halves are the ML-DSA-44 key of the cosignature line and the Ed25519 key of the note line.
+ */
+export function logKeyOf(mlDsa44PublicKey: Uint8Array, ed25519PublicKey: Uint8Array): PublicKey {
+  return publicKeyOf(LOG_KEY_ALGORITHM, concatBytes(mlDsa44PublicKey, ed25519PublicKey));
+}
+
+/** The two halves of a log key (see `logKeyOf`). */
+export function logKeyHalves(key: PublicKey): { mlDsa44: Uint8Array; ed25519: Uint8Array } {
+  const split = PUBLIC_KEY_LENGTHS['ml-dsa-44'];
+  return { mlDsa44: key.publicKey.subarray(0, split), ed25519: key.publicKey.subarray(split) };
 }
 
 /** Reads a trust root envelope's payload without checking signatures (`malformed`, `wrong-type`). */

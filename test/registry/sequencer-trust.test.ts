@@ -2,7 +2,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { signerFor } from '../../src/crypto/dsse.js';
-import { concatBytes } from '../../src/crypto/encoding.js';
 import { publicKeyOf } from '../../src/crypto/keys.js';
 import { loadSignatureSuite } from '../../src/crypto/suites.js';
 import { signCheckpoint } from '../../src/log/checkpoint-signature.js';
@@ -14,7 +13,7 @@ import { Sequencer } from '../../src/registry/sequencer.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { buildEnrolment } from '../../src/trust/enrolment.js';
 import { buildRevocationList } from '../../src/trust/revocations.js';
-import { buildTrustRoot } from '../../src/trust/trust-root.js';
+import { buildTrustRoot, logKeyOf } from '../../src/trust/trust-root.js';
 import { logKeys, makeRegistry, makeOwner, ORIGIN } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -27,10 +26,7 @@ async function trustRootFor(keys: Awaited<ReturnType<typeof logKeys>>) {
     return { key, signer: signerFor(key, pair.secretKey, suite) };
   };
   const [root, enrolment, revocation] = [role(), role(), role()];
-  const log = publicKeyOf(
-    'hybrid-ml-dsa-44-ed25519',
-    concatBytes(keys.mlDsa44.publicKey, keys.ed25519.publicKey),
-  );
+  const log = logKeyOf(keys.mlDsa44.publicKey, keys.ed25519.publicKey);
   const envelope = buildTrustRoot(
     {
       origin: ORIGIN,

@@ -6,6 +6,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
+import { parseJson } from '../json/parse.js';
+import { UsageError } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
 export type Input =
@@ -74,4 +76,29 @@ export async function readInput(input: Input, maxBytes: number, io: CliIo): Prom
   } catch (error) {
     return { ok: false, error: `${input.name}: ${(error as Error).message}` };
   }
+}
+
+/** Most bytes a JSON document file given to a command may have (keys, envelopes, trust roots). */
+export const MAX_JSON_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads a JSON document file with the strict parser (duplicate member names refused). Unreadable,
+ * too large or not JSON is a usage error naming the file and, for bad JSON, the line and column.
+ */
+export async function readJsonFile(io: CliIo, file: string): Promise<unknown> {
+  const read = await readInput(
+    { kind: 'file', name: file, path: path.resolve(io.cwd, file) },
+    MAX_JSON_FILE_BYTES,
+    io,
+  );
+  if (!read.ok)
+    throw new UsageError(
+      'error' in read ? read.error : `${file}: larger than ${MAX_JSON_FILE_BYTES} bytes`,
+    );
+  const parsed = parseJson(read.bytes, { maxBytes: MAX_JSON_FILE_BYTES });
+  if (!parsed.ok)
+    throw new UsageError(
+      `${file}:${parsed.error.line}:${parsed.error.column}: ${parsed.error.message}`,
+    );
+  return parsed.value;
 }

@@ -23,6 +23,7 @@ import { buildWriteRequest, type WriteOperation } from '../../registry/request-b
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { passphraseEnvOption, passphraseSource } from '../crypto-context.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js';
+import { readJsonFile } from '../inputs.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../options.js';
 
@@ -49,18 +50,8 @@ async function session(
   client: RegistryClient,
   opts: { server: string; trustRoot?: string },
 ) {
-  let trustRoot: unknown;
-  if (opts.trustRoot !== undefined) {
-    const file = path.resolve(io.cwd, opts.trustRoot);
-    const text = await readFile(file, 'utf8').catch((error: unknown) => {
-      throw new UsageError(`${opts.trustRoot}: ${(error as Error).message}`);
-    });
-    try {
-      trustRoot = JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new UsageError(`${opts.trustRoot}: not JSON (${(error as Error).message})`);
-    }
-  }
+  const trustRoot =
+    opts.trustRoot === undefined ? undefined : await readJsonFile(io, opts.trustRoot);
   const opened = await openLogSession(client, opts.server, configDir(io.env), {
     ...(trustRoot === undefined ? {} : { trustRoot }),
   });

@@ -6,7 +6,7 @@
  * Exit codes: 0 done, 1 refused (the record or document does not pass the trust checks),
  * 2 usage or I/O error.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RegistryClient, RegistryRequestError } from '../../client/http-client.js';
@@ -36,6 +36,7 @@ import {
 } from '../../trust/trust-root.js';
 import { passphraseEnvOption, passphraseSource, withKeyErrors } from '../crypto-context.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
+import { readJsonFile } from '../inputs.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger, scryptLogN } from '../options.js';
 
@@ -181,17 +182,6 @@ function rootText(root: TrustRoot): string {
       lines.push(`             ${keyid}  ${root.keys.get(keyid)?.algorithm ?? '?'}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-async function readJsonFile(io: CliIo, file: string): Promise<unknown> {
-  const text = await readFile(path.resolve(io.cwd, file), 'utf8').catch((error: unknown) => {
-    throw new UsageError(`${file}: ${(error as Error).message}`);
-  });
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new UsageError(`${file}: not JSON (${(error as Error).message})`);
-  }
 }
 
 export function trustCommand(io: CliIo, setExitCode: SetExitCode): Command {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { writeFileAtomic } from '../files/atomic-file.js';
 import type { LogKeysDocument } from './http-client.js';
 
 export interface LogState {

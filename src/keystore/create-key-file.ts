@@ -1,6 +1,6 @@
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import { loadSignatureSuite, type BackendPreference } from '../crypto/suites.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { writeFileAtomic } from '../files/atomic-file.js';
 import { SECRET_KEY_FILE_MODE } from './key-file.js';
 import {
   DEFAULT_SCRYPT,

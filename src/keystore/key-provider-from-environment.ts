@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { writeFileAtomic } from '../files/atomic-file.js';
 import {
   commandKeyProvider,
   KEY_COMMAND_ENV,

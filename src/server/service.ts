@@ -12,9 +12,9 @@ import { openPostgresStore } from '../store/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { buildServer } from './app.js';
-import { openDataDir, type DataDirOptions } from './data-dir.js';
+import { openDataDir, type DataDirOptions } from '../operator/data-dir.js';
 import { ServerMetrics } from './metrics.js';
-import { Keyring } from './keyring.js';
+import { Keyring } from '../operator/keyring.js';
 import { VerifyPool } from './verify-pool.js';
 import { availableParallelism } from 'node:os';
 

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { RegistryProblem } from '../registry/problems.js';
-import { compiledWorkerFile } from '../store/worker-file.js';
+import { compiledWorkerFile } from '../files/worker-file.js';
 import type { WriteRequest } from '../registry/request.js';
 import type { VerifyReply, VerifyTask, WorkerReady } from './verify-worker.js';
 

@@ -19,7 +19,7 @@ import {
 } from './entry-rows.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import type { AppendReply, AppendTask } from './sqlite-append-worker.js';
-import { compiledWorkerFile } from './worker-file.js';
+import { compiledWorkerFile } from '../files/worker-file.js';
 import {
   StoreError,
   type AppendBatch,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { loadSignatureSuite } from '../../crypto/suites.js';
 import { fsck } from '../../registry/fsck.js';
-import { readDataDirPublic } from '../../server/data-dir.js';
+import { readDataDirPublic } from '../../operator/data-dir.js';
 import { openPostgresStore } from '../../store/postgres-store.js';
 import { openSqliteStore } from '../../store/sqlite-store.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';

@@ -18,7 +18,7 @@ import {
 } from '../../governance/gates/gate-report.js';
 import { gateReportErrors } from '../../governance/gates/gate-report-schema.js';
 import { runGates } from '../../governance/gates/gate-runner.js';
-import { writeFileAtomic } from '../../store/atomic-file.js';
+import { writeFileAtomic } from '../../files/atomic-file.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../options.js';

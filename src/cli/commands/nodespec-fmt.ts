@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { formatCanonical } from '../../json/canonicalize.js';
 import { parseJson } from '../../json/parse.js';
 import { fieldPath } from '../../json/pointer.js';
-import { writeFileAtomic } from '../../store/atomic-file.js';
+import { writeFileAtomic } from '../../files/atomic-file.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { expandInputs, readInput } from '../inputs.js';
 import type { CliIo } from '../io.js';

@@ -20,7 +20,7 @@ import { KeyStoreError } from '../../keystore/errors.js';
 import { checkNodeSpecSource } from '../../nodespec/check.js';
 import type { NodeSpec } from '../../nodespec/nodespec.js';
 import { buildWriteRequest, type WriteOperation } from '../../registry/request-builder.js';
-import { writeFileAtomic } from '../../store/atomic-file.js';
+import { writeFileAtomic } from '../../files/atomic-file.js';
 import { passphraseEnvOption, passphraseSource } from '../crypto-context.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js';
 import { readJsonFile } from '../inputs.js';

@@ -6,7 +6,7 @@ import { signEnvelope, signerFor, type EnvelopeSigner } from '../../crypto/dsse.
 import { PAYLOAD_TYPES } from '../../crypto/payload-types.js';
 import { openSecretKey } from '../../keystore/key-file.js';
 import { passphraseToOpen } from '../../keystore/passphrase.js';
-import { writeFileAtomic } from '../../store/atomic-file.js';
+import { writeFileAtomic } from '../../files/atomic-file.js';
 import {
   cryptoBackend,
   passphraseEnvOption,

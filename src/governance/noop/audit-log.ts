@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { appendAuditRecord as appendJsonLine } from '../../store/audit-log.js';
+import { appendAuditRecord as appendJsonLine } from '../../files/audit-log.js';
 import type { PathDecision, Verdict } from './path-decision.js';
 
 export interface AuditPath {

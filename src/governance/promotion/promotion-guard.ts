@@ -2,7 +2,7 @@
  * The promotion guard use case: scan, look up every referenced tracking issue, decide, and append
  * the decision to the audit log. The caller chooses how to print the result.
  */
-import { appendAuditRecord } from '../../store/audit-log.js';
+import { appendAuditRecord } from '../../files/audit-log.js';
 import type { IssueState, IssueStateSource } from './issue-state.js';
 import type { LaneManifest } from './lane-manifest.js';
 import { decidePromotion, referencedIssues, type PromotionDecision } from './promotion-decision.js';

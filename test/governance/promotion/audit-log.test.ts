@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendAuditRecord } from '../../../src/store/audit-log.js';
+import { appendAuditRecord } from '../../../src/files/audit-log.js';
 
 let dir: string;
 beforeEach(() => {

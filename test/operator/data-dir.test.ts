@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { passphraseKeyProvider } from '../../src/keystore/key-provider.js';
-import { dataDirKeyFile, openDataDir, openKeyProvider } from '../../src/server/data-dir.js';
+import { dataDirKeyFile, openDataDir, openKeyProvider } from '../../src/operator/data-dir.js';
 import { captureIo } from '../support/cli.js';
 import { EXAMPLES_DIR } from '../support/examples.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';

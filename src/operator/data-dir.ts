@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SignatureAlgorithm } from '../crypto/algorithms.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { writeFileAtomic } from '../files/atomic-file.js';
 import { readSecretKeyFile } from '../keystore/key-file.js';
 import type { KeyProvider, OpenedKey } from '../keystore/key-provider.js';
 import { keyProviderFromEnvironment } from '../keystore/key-provider-from-environment.js';

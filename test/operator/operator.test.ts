@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSignatureSuite } from '../../src/crypto/suites.js';
 import type { SignatureSuite } from '../../src/crypto/suite.js';
-import { openDataDir } from '../../src/server/data-dir.js';
-import { Operator } from '../../src/server/operator.js';
+import { openDataDir } from '../../src/operator/data-dir.js';
+import { Operator } from '../../src/operator/operator.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { verifyCheckpoint } from '../../src/trust/checkpoint.js';
 import { TrustError } from '../../src/trust/errors.js';

@@ -2,7 +2,7 @@
  * A client of the registry's HTTP API. Refusals come back as `RegistryRequestError` carrying
  * the server's RFC 9457 problem document, so callers can branch on its `type`.
  */
-import type { WriteResult } from '../registry/sequencer.js';
+import type { WriteResult } from '../verify/wire.js';
 
 export interface ProblemDetails {
   readonly type: string;

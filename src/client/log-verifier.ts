@@ -17,7 +17,7 @@ import type { Checkpoint } from '../log/checkpoint.js';
 import { leafHash } from '../log/hash.js';
 import { parseEd25519VerifierKey } from '../log/note-keys.js';
 import { verifyConsistency, verifyInclusion } from '../log/proof.js';
-import type { WriteResult } from '../registry/sequencer.js';
+import type { WriteResult } from '../verify/wire.js';
 import type { LogKeysDocument } from './http-client.js';
 
 export class VerificationError extends Error {

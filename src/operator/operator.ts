@@ -9,7 +9,7 @@
  */
 import type { PublicKey } from '../crypto/keys.js';
 import type { ScryptParameters } from '../keystore/secret-key-file.js';
-import type { ControlResult } from '../registry/sequencer.js';
+import type { ControlResult } from '../verify/wire.js';
 import { Sequencer } from '../registry/sequencer.js';
 import type { ControlWrite, TrustLedger } from '../registry/trust-ledger.js';
 import { openPostgresStore } from '../store/postgres-store.js';

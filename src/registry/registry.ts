@@ -27,7 +27,8 @@ import {
   envelopeCheckWith,
   type WriteRequest,
 } from './request.js';
-import type { Sequencer, WriteResult } from './sequencer.js';
+import type { Sequencer } from './sequencer.js';
+import type { WriteResult } from '../verify/wire.js';
 
 export interface RegistryOptions {
   readonly origin: string;

@@ -33,23 +33,8 @@ import { RegistryProblem } from './problems.js';
 import { readProofHashes } from './proof-hashes.js';
 import type { WriteRequest } from './request.js';
 import { TrustLedger, type ControlWrite } from './trust-ledger.js';
+import type { ControlResult, WriteResult } from '../verify/wire.js';
 
-export interface WriteResult {
-  readonly registry_id: string;
-  readonly index: number;
-  /** The signed checkpoint note that includes the entry. */
-  readonly checkpoint: string;
-  readonly inclusion_proof: {
-    readonly index: number;
-    readonly size: number;
-    readonly hashes: readonly string[];
-  };
-  /** True when the same content was already registered: nothing was appended. */
-  readonly idempotent: boolean;
-}
-
-/** A trust record's place in the log: its index, the checkpoint and the inclusion proof. */
-export type ControlResult = Omit<WriteResult, 'registry_id' | 'idempotent'>;
 
 /**
  * The log keys that sign a batch's checkpoint, given the trust state after the batch: those of

@@ -6,7 +6,7 @@ import { leafHash } from '../../src/log/hash.js';
 import { verifyConsistency, verifyInclusion } from '../../src/log/proof.js';
 import { parsePolicy } from '../../src/registry/policy.js';
 import { RegistryProblem, type ProblemSlug } from '../../src/registry/problems.js';
-import type { WriteResult } from '../../src/registry/sequencer.js';
+import type { WriteResult } from '../../src/verify/wire.js';
 import {
   makeOwner,
   makeRegistry,

@@ -9,7 +9,7 @@ import { base64Decode } from '../../src/crypto/encoding.js';
 import { openCheckpoint } from '../../src/log/checkpoint-signature.js';
 import { leafHash } from '../../src/log/hash.js';
 import { verifyInclusion } from '../../src/log/proof.js';
-import type { WriteResult } from '../../src/registry/sequencer.js';
+import type { WriteResult } from '../../src/verify/wire.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { StoreError, type AppendBatch, type Store } from '../../src/store/store.js';
 import {

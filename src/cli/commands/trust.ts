@@ -18,7 +18,7 @@ import { passphraseKeyProvider } from '../../keystore/key-provider.js';
 import { passphraseToOpen } from '../../keystore/passphrase.js';
 import { canonicalize } from '../../json/canonicalize.js';
 import { RegistryProblem } from '../../registry/problems.js';
-import type { ControlResult } from '../../registry/sequencer.js';
+import type { ControlResult } from '../../verify/wire.js';
 import { DataDirError } from '../../operator/data-dir.js';
 import { Operator, OperatorError } from '../../operator/operator.js';
 import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';

@@ -1,0 +1,28 @@
+/**
+ * The registry's answers as they travel over HTTP (docs/api.md): what a client receives and a
+ * verifier checks. These are wire formats, not server internals, so they live with the verifier
+ * that every client (the CLI, the browser, another team's tool) imports.
+ */
+
+/** An inclusion proof of the leaf at `index` in the tree of `size` leaves (RFC 9162 §2.1.3). */
+export interface InclusionProofJson {
+  readonly index: number;
+  readonly size: number;
+  /** The audit path, base64 SHA-256 hashes, leaf to root. */
+  readonly hashes: readonly string[];
+}
+
+/** A trust record's place in the log: its index, the checkpoint and the inclusion proof. */
+export interface ControlResult {
+  readonly index: number;
+  /** The signed checkpoint note that includes the record. */
+  readonly checkpoint: string;
+  readonly inclusion_proof: InclusionProofJson;
+}
+
+/** The answer to a register or deregister request. */
+export interface WriteResult extends ControlResult {
+  readonly registry_id: string;
+  /** True when the same content was already registered: nothing was appended. */
+  readonly idempotent: boolean;
+}

@@ -35,7 +35,6 @@ import type { WriteRequest } from './request.js';
 import { TrustLedger, type ControlWrite } from './trust-ledger.js';
 import type { ControlResult, WriteResult } from '../verify/wire.js';
 
-
 /**
  * The log keys that sign a batch's checkpoint, given the trust state after the batch: those of
  * the newest trust root's log role that are not revoked and whose secret key this process holds.

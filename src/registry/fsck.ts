@@ -12,9 +12,7 @@
  * - the registry state, trust documents and enrolments are exactly the replay of the log.
  */
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
-import { sha256Digest } from '../crypto/digest.js';
 import { equalBytes } from '../crypto/encoding.js';
-import { ownerId } from '../crypto/keys.js';
 import type { SignatureSuite } from '../crypto/suite.js';
 import { canonicalize } from '../json/canonicalize.js';
 import { openCheckpoint, type CheckpointVerifier } from '../log/checkpoint-signature.js';
@@ -29,11 +27,12 @@ import type {
 } from '../store/store.js';
 import { verifyCheckpoint } from '../trust/checkpoint.js';
 import { TrustError } from '../trust/errors.js';
+import { EntryLedger, type EntryLookup } from './entry-ledger.js';
 import { encodeControlLeaf, isControlKind } from './leaf.js';
-import { TrustLedger } from './trust-ledger.js';
-import { DEFAULT_POLICY } from './policy.js';
+import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
 import { RegistryProblem } from './problems.js';
-import { envelopeCheckWith, verifyWriteRequest } from './request.js';
+import { checkWriteContext, decodeWriteRequest, envelopeCheckWith } from './request.js';
+import { TrustLedger } from './trust-ledger.js';
 
 export interface FsckReport {
   readonly ok: boolean;
@@ -47,6 +46,11 @@ export interface FsckOptions {
   readonly store: Store;
   readonly verifier: CheckpointVerifier;
   readonly loadSuite: (algorithm: KeyAlgorithm) => Promise<SignatureSuite>;
+  /**
+   * The entitlement policy the registry ran with (`serve --policy`). Default DEFAULT_POLICY.
+   * Enrolments recorded in the log need none: they are replayed.
+   */
+  readonly policy?: EntitlementPolicy;
   /** Leaves read per batch. */
   readonly chunk?: number;
   readonly onProgress?: (checked: number, size: number) => void;
@@ -75,6 +79,7 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
   const expected = new Map<string, RegistryEntry>();
   const replay: Replay = {
     entries: expected,
+    nonces: new Set(),
     ledger: TrustLedger.empty(options.verifier.name, options.loadSuite),
     documents: new Map(),
     enrolments: new Map(),
@@ -154,9 +159,14 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
   };
 }
 
-/** What the replay of the log derives: registry entries, trust state, documents, enrolments. */
+/**
+ * What the replay of the log derives: registry entries, the nonces used, trust state, documents,
+ * enrolments. A nonce used twice anywhere in the log is a replay: a request old enough for its
+ * nonce to be forgotten is also outside the freshness window, so it could not be accepted again.
+ */
 interface Replay {
   readonly entries: Map<string, RegistryEntry>;
+  readonly nonces: Set<string>;
   ledger: TrustLedger;
   readonly documents: Map<string, StoredTrustDocument>;
   readonly enrolments: Map<string, StoredEnrolment>;
@@ -228,7 +238,6 @@ async function replayLeaf(
   options: FsckOptions,
   problem: (message: string) => void,
 ): Promise<void> {
-  const expected = replay.entries;
   let content: {
     envelope?: unknown;
     registry_id?: unknown;
@@ -249,67 +258,47 @@ async function replayLeaf(
   }
   let request;
   try {
-    // The same checks as at write time, minus time and replay: those held when it was integrated.
-    request = await verifyWriteRequest(content.envelope, {
+    // The same checks as at write time, minus time: those held when it was integrated.
+    request = await decodeWriteRequest(content.envelope, envelopeCheckWith(options.loadSuite));
+    checkWriteContext(request, {
       origin: options.verifier.name,
-      now: Date.parse(String(content.integrated_at)),
+      now: 0,
       freshnessSeconds: Number.MAX_SAFE_INTEGER,
-      policy: {
-        open: { lanes: ['candidate', 'core', 'lukhas', 'products'], maxTier: 7 },
-        owners: DEFAULT_POLICY.owners,
-      },
-      nonceSeen: () => Promise.resolve(false),
-      checkEnvelope: envelopeCheckWith(options.loadSuite),
     });
   } catch (error) {
     problem(`leaf ${index}: ${error instanceof RegistryProblem ? error.message : String(error)}`);
     return;
   }
-  const revoked = replay.ledger.revocation(request.owner.keyid);
-  if (revoked)
-    problem(
-      `leaf ${index} is signed by owner key ${request.owner.keyid}, revoked at ${revoked.revoked_at} before it was integrated`,
-    );
   if (request.registryId !== content.registry_id)
     problem(
       `leaf ${index} says registry id ${String(content.registry_id)}, its request says ${request.registryId}`,
     );
-  const current = expected.get(request.registryId);
-  if (request.op === 'register') {
-    if (current) {
-      problem(
-        `leaf ${index} registers ${request.registryId} again (first at ${current.registeredIndex})`,
-      );
-      return;
-    }
-    expected.set(request.registryId, {
-      registryId: request.registryId,
-      ownerId: ownerId(request.owner.keyid),
-      lane: request.nodeSpec.identity.lane,
-      tier: request.nodeSpec.identity.tier,
-      nodeSpec: request.canonicalSpec,
-      specDigest: sha256Digest(request.canonicalSpec),
-      status: 'active',
-      registeredIndex: index,
-      integratedAt: String(content.integrated_at),
-      signals: [],
-      capabilities: [],
-    });
-  } else if (
-    !current ||
-    current.status !== 'active' ||
-    current.ownerId !== ownerId(request.owner.keyid)
-  ) {
-    problem(
-      `leaf ${index} deregisters ${request.registryId}, which its owner had not registered or had already deregistered`,
-    );
-  } else {
-    expected.set(request.registryId, {
-      ...current,
-      status: 'deregistered',
-      deregisteredIndex: index,
-    });
+  // The sequencer's own rules (entry-ledger.ts), on the state the log replays to before the leaf.
+  const before: EntryLookup = {
+    entry: (id) => replay.entries.get(id),
+    nonceSeen: (nonce) => replay.nonces.has(nonce),
+    enrolment: (owner) => replay.enrolments.get(owner),
+  };
+  const integratedAt = String(content.integrated_at);
+  const decision = EntryLedger.over(before, replay.ledger, options.policy ?? DEFAULT_POLICY).apply(
+    request,
+    index,
+    integratedAt,
+  );
+  if (decision.outcome === 'refused') {
+    problem(`leaf ${index} should have been refused: ${decision.problem.message}`);
+    return;
   }
+  if (decision.outcome === 'idempotent') {
+    problem(
+      `leaf ${index} registers ${request.registryId} again (first at ${decision.index}); a repeated registration appends nothing`,
+    );
+    return;
+  }
+  if (!equalBytes(decision.leaf, leaf))
+    problem(`leaf ${index} is not the canonical record of its request`);
+  replay.entries.set(decision.entry.registryId, decision.entry);
+  replay.nonces.add(request.nonce);
 }
 
 function sameState(stored: RegistryEntry, replayed: RegistryEntry): boolean {
@@ -322,8 +311,16 @@ function sameState(stored: RegistryEntry, replayed: RegistryEntry): boolean {
     stored.status === replayed.status &&
     stored.registeredIndex === replayed.registeredIndex &&
     stored.deregisteredIndex === replayed.deregisteredIndex &&
-    stored.integratedAt === replayed.integratedAt
+    stored.integratedAt === replayed.integratedAt &&
+    sameSet(stored.signals, replayed.signals) &&
+    sameSet(stored.capabilities, replayed.capabilities)
   );
+}
+
+/** The derived query keys are sets: the store may return them in its collation's order. */
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sorted = (values: readonly string[]): string => JSON.stringify([...new Set(values)].sort());
+  return a.length === b.length && sorted(a) === sorted(b);
 }
 
 async function replayControl(

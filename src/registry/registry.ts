@@ -27,6 +27,8 @@ import {
   envelopeCheckWith,
   type WriteRequest,
 } from './request.js';
+import { EntryLedger } from './entry-ledger.js';
+import { loadEntrySnapshot } from './entry-snapshot.js';
 import type { Sequencer } from './sequencer.js';
 import type { WriteResult } from '../verify/wire.js';
 
@@ -272,23 +274,28 @@ export class Registry {
       }
       throw error;
     }
-    await checkWriteContext(request, {
+    const now = this.clock();
+    checkWriteContext(request, {
       origin: this.origin,
-      now: this.clock(),
+      now,
       freshnessSeconds: this.options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS,
-      policy: this.options.sequencer.policy,
-      nonceSeen: (nonce) => this.store.nonceSeen(nonce, Math.floor(this.clock() / 1000)),
-      // Checked early here against the last known trust state; the sequencer checks again
-      // against the state at integration, which is authoritative.
-      enrolment: (owner) => this.store.enrolment(owner),
-      revoked: (keyid) => {
-        const revocation = this.options.sequencer.trust.revocation(keyid);
-        return (
-          revocation &&
-          `owner key ${keyid} was revoked at ${revocation.revoked_at} (${revocation.reason}); writes it signs are refused`
-        );
-      },
     });
+    // Decided early against the stored state and the last known trust state, so most refusals
+    // cost no trip through the sequencer; the sequencer decides again, by the same rules, on the
+    // state at integration, which is authoritative.
+    const { sequencer } = this.options;
+    const snapshot = await loadEntrySnapshot(
+      this.store,
+      [request],
+      Math.floor(now / 1000),
+      sequencer.policy,
+    );
+    const decision = EntryLedger.over(snapshot, sequencer.trust, sequencer.policy).apply(
+      request,
+      0,
+      new Date(now).toISOString(),
+    );
+    if (decision.outcome === 'refused') throw decision.problem;
     return request;
   }
 

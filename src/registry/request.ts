@@ -5,8 +5,9 @@
  *     { "op": "register" | "deregister", "node_spec" | "registry_id", "owner_public_key",
  *       "nonce", "issued_at", "origin" }
  *
- * signed by the owner key the payload names. `verifyWriteRequest` runs the checks in the order
- * the API documents, each refusal with its own problem type, and changes nothing.
+ * signed by the owner key the payload names. `decodeWriteRequest` and `checkWriteContext` run
+ * the checks that need no registry state, in the order the API documents, each refusal with its
+ * own problem type; `EntryLedger.apply` (entry-ledger.ts) runs the rest. None changes anything.
  */
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import { type Envelope, parseEnvelope, verifierFor, verifyEnvelope } from '../crypto/dsse.js';
@@ -20,12 +21,6 @@ import { canonicalize } from '../json/canonicalize.js';
 import { parseJson } from '../json/parse.js';
 import { validateNodeSpec } from '../nodespec/validate.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
-import {
-  entitlementRefusal,
-  openlyAllowed,
-  type Entitlement,
-  type EntitlementPolicy,
-} from './policy.js';
 import { RegistryProblem } from './problems.js';
 
 export const REQUEST_PAYLOAD_TYPE = PAYLOAD_TYPES.request;
@@ -67,12 +62,6 @@ export interface RequestContext {
   readonly now: number;
   /** How far `issued_at` may be from now, in seconds. */
   readonly freshnessSeconds: number;
-  readonly policy: EntitlementPolicy;
-  nonceSeen(nonce: string): Promise<boolean>;
-  /** The owner's enrolment recorded in the log, if any. */
-  enrolment?(ownerId: string): Promise<Entitlement | undefined>;
-  /** Why the owner key may not sign (it is revoked), if so. */
-  revoked?(keyid: string): string | undefined;
 }
 
 /** The outcome of checking an envelope against the one key it must be signed by. */
@@ -104,16 +93,6 @@ const REGISTRY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[0-9A-Za-z.+-]{1,64}$/;
 
 export function registryIdOf(spec: NodeSpec): string {
   return `${spec.metadata.name}@${spec.metadata.version}`;
-}
-
-/** Verifies a write request; throws RegistryProblem with the first check that fails. */
-export async function verifyWriteRequest(
-  body: unknown,
-  context: RequestContext & { readonly checkEnvelope: EnvelopeCheck },
-): Promise<WriteRequest> {
-  const request = await decodeWriteRequest(body, context.checkEnvelope);
-  await checkWriteContext(request, context);
-  return request;
 }
 
 /**
@@ -209,44 +188,17 @@ export async function decodeWriteRequest(
   return request;
 }
 
-/** The checks against this log's state: freshness, origin, replay, entitlement, provenance. */
-export async function checkWriteContext(
-  request: WriteRequest,
-  context: RequestContext,
-): Promise<void> {
+/**
+ * The checks against this log and the time: freshness and origin. What the registry state
+ * decides (replay, revocation, entitlement, provenance, conflicts) is `EntryLedger.apply`.
+ */
+export function checkWriteContext(request: WriteRequest, context: RequestContext): void {
   checkFreshness(request.issuedAt, context);
   if (request.origin !== context.origin) {
     throw new RegistryProblem(
       'wrong-origin',
       `request is for log ${JSON.stringify(request.origin)}; this log is ${JSON.stringify(context.origin)}`,
     );
-  }
-  if (await context.nonceSeen(request.nonce)) {
-    throw new RegistryProblem(
-      'replayed-nonce',
-      `nonce ${request.nonce} was already used within the freshness window`,
-    );
-  }
-  const revoked = context.revoked?.(request.owner.keyid);
-  if (revoked !== undefined) throw new RegistryProblem('revoked-key', revoked);
-  if (request.op === 'register') {
-    const { lane, tier } = request.nodeSpec.identity;
-    const refusal = openlyAllowed(context.policy, lane, tier)
-      ? undefined
-      : entitlementRefusal(
-          context.policy,
-          request.ownerId,
-          lane,
-          tier,
-          await context.enrolment?.(request.ownerId),
-        );
-    if (refusal !== undefined) throw new RegistryProblem('not-entitled', refusal);
-    if (request.nodeSpec.provenance_manifest.glymph_enabled !== true) {
-      throw new RegistryProblem(
-        'glymph-required',
-        'provenance_manifest.glymph_enabled must be true: registrations are signed by the owner key',
-      );
-    }
   }
 }
 

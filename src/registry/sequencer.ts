@@ -1,39 +1,39 @@
 /**
- * The sequencer: the one writer of the log. Accepted writes queue up; a batch (up to
- * `maxBatch` writes or `maxDelayMs` after the first) becomes new leaves, the subtree hashes they
- * complete, one freshly signed checkpoint and the registry state changes, applied by one atomic
- * `Store.append`. Each write's promise resolves only after that commit, with its index, the
- * signed checkpoint and its inclusion proof: durable before acknowledged.
+ * The sequencer: the one writer of the log. Accepted writes queue up (group-commit.ts); each
+ * batch is
+ *
+ * 1. planned: every write decided in order against the state before it, by the trust ledger
+ *    (trust records) and the entry ledger (owners' writes), with no I/O and nothing answered;
+ * 2. signed: the leaves extend the tree (log-tree.ts) and one checkpoint signs the new root;
+ * 3. appended: leaves, subtree hashes, checkpoint and state changes in one atomic `Store.append`;
+ *    if another writer appended first, the whole batch is planned again on the new state;
+ * 4. answered: only now does each write learn its outcome, the refusal from the plan that was
+ *    committed, or its index, the checkpoint and its inclusion proof (write-results.ts).
+ *
+ * So a write is durable before it is acknowledged, and a refusal never reaches a client whose
+ * write was appended after all (or the other way round).
  */
-import { base64Encode, equalBytes } from '../crypto/encoding.js';
 import { loadSignatureSuite } from '../crypto/suites.js';
 import { signCheckpoint, type CheckpointSigner } from '../log/checkpoint-signature.js';
-import { parseCheckpoint } from '../log/checkpoint.js';
-import { leafHash } from '../log/hash.js';
-import { parseNote } from '../log/note.js';
-import { inclusionProofRanges } from '../log/proof.js';
-import { completedSubtrees, rangeHash, rangeRefs, type SubtreeLookup } from '../log/subtree.js';
 import {
   StoreError,
   type RegistryEntry,
   type Store,
   type StoredEnrolment,
   type StoredTrustDocument,
-  type SubtreeHash,
 } from '../store/store.js';
 import type { SuiteLoader } from '../trust/signatures.js';
-import { encodeControlLeaf, encodeLeaf } from './leaf.js';
-import {
-  DEFAULT_POLICY,
-  entitlementRefusal,
-  openlyAllowed,
-  type EntitlementPolicy,
-} from './policy.js';
+import type { ControlResult, WriteResult } from '../verify/wire.js';
+import { EntryLedger } from './entry-ledger.js';
+import { loadEntrySnapshot } from './entry-snapshot.js';
+import { GroupCommit, type Outcome } from './group-commit.js';
+import { encodeControlLeaf } from './leaf.js';
+import { LogTree } from './log-tree.js';
+import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
 import { RegistryProblem } from './problems.js';
-import { readProofHashes } from './proof-hashes.js';
 import type { WriteRequest } from './request.js';
 import { TrustLedger, type ControlWrite } from './trust-ledger.js';
-import type { ControlResult, WriteResult } from '../verify/wire.js';
+import { proveAll } from './write-results.js';
 
 /**
  * The log keys that sign a batch's checkpoint, given the trust state after the batch: those of
@@ -67,51 +67,37 @@ export interface SequencerOptions {
   readonly onInconsistent?: (reason: string) => void;
 }
 
-type Pending =
-  | {
-      readonly request: WriteRequest;
-      readonly control?: undefined;
-      readonly resolve: (result: WriteResult) => void;
-      readonly reject: (error: unknown) => void;
-    }
-  | {
-      readonly request?: undefined;
-      readonly control: ControlWrite;
-      readonly resolve: (result: ControlResult) => void;
-      readonly reject: (error: unknown) => void;
-    };
+/** A queued write: an owner's request or a trust record. */
+type Write =
+  | { readonly request: WriteRequest; readonly control?: undefined }
+  | { readonly request?: undefined; readonly control: ControlWrite };
 
-/** The complete subtrees of the tree's decomposition, by level: all an append needs to read. */
-type Frontier = Map<number, SubtreeHash>;
+type Answer = WriteResult | ControlResult;
+
+/** How often a batch is planned again after another writer appended first. */
+const MAX_REPLANS = 5;
 
 export class Sequencer {
-  private queue: Pending[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private running: Promise<void> = Promise.resolve();
-  private busy = false;
-  private scheduled = false;
-  private size = 0;
-  private frontier: Frontier = new Map();
-  private ledger: TrustLedger;
-  /** The last checkpoint this sequencer committed or verified: what the log must extend. */
-  private last: { size: number; root: Uint8Array } | undefined;
-  /** Why writes are halted, once the stored log stopped matching what was signed. */
-  private halted: string | undefined;
   /** Who may claim which lanes and tiers without an enrolment in the log. */
   readonly policy: EntitlementPolicy;
-  private readonly maxBatch: number;
-  private readonly maxDelayMs: number;
+  private readonly queue: GroupCommit<Write, Answer>;
   private readonly clock: () => number;
+  private tree: LogTree | undefined;
+  private ledger: TrustLedger;
+  /** Why writes are halted, once the stored log stopped matching what was signed. */
+  private halted: string | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly options: SequencerOptions,
   ) {
-    this.maxBatch = options.maxBatch ?? 256;
-    this.maxDelayMs = options.maxDelayMs ?? 0;
     this.clock = options.clock ?? Date.now;
     this.policy = options.policy ?? DEFAULT_POLICY;
     this.ledger = TrustLedger.empty(options.origin, this.suites);
+    this.queue = new GroupCommit((batch) => this.commit(batch), {
+      maxBatch: options.maxBatch ?? 256,
+      maxDelayMs: options.maxDelayMs ?? 0,
+    });
   }
 
   /** The trust state as of the last commit or reload. */
@@ -119,7 +105,12 @@ export class Sequencer {
     return this.ledger;
   }
 
-  /** Loads the tree's size and frontier from the store; call before the first submit. */
+  /** Why writes are halted (the stored log is inconsistent with what was signed), if they are. */
+  get haltedReason(): string | undefined {
+    return this.halted;
+  }
+
+  /** Loads the tree and trust state from the store; call before the first submit. */
   async start(): Promise<void> {
     try {
       await this.reload();
@@ -129,399 +120,189 @@ export class Sequencer {
     }
   }
 
-  /** Why writes are halted (the stored log is inconsistent with what was signed), if they are. */
-  get haltedReason(): string | undefined {
-    return this.halted;
-  }
-
   /** Queues a verified write; resolves once it is committed in a signed checkpoint. */
   submit(request: WriteRequest): Promise<WriteResult> {
-    return new Promise<WriteResult>((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
-      this.kick();
-    });
+    return this.queue.submit({ request }) as Promise<WriteResult>;
   }
 
   /** Queues a trust record; resolves once it is committed in a signed checkpoint. */
   submitControl(control: ControlWrite): Promise<ControlResult> {
-    return new Promise<ControlResult>((resolve, reject) => {
-      this.queue.push({ control, resolve, reject });
-      this.kick();
-    });
+    return this.queue.submit({ control });
   }
 
   /** Commits everything queued, then resolves. */
-  async drain(): Promise<void> {
-    while (this.busy || this.queue.length > 0) {
-      this.commitQueued();
-      await this.running;
+  drain(): Promise<void> {
+    return this.queue.drain();
+  }
+
+  /** Plans, signs and appends one batch, planning again when another writer appended first. */
+  private async commit(batch: readonly Write[]): Promise<Outcome<Answer>[]> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      if (this.halted !== undefined) throw new RegistryProblem('log-inconsistent', this.halted);
+      // Another writer (an operator command, a replica) may have appended since our last look:
+      // plan on its state, so a revocation or enrolment takes effect for this batch.
+      if (this.tree === undefined || (await this.store.treeSize()) !== this.tree.size)
+        await this.reload();
+      const tree = this.tree as LogTree;
+      const now = this.clock();
+      const plan = await this.plan(batch, tree.size, now);
+      if (plan.leaves.length === 0) return this.answer(plan, undefined);
+      const extension = tree.extend(plan.leaves);
+      const signedAt = Math.floor(now / 1000);
+      const checkpoint = {
+        size: extension.tree.size,
+        signedAt,
+        note: await signCheckpoint(
+          {
+            origin: this.options.origin,
+            size: extension.tree.size,
+            rootHash: extension.root,
+            extensions: [],
+          },
+          await this.checkpointSigners(plan.trust),
+          signedAt,
+        ),
+      };
+      try {
+        await this.store.append({
+          expectedSize: tree.size,
+          leaves: plan.leaves,
+          subtreeHashes: extension.subtreeHashes,
+          checkpoint,
+          entries: plan.entries,
+          nonces: plan.nonces.map((nonce) => ({
+            nonce,
+            expiresAt: signedAt + this.options.nonceTtlSeconds,
+          })),
+          trustDocuments: plan.trustDocuments,
+          enrolments: plan.enrolments,
+        });
+      } catch (error) {
+        const raced =
+          error instanceof StoreError &&
+          (error.code === 'size-conflict' || error.code === 'nonce-conflict');
+        if (!raced || attempt >= MAX_REPLANS) throw error;
+        await this.reload();
+        continue;
+      }
+      this.tree = extension.tree;
+      this.ledger = plan.trust;
+      this.options.onCommit?.(plan.leaves.length, (performance.now() - started) / 1000);
+      return this.answer(plan, checkpoint);
     }
   }
 
   /**
-   * Group commit: when idle, a write starts a commit at once (after the current tick, so writes
-   * arriving together share it); writes arriving during a commit form the next batch. A positive
-   * `maxDelayMs` instead waits that long for a batch to fill; `maxBatch` caps every batch.
+   * Decides every write of `batch` in order, as leaves from index `size` on, against the stored
+   * state and the trust state: what to append, and each write's decision. Settles nothing.
    */
-  private kick(): void {
-    if (this.busy || this.scheduled) return;
-    if (this.maxDelayMs === 0 || this.queue.length >= this.maxBatch) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.commitQueued();
-      });
-    } else {
-      this.timer ??= setTimeout(() => {
-        this.commitQueued();
-      }, this.maxDelayMs);
+  private async plan(batch: readonly Write[], size: number, now: number): Promise<BatchPlan> {
+    const requests = batch.flatMap((write) => (write.request ? [write.request] : []));
+    const snapshot = await loadEntrySnapshot(
+      this.store,
+      requests,
+      Math.floor(now / 1000),
+      this.policy,
+    );
+    let ledger = EntryLedger.over(snapshot, this.ledger, this.policy);
+    const integratedAt = new Date(now).toISOString();
+    const decisions: Decision[] = [];
+    const leaves: Uint8Array[] = [];
+    const nonces: string[] = [];
+    const trustDocuments: StoredTrustDocument[] = [];
+    const enrolments: StoredEnrolment[] = [];
+    for (const write of batch) {
+      const index = size + leaves.length;
+      if (write.control) {
+        try {
+          const applied = await ledger.trust.apply(write.control, index, new Date(now));
+          ledger = ledger.withTrust(applied.ledger);
+          if (applied.document) trustDocuments.push(applied.document);
+          if (applied.enrolment) enrolments.push(applied.enrolment);
+          leaves.push(
+            encodeControlLeaf(write.control.kind, applied.canonicalEnvelope, integratedAt),
+          );
+          decisions.push({ outcome: 'append', index });
+        } catch (error) {
+          decisions.push({ outcome: 'refused', error });
+        }
+        continue;
+      }
+      const decision = ledger.apply(write.request, index, integratedAt);
+      if (decision.outcome === 'refused') {
+        decisions.push({ outcome: 'refused', error: decision.problem });
+      } else if (decision.outcome === 'idempotent') {
+        decisions.push({ outcome: 'idempotent', index: decision.index, write });
+      } else {
+        ledger = decision.ledger;
+        leaves.push(decision.leaf);
+        nonces.push(write.request.nonce);
+        decisions.push({ outcome: 'append', index, write });
+      }
     }
+    return {
+      decisions,
+      leaves,
+      entries: ledger.changedEntries(),
+      nonces,
+      trustDocuments,
+      enrolments,
+      trust: ledger.trust,
+    };
   }
 
-  private commitQueued(): void {
-    this.scheduled = false;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.busy) return;
-    this.busy = true;
-    this.running = (async () => {
-      try {
-        while (this.queue.length > 0) {
-          const batch = this.queue.splice(0, this.maxBatch);
-          try {
-            await this.commit(batch);
-          } catch (error) {
-            for (const pending of batch) pending.reject(error);
-          }
-        }
-      } finally {
-        this.busy = false;
+  /** Each write's outcome: its refusal, or its proof against the checkpoint just committed. */
+  private async answer(
+    plan: BatchPlan,
+    committed: { size: number; note: string } | undefined,
+  ): Promise<Outcome<Answer>[]> {
+    const proven = plan.decisions.flatMap((decision) =>
+      decision.outcome === 'refused' ? [] : [decision.index],
+    );
+    let proofs: ControlResult[] = [];
+    if (proven.length > 0) {
+      // Idempotent writes only: the newest checkpoint includes their earlier registration.
+      const checkpoint = committed ?? (await this.store.latestCheckpoint());
+      if (checkpoint === undefined) throw new Error('sequencer: no checkpoint to prove against');
+      proofs = await proveAll(this.store, checkpoint, proven);
+    }
+    let next = 0;
+    return plan.decisions.map((decision): Outcome<Answer> => {
+      if (decision.outcome === 'refused') return { ok: false, error: decision.error };
+      const proof = proofs[next++] as ControlResult;
+      if (decision.write?.request === undefined) return { ok: true, value: proof };
+      return {
+        ok: true,
+        value: {
+          registry_id: decision.write.request.registryId,
+          ...proof,
+          idempotent: decision.outcome === 'idempotent',
+        },
+      };
+    });
+  }
+
+  /**
+   * Reads the tree and the trust state from the store, and checks that the stored log still
+   * extends what this sequencer last signed or saw (log-tree.ts). Otherwise the log was rewritten
+   * or forked under us, and nothing more is signed (`log-inconsistent`).
+   */
+  private async reload(): Promise<void> {
+    try {
+      this.tree = await LogTree.load(this.store, this.tree?.signed);
+    } catch (error) {
+      if (error instanceof RegistryProblem && error.slug === 'log-inconsistent') {
+        this.halted = error.detail;
+        this.options.onInconsistent?.(error.detail);
       }
-    })();
+      throw error;
+    }
+    this.ledger = await TrustLedger.load(this.store, this.options.origin, this.suites);
   }
 
   private get suites(): SuiteLoader {
     return this.options.suites ?? loadSignatureSuite;
-  }
-
-  /**
-   * Reads the tree's size, frontier and trust state from the store, and checks the log there
-   * still extends what this sequencer last signed or saw: the latest stored checkpoint must sign
-   * the root of the stored hashes, and the tree must contain the last known tree. Otherwise the
-   * log was rewritten or forked under us, and nothing more is signed (`log-inconsistent`).
-   */
-  private async reload(): Promise<void> {
-    const size = await this.store.treeSize();
-    const refs = size === 0 ? [] : rangeRefs({ start: 0, end: size });
-    const hashes = await this.store.readSubtreeHashes(refs);
-    const frontier: Frontier = new Map(
-      refs.map((ref, i) => [ref.level, { ...ref, hash: hashes[i] as Uint8Array }]),
-    );
-    const root =
-      size === 0
-        ? undefined
-        : rangeHash({ start: 0, end: size }, (level, index) => {
-            const subtree = frontier.get(level);
-            if (subtree?.index !== index)
-              throw new Error(`sequencer: no frontier hash (${level}, ${index})`);
-            return subtree.hash;
-          });
-    const problem = await this.inconsistency(size, root);
-    if (problem !== undefined) {
-      this.halted = problem;
-      this.options.onInconsistent?.(problem);
-      throw new RegistryProblem('log-inconsistent', problem);
-    }
-    this.size = size;
-    this.frontier = frontier;
-    if (root !== undefined) this.last = { size, root };
-    this.ledger = await TrustLedger.load(this.store, this.options.origin, this.suites);
-  }
-
-  private async inconsistency(
-    size: number,
-    root: Uint8Array | undefined,
-  ): Promise<string | undefined> {
-    const latest = await this.store.latestCheckpoint();
-    if (size > 0) {
-      if (latest === undefined) return `the log has ${size} leaves but no checkpoint`;
-      let signed;
-      try {
-        signed = parseCheckpoint(parseNote(latest.note).text);
-      } catch (error) {
-        return `the latest stored checkpoint is unreadable: ${(error as Error).message}`;
-      }
-      if (signed.size !== size || !equalBytes(signed.rootHash, root as Uint8Array))
-        return `the latest stored checkpoint (size ${signed.size}) does not sign the stored tree of size ${size}`;
-    }
-    const last = this.last;
-    if (last === undefined) return undefined;
-    if (size < last.size) return `the log shrank from size ${last.size} to ${size}`;
-    if (size === last.size)
-      return equalBytes(root as Uint8Array, last.root)
-        ? undefined
-        : `the tree of size ${size} changed its root hash`;
-    const oldRefs = rangeRefs({ start: 0, end: last.size });
-    const oldHashes = await this.store.readSubtreeHashes(oldRefs);
-    const byKey = new Map(
-      oldRefs.map((ref, i) => [`${ref.level}/${ref.index}`, oldHashes[i] as Uint8Array]),
-    );
-    const oldRoot = rangeHash({ start: 0, end: last.size }, (level, index) => {
-      const hash = byKey.get(`${level}/${index}`);
-      if (hash === undefined) throw new Error(`sequencer: no stored hash (${level}, ${index})`);
-      return hash;
-    });
-    return equalBytes(oldRoot, last.root)
-      ? undefined
-      : `the stored tree no longer contains the tree of size ${last.size} this log signed: history was rewritten`;
-  }
-
-  private async commit(batch: Pending[], attempt = 0): Promise<void> {
-    const started = performance.now();
-    if (this.halted !== undefined) throw new RegistryProblem('log-inconsistent', this.halted);
-    // Another writer (an operator command, a replica) appended since our last look: plan on
-    // its state, so a revocation or enrolment takes effect for this batch, appends or not.
-    if (attempt === 0 && (await this.store.treeSize()) !== this.size) await this.reload();
-    const plan = await this.plan(batch);
-    if (plan.appended.length === 0) {
-      await this.finish(plan, undefined);
-      return;
-    }
-    const signedAt = Math.floor(this.clock() / 1000);
-    const newSize = this.size + plan.leaves.length;
-    const root = rangeHash({ start: 0, end: newSize }, plan.lookup);
-    const note = await signCheckpoint(
-      { origin: this.options.origin, size: newSize, rootHash: root, extensions: [] },
-      await this.checkpointSigners(plan.ledger),
-      signedAt,
-    );
-    try {
-      await this.store.append({
-        expectedSize: this.size,
-        leaves: plan.leaves,
-        subtreeHashes: plan.subtreeHashes,
-        checkpoint: { size: newSize, note, signedAt },
-        entries: [...plan.entries.values()],
-        nonces: plan.appended.flatMap((p) =>
-          p.request
-            ? [{ nonce: p.request.nonce, expiresAt: signedAt + this.options.nonceTtlSeconds }]
-            : [],
-        ),
-        trustDocuments: plan.trustDocuments,
-        enrolments: plan.enrolments,
-      });
-    } catch (error) {
-      // Another replica appended first, or accepted one of these nonces: rebuild on the new state.
-      if (
-        error instanceof StoreError &&
-        (error.code === 'size-conflict' || error.code === 'nonce-conflict') &&
-        attempt < 5
-      ) {
-        await this.reload();
-        await this.commit(batch, attempt + 1);
-        return;
-      }
-      throw error;
-    }
-    this.size = newSize;
-    this.last = { size: newSize, root };
-    this.ledger = plan.ledger;
-    this.frontier = new Map(
-      rangeRefs({ start: 0, end: newSize }).map((ref) => [
-        ref.level,
-        { ...ref, hash: plan.lookup(ref.level, ref.index) },
-      ]),
-    );
-    this.options.onCommit?.(plan.appended.length, (performance.now() - started) / 1000);
-    await this.finish(plan, { size: newSize, note });
-  }
-
-  /** Decides each write against the current state and builds the batch's leaves and hashes. */
-  private async plan(batch: Pending[]) {
-    const entries = new Map<string, RegistryEntry>();
-    const leaves: Uint8Array[] = [];
-    const subtreeHashes: SubtreeHash[] = [];
-    const added = new Map<string, Uint8Array>();
-    const appended: (Pending & { index: number })[] = [];
-    const idempotent: (Pending & { index: number })[] = [];
-    const nonces = new Set<string>();
-    const trustDocuments: StoredTrustDocument[] = [];
-    const enrolments: StoredEnrolment[] = [];
-    let ledger = this.ledger;
-    const lookup: SubtreeLookup = (level, index) => {
-      const hash = added.get(`${level}/${index}`) ?? this.frontierHash(level, index);
-      if (hash === undefined)
-        throw new Error(`sequencer: no hash for subtree (${level}, ${index})`);
-      return hash;
-    };
-    const now = new Date(this.clock());
-    const integratedAt = now.toISOString();
-    const addLeaf = (leaf: Uint8Array, index: number): void => {
-      for (const subtree of completedSubtrees(index, leafHash(leaf), lookup)) {
-        added.set(`${subtree.level}/${subtree.index}`, subtree.hash);
-        subtreeHashes.push(subtree);
-      }
-      leaves.push(leaf);
-    };
-    for (const pending of batch) {
-      const index = this.size + leaves.length;
-      if (pending.control) {
-        try {
-          const applied = await ledger.apply(pending.control, index, now);
-          ledger = applied.ledger;
-          if (applied.document) trustDocuments.push(applied.document);
-          if (applied.enrolment) enrolments.push(applied.enrolment);
-          addLeaf(
-            encodeControlLeaf(pending.control.kind, applied.canonicalEnvelope, integratedAt),
-            index,
-          );
-          appended.push({ ...pending, index });
-        } catch (error) {
-          pending.reject(error);
-        }
-        continue;
-      }
-      const { request } = pending;
-      try {
-        if (
-          nonces.has(request.nonce) ||
-          (await this.store.nonceSeen(request.nonce, Math.floor(this.clock() / 1000)))
-        ) {
-          throw new RegistryProblem(
-            'replayed-nonce',
-            `nonce ${request.nonce} was already used within the freshness window`,
-          );
-        }
-        const revoked = ledger.revocation(request.owner.keyid);
-        if (revoked)
-          throw new RegistryProblem(
-            'revoked-key',
-            `owner key ${request.owner.keyid} was revoked at ${revoked.revoked_at} (${revoked.reason}); writes it signs are refused`,
-          );
-        const current =
-          entries.get(request.registryId) ?? (await this.store.getEntry(request.registryId));
-        let next: RegistryEntry;
-        if (request.op === 'register') {
-          const digest = request.specDigest;
-          if (current !== undefined) {
-            if (
-              current.specDigest === digest &&
-              current.status === 'active' &&
-              current.ownerId === request.ownerId
-            ) {
-              idempotent.push({ ...pending, index: current.registeredIndex });
-              continue;
-            }
-            throw new RegistryProblem(
-              'conflict',
-              current.status === 'deregistered'
-                ? `${request.registryId} was deregistered; registry ids stay reserved, publish a new version`
-                : `${request.registryId} is already registered with other content (${current.specDigest}); versions are immutable, publish a new version`,
-            );
-          }
-          const { lane, tier } = request.nodeSpec.identity;
-          const refusal = openlyAllowed(this.policy, lane, tier)
-            ? undefined
-            : entitlementRefusal(
-                this.policy,
-                request.ownerId,
-                lane,
-                tier,
-                ledger.pendingEnrolment(request.ownerId) ??
-                  (await this.store.enrolment(request.ownerId)),
-              );
-          if (refusal !== undefined) throw new RegistryProblem('not-entitled', refusal);
-          const signals = request.nodeSpec.interfaces.signals;
-          next = {
-            registryId: request.registryId,
-            ownerId: request.ownerId,
-            lane,
-            tier,
-            nodeSpec: request.canonicalSpec,
-            specDigest: digest,
-            status: 'active',
-            registeredIndex: index,
-            integratedAt,
-            signals: [
-              ...new Set([
-                ...(signals.emits ?? []).map((e) => e.name),
-                ...(signals.subscribes ?? []).map((s) => s.signal),
-              ]),
-            ],
-            capabilities: [...new Set(request.nodeSpec.identity.capabilities_policy?.allow ?? [])],
-          };
-        } else {
-          if (current === undefined)
-            throw new RegistryProblem('not-found', `${request.registryId} is not registered`);
-          if (current.ownerId !== request.ownerId) {
-            throw new RegistryProblem(
-              'not-owner',
-              `${request.registryId} belongs to ${current.ownerId}; the request is signed by ${request.ownerId}`,
-            );
-          }
-          if (current.status === 'deregistered')
-            throw new RegistryProblem(
-              'already-deregistered',
-              `${request.registryId} is already deregistered`,
-            );
-          next = { ...current, status: 'deregistered', deregisteredIndex: index };
-        }
-        addLeaf(encodeLeaf(request.canonicalEnvelope, integratedAt, request.registryId), index);
-        entries.set(request.registryId, next);
-        nonces.add(request.nonce);
-        appended.push({ ...pending, index });
-      } catch (error) {
-        pending.reject(error);
-      }
-    }
-    return {
-      entries,
-      leaves,
-      subtreeHashes,
-      appended,
-      idempotent,
-      lookup,
-      ledger,
-      trustDocuments,
-      enrolments,
-    };
-  }
-
-  private frontierHash(level: number, index: number): Uint8Array | undefined {
-    const subtree = this.frontier.get(level);
-    return subtree?.index === index ? subtree.hash : undefined;
-  }
-
-  /** Resolves every write of a batch with its proof against the checkpoint just committed. */
-  private async finish(
-    plan: Awaited<ReturnType<Sequencer['plan']>>,
-    committed: { size: number; note: string } | undefined,
-  ): Promise<void> {
-    const writes = [...plan.appended, ...plan.idempotent];
-    if (writes.length === 0) return;
-    const checkpoint = committed ?? (await this.store.latestCheckpoint());
-    if (checkpoint === undefined) throw new Error('sequencer: no checkpoint to prove against');
-    const proofs = await readProofHashes(
-      this.store,
-      writes.map((w) => inclusionProofRanges(w.index, checkpoint.size)),
-    );
-    writes.forEach((write, i) => {
-      const result: ControlResult = {
-        index: write.index,
-        checkpoint: checkpoint.note,
-        inclusion_proof: {
-          index: write.index,
-          size: checkpoint.size,
-          hashes: (proofs[i] ?? []).map(base64Encode),
-        },
-      };
-      if (write.control) write.resolve(result);
-      else
-        write.resolve({
-          registry_id: write.request.registryId,
-          ...result,
-          idempotent: plan.idempotent.includes(write),
-        });
-    });
   }
 
   /** The keys that sign the checkpoint after a batch leaving the trust state at `ledger`. */
@@ -530,4 +311,21 @@ export class Sequencer {
     if (this.options.signer) return [this.options.signer];
     throw new Error('sequencer: no checkpoint signer configured');
   }
+}
+
+/** What a write is told once its batch is committed (or finally refused). */
+type Decision =
+  | { readonly outcome: 'append' | 'idempotent'; readonly index: number; readonly write?: Write }
+  | { readonly outcome: 'refused'; readonly error: unknown };
+
+/** A batch as planned: what to append, and each write's decision. */
+interface BatchPlan {
+  readonly decisions: readonly Decision[];
+  readonly leaves: readonly Uint8Array[];
+  readonly entries: readonly RegistryEntry[];
+  readonly nonces: readonly string[];
+  readonly trustDocuments: readonly StoredTrustDocument[];
+  readonly enrolments: readonly StoredEnrolment[];
+  /** The trust state after the batch. */
+  readonly trust: TrustLedger;
 }

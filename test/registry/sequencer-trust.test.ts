@@ -166,4 +166,76 @@ describe('sequencer and the trust records of its batch', () => {
     expect(await store.treeSize()).toBe(3);
     await store.close();
   });
+
+  it('a refusal changes nothing: when another writer appends first, the whole batch is decided again and each write answered once, by the plan that was committed', async () => {
+    // Two owners register the same id in one batch: planned on its own, the first is appended
+    // and the second refused (conflict). Before that batch lands, an operator appends a
+    // revocation of the first owner's key. The replan refuses the first and appends the second:
+    // the second must be told it was appended, never "conflict" for a write the log holds.
+    const inner = openSqliteStore({ path: ':memory:' });
+    let operatorWrite: (() => Promise<unknown>) | undefined;
+    const raced: number[] = [];
+    const store = new Proxy(inner, {
+      get: (target, property, receiver) => {
+        if (property !== 'append') return Reflect.get(target, property, receiver) as unknown;
+        return async (batch: Parameters<typeof inner.append>[0]) => {
+          const write = operatorWrite;
+          operatorWrite = undefined;
+          if (write) {
+            raced.push(batch.leaves.length);
+            await write();
+          }
+          await target.append(batch);
+        };
+      },
+    });
+    const { sequencer, keys } = await makeRegistry({ store, maxDelayMs: 20 });
+    const trust = await trustRootFor(keys);
+    await sequencer.submitControl({ kind: 'trust-root', envelope: trust.envelope });
+    const operator = new Sequencer(inner, {
+      origin: ORIGIN,
+      signer: keys.signer,
+      nonceTtlSeconds: 600,
+    });
+    await operator.start();
+
+    const [first, second] = await Promise.all([makeOwner('ed25519'), makeOwner('ed25519')]);
+    const check = envelopeCheckWith(loadSignatureSuite);
+    const requestOf = (owner: typeof first) =>
+      decodeWriteRequest(
+        owner.request({ op: 'register', nodeSpec: owner.spec('shared_name', '1.0.0') }),
+        check,
+      );
+    const [a, b] = await Promise.all([requestOf(first), requestOf(second)]);
+    operatorWrite = () =>
+      operator.submitControl({
+        kind: 'revocations',
+        envelope: buildRevocationList(
+          {
+            origin: ORIGIN,
+            version: 1,
+            issuedAt: new Date(),
+            revoked: [{ keyid: first.key.keyid, revokedAt: new Date(), reason: 'key leaked' }],
+          },
+          [trust.revocation.signer],
+        ),
+      });
+
+    const outcomes = await Promise.allSettled([sequencer.submit(a), sequencer.submit(b)]);
+    // The first plan appended one leaf (the first owner's) and lost the race.
+    expect(raced).toStrictEqual([1]);
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: { slug: 'revoked-key' } });
+    expect(outcomes[1]).toMatchObject({
+      status: 'fulfilled',
+      value: { registry_id: 'shared_name@1.0.0', index: 2, idempotent: false },
+    });
+    // What the log holds is what the clients were told.
+    expect(await inner.treeSize()).toBe(3);
+    expect(await inner.getEntry('shared_name@1.0.0')).toMatchObject({
+      ownerId: second.ownerId,
+      registeredIndex: 2,
+    });
+    const [leaf] = await inner.readLeaves(2, 3);
+    expect(new TextDecoder().decode(leaf)).toContain(b.canonicalEnvelope);
+  });
 });

@@ -1,0 +1,226 @@
+/**
+ * The registry's rules for an owner's write, in one place: given the state before it, a signed
+ * register or deregister request is either refused (a problem type and a message) or becomes a
+ * log leaf and the entry's new state. The request checks (early refusal), the sequencer (the
+ * decision at integration) and fsck (the replay) all decide through `EntryLedger.apply`, so the
+ * three cannot disagree.
+ *
+ * In order, for a request whose envelope, signature, NodeSpec, freshness and origin were already
+ * checked (request.ts):
+ *
+ * 1. `replayed-nonce`: the nonce was accepted before (and has not expired) or earlier in this
+ *    ledger;
+ * 2. `revoked-key`: the trust state revokes the owner key;
+ * 3. register: `not-entitled` (lane and tier, policy.ts), `glymph-required`, then against the
+ *    current entry: the same content by the same owner is idempotent (no leaf), anything else
+ *    under a taken id is a `conflict` (ids stay reserved after deregistration);
+ * 4. deregister: `not-found`, `not-owner`, `already-deregistered`.
+ *
+ * Like `TrustLedger`, a ledger is a value and `apply` does no I/O: the state it reads is an
+ * `EntryLookup` (a snapshot the caller loaded, or fsck's replay) and what it changes is kept in
+ * the new ledger it returns, so a batch is planned on a copy and dropped if its append fails.
+ */
+import type { RegistryEntry } from '../store/store.js';
+import { encodeLeaf } from './leaf.js';
+import {
+  entitlementRefusal,
+  openlyAllowed,
+  type Entitlement,
+  type EntitlementPolicy,
+} from './policy.js';
+import { RegistryProblem } from './problems.js';
+import type { RegisterRequest, WriteRequest } from './request.js';
+import type { TrustLedger } from './trust-ledger.js';
+
+/** The registry state a ledger starts from. Every answer is as of before the ledger's writes. */
+export interface EntryLookup {
+  entry(registryId: string): RegistryEntry | undefined;
+  /** Whether `nonce` was accepted and is still remembered (not yet expired). */
+  nonceSeen(nonce: string): boolean;
+  /** The owner's enrolment as recorded in the log. */
+  enrolment(ownerId: string): Entitlement | undefined;
+}
+
+/** What `apply` decided for one write. */
+export type EntryDecision =
+  | {
+      readonly outcome: 'append';
+      /** The state after the write. */
+      readonly ledger: EntryLedger;
+      /** The log leaf that records the write (leaf.ts). */
+      readonly leaf: Uint8Array;
+      /** The entry's state after the write. */
+      readonly entry: RegistryEntry;
+    }
+  | {
+      /** The same content is already registered by the same owner: nothing to append. */
+      readonly outcome: 'idempotent';
+      /** The log index of the registration that already holds it. */
+      readonly index: number;
+    }
+  | { readonly outcome: 'refused'; readonly problem: RegistryProblem };
+
+export class EntryLedger {
+  private constructor(
+    private readonly base: EntryLookup,
+    /** The trust state writes are checked against (revocations, enrolments in the batch). */
+    readonly trust: TrustLedger,
+    readonly policy: EntitlementPolicy,
+    /** Entries created or changed by this ledger's writes, by registry id. */
+    private readonly changed: ReadonlyMap<string, RegistryEntry>,
+    /** Nonces of this ledger's writes. */
+    private readonly nonces: ReadonlySet<string>,
+  ) {}
+
+  /** A ledger with no writes yet over `base`. */
+  static over(base: EntryLookup, trust: TrustLedger, policy: EntitlementPolicy): EntryLedger {
+    return new EntryLedger(base, trust, policy, new Map(), new Set());
+  }
+
+  /** The same writes under the trust state after a trust record (trust-ledger.ts `apply`). */
+  withTrust(trust: TrustLedger): EntryLedger {
+    return new EntryLedger(this.base, trust, this.policy, this.changed, this.nonces);
+  }
+
+  /** An entry's current state: as this ledger's writes left it, else as the base has it. */
+  entry(registryId: string): RegistryEntry | undefined {
+    return this.changed.get(registryId) ?? this.base.entry(registryId);
+  }
+
+  /** Entries created or changed by this ledger's writes, in their new state. */
+  changedEntries(): RegistryEntry[] {
+    return [...this.changed.values()];
+  }
+
+  /**
+   * Decides `request` as the write at log index `index`, integrated at `integratedAt` (RFC 3339).
+   * Never throws for a refusal: a refusal is a decision.
+   */
+  apply(request: WriteRequest, index: number, integratedAt: string): EntryDecision {
+    const refused = (problem: RegistryProblem): EntryDecision => ({ outcome: 'refused', problem });
+    if (this.nonces.has(request.nonce) || this.base.nonceSeen(request.nonce)) {
+      return refused(
+        new RegistryProblem(
+          'replayed-nonce',
+          `nonce ${request.nonce} was already used within the freshness window`,
+        ),
+      );
+    }
+    const revoked = this.trust.revocation(request.owner.keyid);
+    if (revoked) {
+      return refused(
+        new RegistryProblem(
+          'revoked-key',
+          `owner key ${request.owner.keyid} was revoked at ${revoked.revoked_at} (${revoked.reason}); writes it signs are refused`,
+        ),
+      );
+    }
+    const current = this.entry(request.registryId);
+    let next: RegistryEntry;
+    if (request.op === 'register') {
+      const refusal = this.registerRefusal(request);
+      if (refusal !== undefined) return refused(refusal);
+      if (current !== undefined) {
+        if (
+          current.specDigest === request.specDigest &&
+          current.status === 'active' &&
+          current.ownerId === request.ownerId
+        )
+          return { outcome: 'idempotent', index: current.registeredIndex };
+        return refused(
+          new RegistryProblem(
+            'conflict',
+            current.status === 'deregistered'
+              ? `${request.registryId} was deregistered; registry ids stay reserved, publish a new version`
+              : `${request.registryId} is already registered with other content (${current.specDigest}); versions are immutable, publish a new version`,
+          ),
+        );
+      }
+      next = registeredEntry(request, index, integratedAt);
+    } else {
+      if (current === undefined)
+        return refused(new RegistryProblem('not-found', `${request.registryId} is not registered`));
+      if (current.ownerId !== request.ownerId) {
+        return refused(
+          new RegistryProblem(
+            'not-owner',
+            `${request.registryId} belongs to ${current.ownerId}; the request is signed by ${request.ownerId}`,
+          ),
+        );
+      }
+      if (current.status === 'deregistered') {
+        return refused(
+          new RegistryProblem(
+            'already-deregistered',
+            `${request.registryId} is already deregistered`,
+          ),
+        );
+      }
+      next = { ...current, status: 'deregistered', deregisteredIndex: index };
+    }
+    const changed = new Map(this.changed);
+    changed.set(next.registryId, next);
+    const nonces = new Set(this.nonces);
+    nonces.add(request.nonce);
+    return {
+      outcome: 'append',
+      ledger: new EntryLedger(this.base, this.trust, this.policy, changed, nonces),
+      leaf: encodeLeaf(request.canonicalEnvelope, integratedAt, request.registryId),
+      entry: next,
+    };
+  }
+
+  /** Why the owner may not register this NodeSpec at all, whatever the id holds. */
+  private registerRefusal(request: RegisterRequest): RegistryProblem | undefined {
+    const { lane, tier } = request.nodeSpec.identity;
+    if (!openlyAllowed(this.policy, lane, tier)) {
+      const refusal = entitlementRefusal(
+        this.policy,
+        request.ownerId,
+        lane,
+        tier,
+        this.trust.pendingEnrolment(request.ownerId) ?? this.base.enrolment(request.ownerId),
+      );
+      if (refusal !== undefined) return new RegistryProblem('not-entitled', refusal);
+    }
+    if (request.nodeSpec.provenance_manifest.glymph_enabled !== true) {
+      return new RegistryProblem(
+        'glymph-required',
+        'provenance_manifest.glymph_enabled must be true: registrations are signed by the owner key',
+      );
+    }
+    return undefined;
+  }
+}
+
+/**
+ * A new registration's entry, with the derived query keys: every signal the node emits or
+ * subscribes to and every capability pattern it allows, each once, sorted.
+ */
+function registeredEntry(
+  request: RegisterRequest,
+  index: number,
+  integratedAt: string,
+): RegistryEntry {
+  const { identity, interfaces } = request.nodeSpec;
+  return {
+    registryId: request.registryId,
+    ownerId: request.ownerId,
+    lane: identity.lane,
+    tier: identity.tier,
+    nodeSpec: request.canonicalSpec,
+    specDigest: request.specDigest,
+    status: 'active',
+    registeredIndex: index,
+    integratedAt,
+    signals: sortedUnique([
+      ...(interfaces.signals.emits ?? []).map((emit) => emit.name),
+      ...(interfaces.signals.subscribes ?? []).map((subscription) => subscription.signal),
+    ]),
+    capabilities: sortedUnique(identity.capabilities_policy?.allow ?? []),
+  };
+}
+
+function sortedUnique(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
+}

@@ -1,0 +1,48 @@
+/**
+ * The part of the stored registry state a set of writes can read, loaded before they are decided,
+ * so that `EntryLedger.apply` itself does no I/O: each write's current entry, whether its nonce
+ * was seen, and its owner's logged enrolment when the open policy does not already allow the
+ * lane and tier it claims.
+ */
+import type { Store } from '../store/store.js';
+import type { EntryLookup } from './entry-ledger.js';
+import { openlyAllowed, type Entitlement, type EntitlementPolicy } from './policy.js';
+import type { WriteRequest } from './request.js';
+
+/** Reads what `requests` need from `store`; `now` is POSIX seconds, for nonce expiry. */
+export async function loadEntrySnapshot(
+  store: Store,
+  requests: readonly WriteRequest[],
+  now: number,
+  policy: EntitlementPolicy,
+): Promise<EntryLookup> {
+  const ids = new Set(requests.map((request) => request.registryId));
+  const nonces = new Set(requests.map((request) => request.nonce));
+  const owners = new Set(
+    requests.flatMap((request) =>
+      request.op === 'register' &&
+      !openlyAllowed(policy, request.nodeSpec.identity.lane, request.nodeSpec.identity.tier)
+        ? [request.ownerId]
+        : [],
+    ),
+  );
+  const [entries, seen, enrolments] = await Promise.all([
+    Promise.all([...ids].map(async (id) => [id, await store.getEntry(id)] as const)),
+    Promise.all(
+      [...nonces].map(async (nonce) => [nonce, await store.nonceSeen(nonce, now)] as const),
+    ),
+    Promise.all([...owners].map(async (owner) => [owner, await store.enrolment(owner)] as const)),
+  ]);
+  const entryMap = new Map(entries);
+  const seenMap = new Map(seen);
+  const enrolmentMap = new Map<string, Entitlement | undefined>(enrolments);
+  const loaded = <T>(map: Map<string, T>, key: string, what: string): T => {
+    if (!map.has(key)) throw new Error(`entry snapshot: ${what} ${key} was not loaded`);
+    return map.get(key) as T;
+  };
+  return {
+    entry: (id) => loaded(entryMap, id, 'entry'),
+    nonceSeen: (nonce) => loaded(seenMap, nonce, 'nonce'),
+    enrolment: (owner) => loaded(enrolmentMap, owner, 'enrolment of'),
+  };
+}

@@ -9,6 +9,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import { parseJson } from '../json/parse.js';
 import { UsageError } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { parsePolicy, type EntitlementPolicy } from '../registry/policy.js';
 
 export type Input =
   | { readonly kind: 'file'; readonly name: string; readonly path: string }
@@ -101,4 +102,14 @@ export async function readJsonFile(io: CliIo, file: string): Promise<unknown> {
       `${file}:${parsed.error.line}:${parsed.error.column}: ${parsed.error.message}`,
     );
   return parsed.value;
+}
+
+/** Reads an entitlement policy file (`serve --policy`, `fsck --policy`); errors name the field. */
+export async function readPolicyFile(io: CliIo, file: string): Promise<EntitlementPolicy> {
+  const value = await readJsonFile(io, file);
+  try {
+    return parsePolicy(value);
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  }
 }

@@ -1,13 +1,11 @@
 /** `matriz serve`: the registry service on the embedded store (or PostgreSQL). */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { parseJson } from '../../json/parse.js';
-import { parsePolicy, type EntitlementPolicy } from '../../registry/policy.js';
 import { startService } from '../../server/service.js';
 import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { readPolicyFile } from '../inputs.js';
 import { positiveInteger, scryptLogN } from '../options.js';
 
 export interface ServeOptions {
@@ -92,8 +90,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
         .default(17),
     )
     .action(async (opts: ServeOptions) => {
-      const policy =
-        opts.policy === undefined ? undefined : await readPolicy(path.resolve(io.cwd, opts.policy));
+      const policy = opts.policy === undefined ? undefined : await readPolicyFile(io, opts.policy);
       let service;
       try {
         service = await startService({
@@ -152,20 +149,4 @@ function portNumber(value: string): number {
   if (!/^\d+$/.test(value) || port > 65535)
     throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(value)}`);
   return port;
-}
-
-async function readPolicy(file: string): Promise<EntitlementPolicy> {
-  const bytes = await readFile(file).catch((error: unknown) => {
-    throw new UsageError(`${file}: ${(error as Error).message}`);
-  });
-  const parsed = parseJson(new Uint8Array(bytes));
-  if (!parsed.ok)
-    throw new UsageError(
-      `${file}:${parsed.error.line}:${parsed.error.column}: ${parsed.error.message}`,
-    );
-  try {
-    return parsePolicy(parsed.value);
-  } catch (error) {
-    throw new UsageError(`${file}: ${(error as Error).message}`);
-  }
 }

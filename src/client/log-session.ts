@@ -104,7 +104,7 @@ export async function openLogSession(
   }
   const previousNote = state?.checkpoint;
   // The client's own state: verified when it was saved (its keys may since have been retired).
-  const previous = previousNote === undefined ? undefined : readCheckpoint(previousNote);
+  const previous = previousNote === undefined ? undefined : peekCheckpoint(previousNote);
   await saveLogState(configDir, current);
   let last = previous;
   let lastNote = previousNote;
@@ -254,8 +254,4 @@ function checkContinuity(root: TrustRoot, keys: LogKeysDocument): void {
       'unknown-key',
       `trust root v1 does not list the log key this client pinned on first contact (${pinned}); refusing a root that replaces the log's keys`,
     );
-}
-
-function readCheckpoint(note: string): Checkpoint {
-  return peekCheckpoint(note);
 }

@@ -13,6 +13,28 @@ describe('the published package', () => {
       'matriz/log',
       ['verifyInclusion', 'verifyConsistency', 'openCheckpoint', 'ed25519VerifierKey'],
     ],
+    [
+      'matriz/verify',
+      [
+        'loadVerifierSuites',
+        'verifyNote',
+        'verifyCheckpointUnderRoot',
+        'verifyCheckpointWithKeys',
+        'verifyCheckpointByWitnesses',
+        'peekCheckpoint',
+        'verifyInclusionProof',
+        'verifyConsistencyProof',
+        'verifyWriteResult',
+        'verifyTrustRootChain',
+        'verifyRevocations',
+        'checkpointKeysFromRoot',
+        'NoteError',
+        'CheckpointError',
+        'TrustError',
+        'EvidenceError',
+        'CryptoError',
+      ],
+    ],
   ])('exports %s from the build', async (specifier, names) => {
     const module = (await import(specifier)) as Record<string, unknown>;
     for (const name of names) expect(typeof module[name], `${specifier}: ${name}`).toBe('function');

@@ -10,25 +10,20 @@
 import { base64Decode, equalBytes } from '../crypto/encoding.js';
 import { loadSignatureSuite } from '../crypto/suites.js';
 import type { CheckpointKeySet, CheckpointVerifier } from '../log/checkpoint-signature.js';
-import { parseCheckpoint, type Checkpoint } from '../log/checkpoint.js';
-import { parseNote } from '../log/note.js';
+import type { Checkpoint } from '../log/checkpoint.js';
 import { canonicalize } from '../json/canonicalize.js';
 import { checkpointKeysFromRoot } from '../trust/checkpoint.js';
 import { TrustError } from '../trust/errors.js';
-import {
-  peekRevocationList,
-  verifyRevocationList,
-  type RevocationList,
-} from '../trust/revocations.js';
+import { peekRevocationList, type RevocationList } from '../trust/revocations.js';
 import {
   checkNotExpired,
   checkServedRoot,
   logKeyOf,
   peekTrustRoot,
-  verifyRootChain,
   verifyRootSelfSigned,
   type TrustRoot,
 } from '../trust/trust-root.js';
+import { peekCheckpoint, verifyRevocations, verifyTrustRootChain } from '../verify/index.js';
 import { loadLogState, saveForkEvidence, saveLogState, type LogState } from './client-state.js';
 import type { LogKeysDocument, RegistryClient } from './http-client.js';
 import {
@@ -109,7 +104,7 @@ export async function openLogSession(
   }
   const previousNote = state?.checkpoint;
   // The client's own state: verified when it was saved (its keys may since have been retired).
-  const previous = previousNote === undefined ? undefined : readCheckpoint(previousNote);
+  const previous = previousNote === undefined ? undefined : peekCheckpoint(previousNote);
   await saveLogState(configDir, current);
   let last = previous;
   let lastNote = previousNote;
@@ -192,6 +187,7 @@ async function walkTrust(
       pinnedEnvelope = options.trustRoot ?? (await client.trustRoot(1));
       if (pinnedEnvelope === undefined)
         throw new TrustError('gap', `the log ${keys.origin} serves no trust root version 1`);
+      // First contact: expiry is checked on the newest root, after the walk.
       pinned = await verifyRootSelfSigned(pinnedEnvelope, suites, { origin: keys.origin });
       if (state !== undefined && options.trustRoot === undefined && pinned.version === 1)
         checkContinuity(pinned, state.keys);
@@ -215,8 +211,10 @@ async function walkTrust(
           );
         candidates.push(envelope);
       }
-      const chain = await verifyRootChain(pinned, candidates, now, suites);
-      root = chain[chain.length - 1] ?? pinned;
+      // The pinned root was verified when it was pinned; its self-signature is checked again.
+      root = (
+        await verifyTrustRootChain(pinnedEnvelope, candidates, { suites: { load: suites }, now })
+      ).newest;
       rootEnvelope = candidates[candidates.length - 1] ?? pinnedEnvelope;
     } else {
       checkNotExpired(pinned, now);
@@ -233,7 +231,10 @@ async function walkTrust(
     const revocations =
       servedList === undefined
         ? undefined
-        : await verifyRevocationList(servedList, root, suites, previousList);
+        : await verifyRevocations(servedList, root, {
+            suites: { load: suites },
+            ...(previousList === undefined ? {} : { previous: previousList }),
+          });
     return { root, rootEnvelope, revocations, revocationsEnvelope: servedList };
   } catch (error) {
     if (error instanceof TrustError)
@@ -253,8 +254,4 @@ function checkContinuity(root: TrustRoot, keys: LogKeysDocument): void {
       'unknown-key',
       `trust root v1 does not list the log key this client pinned on first contact (${pinned}); refusing a root that replaces the log's keys`,
     );
-}
-
-function readCheckpoint(note: string): Checkpoint {
-  return parseCheckpoint(parseNote(note).text);
 }

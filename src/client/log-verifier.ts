@@ -1,23 +1,21 @@
 /**
- * What a client checks before it believes the registry: checkpoint signatures against the log
- * keys it pinned, that a returned entry is the exact leaf it sent, that the inclusion proof puts
- * that leaf in the signed tree, and that each new checkpoint is consistent with the last one it
- * saw. Pure: bytes and documents in, verdicts out.
+ * The client's use of `matriz/verify` (src/verify): the log's published keys document turned
+ * into a pinned key, and every refusal of the verifier turned into a VerificationError, which
+ * the CLI reports as "verification failed" (exit 3). The checks themselves live in src/verify.
  */
-import { base64Decode } from '../crypto/encoding.js';
 import { publicKeyFromJson } from '../crypto/keys.js';
 import type { SignatureSuite } from '../crypto/suite.js';
-import { canonicalize } from '../json/canonicalize.js';
-import {
-  openCheckpoint,
-  type CheckpointKeySet,
-  type CheckpointVerifier,
-} from '../log/checkpoint-signature.js';
-import type { Checkpoint } from '../log/checkpoint.js';
-import { leafHash } from '../log/hash.js';
+import type { CheckpointKeySet, CheckpointVerifier } from '../log/checkpoint-signature.js';
 import { parseEd25519VerifierKey } from '../log/note-keys.js';
-import { verifyConsistency, verifyInclusion } from '../log/proof.js';
-import type { WriteResult } from '../verify/wire.js';
+import type { Checkpoint } from '../log/checkpoint.js';
+import {
+  CheckpointError,
+  EvidenceError,
+  verifyCheckpointWithKeys,
+  verifyConsistencyProof,
+  verifyWriteResult as verifyWriteEvidence,
+  type WriteResult,
+} from '../verify/index.js';
 import type { LogKeysDocument } from './http-client.js';
 
 export class VerificationError extends Error {
@@ -48,10 +46,10 @@ export function openVerifiedCheckpoint(
   note: string,
   verifier: CheckpointVerifier | CheckpointKeySet,
 ): Checkpoint & { timestamp: number } {
-  const opened = openCheckpoint(note, verifier, verifier.name);
-  if (!opened.ok)
-    throw new VerificationError(`checkpoint refused (${opened.problem}): ${opened.message}`);
-  return { ...opened.checkpoint, timestamp: opened.timestamp };
+  return refusalsAsVerificationErrors(() => {
+    const { checkpoint, timestamp } = verifyCheckpointWithKeys(note, verifier);
+    return { ...checkpoint, timestamp };
+  });
 }
 
 /**
@@ -64,49 +62,9 @@ export function verifyWriteResult(
   sentEnvelope: unknown,
   verifier: CheckpointVerifier | CheckpointKeySet,
 ): Checkpoint {
-  const checkpoint = openVerifiedCheckpoint(result.checkpoint, verifier);
-  let content: { envelope?: unknown; registry_id?: unknown };
-  try {
-    content = JSON.parse(new TextDecoder().decode(leaf)) as typeof content;
-  } catch {
-    throw new VerificationError(`log entry ${result.index} is not JSON`);
-  }
-  if (result.idempotent) {
-    // Same content registered earlier: the leaf holds the earlier request, for the same NodeSpec.
-    if (
-      canonicalize(payloadOf(content.envelope).node_spec) !==
-      canonicalize(payloadOf(sentEnvelope).node_spec)
-    ) {
-      throw new VerificationError(
-        `log entry ${result.index} holds another NodeSpec than the one sent`,
-      );
-    }
-  } else if (canonicalize(content.envelope) !== canonicalize(sentEnvelope)) {
-    throw new VerificationError(
-      `log entry ${result.index} does not hold the request that was sent`,
-    );
-  }
-  if (content.registry_id !== result.registry_id)
-    throw new VerificationError(
-      `log entry ${result.index} is for ${String(content.registry_id)}, not ${result.registry_id}`,
-    );
-  const proof = result.inclusion_proof;
-  if (proof.size !== checkpoint.size || proof.index !== result.index)
-    throw new VerificationError('the inclusion proof is not for this entry and checkpoint');
-  if (
-    !verifyInclusion(
-      result.index,
-      checkpoint.size,
-      leafHash(leaf),
-      proof.hashes.map((h) => base64Decode(h)),
-      checkpoint.rootHash,
-    )
-  ) {
-    throw new VerificationError(
-      `the inclusion proof of entry ${result.index} does not lead to the checkpoint's root hash`,
-    );
-  }
-  return checkpoint;
+  return refusalsAsVerificationErrors(
+    () => verifyWriteEvidence(result, leaf, sentEnvelope, verifier).checkpoint,
+  );
 }
 
 /** Whether `next` extends `previous` (same origin, consistency proof verifies). */
@@ -115,18 +73,25 @@ export function isConsistent(
   next: Checkpoint,
   proof: readonly string[],
 ): boolean {
-  if (previous.origin !== next.origin || next.size < previous.size) return false;
-  return verifyConsistency(
-    previous.size,
-    next.size,
-    previous.rootHash,
-    next.rootHash,
-    proof.map((h) => base64Decode(h)),
-  );
+  try {
+    verifyConsistencyProof(previous, next, proof);
+    return true;
+  } catch (error) {
+    if (error instanceof EvidenceError) return false;
+    throw error;
+  }
 }
 
-function payloadOf(envelope: unknown): Record<string, unknown> {
-  const payload = (envelope as { payload?: unknown } | undefined)?.payload;
-  if (typeof payload !== 'string') throw new VerificationError('log entry holds no DSSE envelope');
-  return JSON.parse(new TextDecoder().decode(base64Decode(payload))) as Record<string, unknown>;
+function refusalsAsVerificationErrors<T>(verify: () => T): T {
+  try {
+    return verify();
+  } catch (error) {
+    if (error instanceof CheckpointError)
+      throw new VerificationError(`checkpoint refused (${error.code}): ${error.message}`, {
+        cause: error,
+      });
+    if (error instanceof EvidenceError)
+      throw new VerificationError(error.message, { cause: error });
+    throw error;
+  }
 }

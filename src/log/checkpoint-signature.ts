@@ -14,6 +14,7 @@ import {
   parseCheckpoint,
   CheckpointError,
   type Checkpoint,
+  type CheckpointErrorCode,
 } from './checkpoint.js';
 import { formatNote, NoteError, parseNote, type Note, type NoteSignature } from './note.js';
 import {
@@ -77,15 +78,8 @@ export interface CheckpointKeySet extends CheckpointKeys {
   readonly mlDsa44: SignatureVerifier;
 }
 
-export type CheckpointProblem =
-  | 'malformed'
-  /** Fewer than `threshold` known keys signed with both lines. */
-  | 'missing-signature'
-  /** A line from a known key does not verify. */
-  | 'bad-signature'
-  | 'wrong-origin'
-  /** The threshold would be met only by counting keys revoked before the timestamp. */
-  | 'revoked-key';
+/** Why `openCheckpoint` refused a note: a CheckpointErrorCode (checkpoint.ts documents each). */
+export type CheckpointProblem = Exclude<CheckpointErrorCode, 'invalid-signer'>;
 
 export type OpenedCheckpoint =
   | {
@@ -112,12 +106,14 @@ export async function signCheckpoint(
   timestamp: number,
 ): Promise<string> {
   const list: readonly CheckpointSigner[] = isSignerList(signers) ? signers : [signers];
-  if (list.length === 0) throw new CheckpointError('a checkpoint needs at least one signer');
+  if (list.length === 0)
+    throw new CheckpointError('invalid-signer', 'a checkpoint needs at least one signer');
   const seen = new Set<string>();
   for (const signer of list) {
     for (const key of [signer.ed25519.publicKey, signer.mlDsa44.publicKey]) {
       const hex = toHex(key);
-      if (seen.has(hex)) throw new CheckpointError('two checkpoint signers share a public key');
+      if (seen.has(hex))
+        throw new CheckpointError('invalid-signer', 'two checkpoint signers share a public key');
       seen.add(hex);
     }
   }

@@ -22,6 +22,7 @@ export {
   isValidOrigin,
   parseCheckpoint,
   type Checkpoint,
+  type CheckpointErrorCode,
 } from './checkpoint.js';
 export {
   formatNote,
@@ -31,6 +32,7 @@ export {
   NoteError,
   parseNote,
   type Note,
+  type NoteErrorCode,
   type NoteSignature,
 } from './note.js';
 export {

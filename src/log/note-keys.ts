@@ -32,9 +32,10 @@ export function noteKeyId(name: string, type: number, publicKey: Uint8Array): nu
 
 /** The Go `sumdb/note` verifier key string for an Ed25519 note key. */
 export function ed25519VerifierKey(name: string, publicKey: Uint8Array): string {
-  if (!isValidKeyName(name)) throw new NoteError(`invalid key name ${JSON.stringify(name)}`);
+  if (!isValidKeyName(name))
+    throw new NoteError('invalid-key', `invalid key name ${JSON.stringify(name)}`);
   if (publicKey.length !== ED25519_PUBLIC_KEY_SIZE)
-    throw new NoteError('Ed25519 public key must be 32 bytes');
+    throw new NoteError('invalid-key', 'Ed25519 public key must be 32 bytes');
   const keyId = noteKeyId(name, ED25519_NOTE_TYPE, publicKey);
   return `${name}+${hex32(keyId)}+${base64Encode(concatBytes(new Uint8Array([ED25519_NOTE_TYPE]), publicKey))}`;
 }
@@ -48,15 +49,23 @@ export function parseEd25519VerifierKey(vkey: string): { name: string; publicKey
   const hash = vkey.slice(first + 1, second);
   const key = vkey.slice(second + 1);
   if (first < 0 || second < 0 || !isValidKeyName(name) || !/^[0-9a-f]{8}$/.test(hash)) {
-    throw new NoteError('verifier key must look like <name>+<8 hex digits>+<base64 key>');
+    throw new NoteError(
+      'invalid-key',
+      'verifier key must look like <name>+<8 hex digits>+<base64 key>',
+    );
   }
-  const bytes = base64Decode(key, 'verifier key');
+  let bytes: Uint8Array;
+  try {
+    bytes = base64Decode(key, 'verifier key');
+  } catch {
+    throw new NoteError('invalid-key', 'verifier key: the key after the second "+" is not base64');
+  }
   if (bytes.length !== 1 + ED25519_PUBLIC_KEY_SIZE || bytes[0] !== ED25519_NOTE_TYPE) {
-    throw new NoteError('verifier key is not an Ed25519 (type 0x01) key');
+    throw new NoteError('invalid-key', 'verifier key is not an Ed25519 (type 0x01) key');
   }
   const publicKey = bytes.subarray(1);
   if (hex32(noteKeyId(name, ED25519_NOTE_TYPE, publicKey)) !== hash)
-    throw new NoteError('verifier key ID does not match its key');
+    throw new NoteError('invalid-key', 'verifier key ID does not match its key');
   return { name, publicKey };
 }
 
@@ -74,7 +83,7 @@ export function mlDsa44CosignedMessage(
     originBytes.length < 1 ||
     originBytes.length > 255
   ) {
-    throw new NoteError('cosigner name and origin must be 1 to 255 bytes');
+    throw new NoteError('malformed', 'cosigner name and origin must be 1 to 255 bytes');
   }
   const label = encoder.encode('subtree/v1\n\0');
   const message = new Uint8Array(

@@ -16,6 +16,8 @@ export const ENTRY = path.join(ROOT, 'test/browser/verifier-entry.ts');
 export interface BrowserBundle {
   readonly file: string;
   readonly bytes: number;
+  /** The source files in the bundle, relative to the repository (esbuild's metafile). */
+  readonly inputs: string[];
   /** `importer -> builtin` for each dynamic import of a Node.js builtin (left to fail at run time). */
   readonly dynamicBuiltins: string[];
 }
@@ -53,7 +55,7 @@ function nodeBuiltinGuard(dynamicBuiltins: string[]): Plugin {
 export async function bundleVerifier(outDir: string, entry = ENTRY): Promise<BrowserBundle> {
   const file = path.join(outDir, 'verifier.js');
   const dynamicBuiltins: string[] = [];
-  await build({
+  const result = await build({
     entryPoints: [entry],
     outfile: file,
     bundle: true,
@@ -63,7 +65,13 @@ export async function bundleVerifier(outDir: string, entry = ENTRY): Promise<Bro
     minify: true,
     sourcemap: false,
     logLevel: 'silent',
+    metafile: true,
     plugins: [nodeBuiltinGuard(dynamicBuiltins)],
   });
-  return { file, bytes: statSync(file).size, dynamicBuiltins: dynamicBuiltins.sort() };
+  return {
+    file,
+    bytes: statSync(file).size,
+    inputs: Object.keys(result.metafile.inputs).sort(),
+    dynamicBuiltins: dynamicBuiltins.sort(),
+  };
 }

@@ -1,28 +1,22 @@
 /**
- * The browser side of test/browser/verifier.test.ts: a verifier built ONLY from the pure layers
- * (src/trust, src/log, src/crypto), bundled by esbuild for `platform: 'browser'` and run in a
- * real Chromium. `globalThis.matrizVerifier` fetches the evidence from the page's origin (a
- * loopback pass-through to a real `matriz serve`) and turns it into verdict rows.
+ * The browser side of test/browser/verifier.test.ts: glue that fetches the evidence from the
+ * page's origin (a loopback pass-through to a real `matriz serve`) and hands it to the public
+ * export `matriz/verify` (src/verify/index.ts), bundled by esbuild for `platform: 'browser'` and
+ * run in a real Chromium. Every check is the export's; this file only turns its results and typed
+ * errors into verdict rows.
  */
-import type { BackendPreference } from '../../src/crypto/suites.js';
-import { loadSignatureSuite } from '../../src/crypto/suites.js';
-import { base64Decode } from '../../src/crypto/encoding.js';
+import type { BackendPreference } from '../../src/verify/index.js';
 import {
-  leafHash,
-  parseCheckpoint,
-  parseNote,
-  verifyConsistency,
-  verifyInclusion,
-} from '../../src/log/index.js';
-import {
-  verifyCheckpoint,
-  verifyRevocationList,
-  verifyRootChain,
-  verifyRootSelfSigned,
+  loadVerifierSuites,
+  peekCheckpoint,
+  verifyCheckpointUnderRoot,
+  verifyConsistencyProof,
+  verifyInclusionProof,
+  verifyRevocations,
+  verifyTrustRootChain,
   type RevocationList,
-  type SuiteLoader,
   type TrustRoot,
-} from '../../src/trust/index.js';
+} from '../../src/verify/index.js';
 
 /** Everything a verifier needs, as the registry serves it (envelopes as parsed JSON). */
 export interface Evidence {
@@ -92,16 +86,14 @@ async function fetchEvidence(input: {
   earlierCheckpoint: string | null;
 }): Promise<Evidence> {
   const newest = (await fetchJson('/api/v1/trust/root')) as { payload: string };
-  const newestVersion = (
-    JSON.parse(new TextDecoder().decode(base64Decode(newest.payload))) as { version: number }
-  ).version;
+  const newestVersion = (JSON.parse(atob(newest.payload)) as { version: number }).version;
   const roots: unknown[] = [];
   for (let version = 1; version <= newestVersion; version++)
     roots.push(await fetchJson(`/api/v1/trust/root/${version}`));
   const revocationsResponse = await fetch('/api/v1/trust/revocations');
   const revocations = revocationsResponse.ok ? await revocationsResponse.json() : null;
   const checkpoint = await (await fetchOk('/api/v1/log/checkpoint')).text();
-  const size = parseCheckpoint(parseNote(checkpoint).text).size;
+  const size = peekCheckpoint(checkpoint).size;
   const leaf = new Uint8Array(
     await (await fetchOk(`/api/v1/log/entries/${input.leafIndex}`)).arrayBuffer(),
   );
@@ -109,9 +101,7 @@ async function fetchEvidence(input: {
     `/api/v1/log/proof/inclusion?index=${input.leafIndex}&size=${size}`,
   );
   const earlierSize =
-    input.earlierCheckpoint === null
-      ? undefined
-      : parseCheckpoint(parseNote(input.earlierCheckpoint).text).size;
+    input.earlierCheckpoint === null ? undefined : peekCheckpoint(input.earlierCheckpoint).size;
   const consistencyProof =
     earlierSize === undefined || earlierSize === size
       ? []
@@ -138,7 +128,9 @@ function refusal(check: string, error: unknown): Verdict {
   };
 }
 
-const hashes = (b64: readonly string[]): Uint8Array[] => b64.map((h) => base64Decode(h, 'hash'));
+function base64ToBytes(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
 
 /**
  * Verifies `evidence` as a client pinned at roots[0] would: the pinned root self-signed, the
@@ -147,37 +139,41 @@ const hashes = (b64: readonly string[]): Uint8Array[] => b64.map((h) => base64De
  * step stops the steps that depend on it.
  */
 async function verify(evidence: Evidence, options: VerifyOptions = {}): Promise<Report> {
-  const backend = options.backend ?? 'auto';
   const now = options.now === undefined ? new Date() : new Date(options.now);
-  const loader: SuiteLoader = (algorithm) => loadSignatureSuite(algorithm, backend);
-  const [ed25519, mlDsa44] = await Promise.all([loader('ed25519'), loader('ml-dsa-44')]);
+  const suites = await loadVerifierSuites(options.backend ?? 'auto');
   const verdicts: Verdict[] = [];
   const report = (): Report => ({
     verdicts,
-    backends: { ed25519: ed25519.backend, 'ml-dsa-44': mlDsa44.backend },
+    backends: { ed25519: suites.ed25519.backend, 'ml-dsa-44': suites.mlDsa44.backend },
     nodeGlobals: {
       process: typeof (globalThis as { process?: unknown }).process !== 'undefined',
       buffer: typeof (globalThis as { Buffer?: unknown }).Buffer !== 'undefined',
     },
   });
 
+  // The pinned root on its own first, so its refusal gets its own row; expiry (a clock of 0
+  // here) is the newest root's, checked by the walk in the next row.
   let pinned: TrustRoot;
   try {
-    pinned = await verifyRootSelfSigned(evidence.roots[0], loader);
+    pinned = (await verifyTrustRootChain(evidence.roots[0], [], { suites, now: new Date(0) }))
+      .pinned;
     verdicts.push({ check: 'pinned-root', ok: true, detail: { version: pinned.version } });
   } catch (error) {
     verdicts.push(refusal('pinned-root', error));
     return report();
   }
 
-  let root = pinned;
+  let root: TrustRoot;
   try {
-    const chain = await verifyRootChain(pinned, evidence.roots.slice(1), now, loader);
-    root = chain.at(-1) ?? pinned;
+    const walked = await verifyTrustRootChain(evidence.roots[0], evidence.roots.slice(1), {
+      suites,
+      now,
+    });
+    root = walked.newest;
     verdicts.push({
       check: 'root-chain',
       ok: true,
-      detail: { versions: [pinned.version, ...chain.map((r) => r.version)] },
+      detail: { versions: [walked.pinned.version, ...walked.chain.map((r) => r.version)] },
     });
   } catch (error) {
     verdicts.push(refusal('root-chain', error));
@@ -187,7 +183,7 @@ async function verify(evidence: Evidence, options: VerifyOptions = {}): Promise<
   let revocations: RevocationList | undefined;
   if (evidence.revocations !== null) {
     try {
-      revocations = await verifyRevocationList(evidence.revocations, root, loader);
+      revocations = await verifyRevocations(evidence.revocations, root, { suites });
       verdicts.push({
         check: 'revocations',
         ok: true,
@@ -199,10 +195,10 @@ async function verify(evidence: Evidence, options: VerifyOptions = {}): Promise<
     }
   }
 
-  const suites = { ed25519, mlDsa44 };
+  const underRoot = { suites, ...(revocations === undefined ? {} : { revocations }) };
   let checkpoint;
   try {
-    checkpoint = verifyCheckpoint(evidence.checkpoint, root, revocations, suites).checkpoint;
+    checkpoint = verifyCheckpointUnderRoot(evidence.checkpoint, root, underRoot).checkpoint;
     verdicts.push({
       check: 'checkpoint',
       ok: true,
@@ -213,49 +209,27 @@ async function verify(evidence: Evidence, options: VerifyOptions = {}): Promise<
     return report();
   }
 
-  const leaf = base64Decode(evidence.leafB64, 'leaf');
-  const included = verifyInclusion(
-    evidence.leafIndex,
-    checkpoint.size,
-    leafHash(leaf),
-    hashes(evidence.inclusionProof),
-    checkpoint.rootHash,
-  );
-  verdicts.push(
-    included
-      ? { check: 'inclusion', ok: true, detail: { index: evidence.leafIndex } }
-      : {
-          check: 'inclusion',
-          ok: false,
-          code: 'inclusion-mismatch',
-          message: `the inclusion proof does not put leaf ${evidence.leafIndex} in the tree of size ${checkpoint.size}`,
-        },
-  );
+  try {
+    verifyInclusionProof(
+      base64ToBytes(evidence.leafB64),
+      evidence.leafIndex,
+      evidence.inclusionProof,
+      checkpoint,
+    );
+    verdicts.push({ check: 'inclusion', ok: true, detail: { index: evidence.leafIndex } });
+  } catch (error) {
+    verdicts.push(refusal('inclusion', error));
+  }
 
   if (evidence.earlierCheckpoint !== null) {
     try {
-      const earlier = verifyCheckpoint(evidence.earlierCheckpoint, root, revocations, suites);
-      const consistent = verifyConsistency(
-        earlier.checkpoint.size,
-        checkpoint.size,
-        earlier.checkpoint.rootHash,
-        checkpoint.rootHash,
-        hashes(evidence.consistencyProof),
-      );
-      verdicts.push(
-        consistent
-          ? {
-              check: 'consistency',
-              ok: true,
-              detail: { from: earlier.checkpoint.size, to: checkpoint.size },
-            }
-          : {
-              check: 'consistency',
-              ok: false,
-              code: 'consistency-mismatch',
-              message: `the tree of size ${earlier.checkpoint.size} is not shown to be a prefix of the tree of size ${checkpoint.size}`,
-            },
-      );
+      const earlier = verifyCheckpointUnderRoot(evidence.earlierCheckpoint, root, underRoot);
+      verifyConsistencyProof(earlier.checkpoint, checkpoint, evidence.consistencyProof);
+      verdicts.push({
+        check: 'consistency',
+        ok: true,
+        detail: { from: earlier.checkpoint.size, to: checkpoint.size },
+      });
     } catch (error) {
       verdicts.push(refusal('consistency', error));
     }

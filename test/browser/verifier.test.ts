@@ -259,6 +259,12 @@ describe.skipIf(!available && !required)('the pure verifier in a real browser (C
     // listed here. Node.js modules are reached through process.getBuiltinModule instead.
     expect(bundle.dynamicBuiltins).toStrictEqual([]);
     expect(bundle.bytes).toBeGreaterThan(10_000);
+    // The page runs the public export matriz/verify, which uses only the pure layers.
+    expect(bundle.inputs).toContain('src/verify/index.ts');
+    const ours = bundle.inputs.filter((file) => file.startsWith('src/'));
+    expect(
+      ours.filter((file) => !/^src\/(verify|log|trust|crypto|json)\//.test(file)),
+    ).toStrictEqual([]);
     console.info(`browser verifier bundle: ${(bundle.bytes / 1024).toFixed(1)} KiB (minified)`);
   });
 

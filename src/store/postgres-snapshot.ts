@@ -171,7 +171,7 @@ async function* readRecords(client: pg.PoolClient, size: number): AsyncGenerator
 export async function writePostgresSnapshot(
   pool: pg.Pool,
   size: number,
-  records: AsyncIterable<SnapshotRecord>,
+  records: AsyncIterable<SnapshotRecord> | Iterable<SnapshotRecord>,
   verify: (client: pg.PoolClient) => Promise<void>,
 ): Promise<void> {
   const client = await pool.connect();

@@ -357,7 +357,7 @@ class PostgresStore implements Store {
 
   writeSnapshot(
     size: number,
-    records: AsyncIterable<SnapshotRecord>,
+    records: AsyncIterable<SnapshotRecord> | Iterable<SnapshotRecord>,
     verify: (view: Store) => Promise<void>,
   ): Promise<void> {
     return writePostgresSnapshot(this.pool, size, records, (client) =>

@@ -179,7 +179,7 @@ export function checkSqliteEmpty(db: Database.Database): void {
 export async function writeSqliteSnapshot(
   db: Database.Database,
   size: number,
-  records: AsyncIterable<SnapshotRecord>,
+  records: AsyncIterable<SnapshotRecord> | Iterable<SnapshotRecord>,
   verify: () => Promise<void>,
 ): Promise<void> {
   checkSqliteEmpty(db);

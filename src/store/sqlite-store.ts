@@ -151,7 +151,7 @@ class WorkerAppendingStore implements Store {
   }
   writeSnapshot(
     size: number,
-    records: AsyncIterable<SnapshotRecord>,
+    records: AsyncIterable<SnapshotRecord> | Iterable<SnapshotRecord>,
     verify: (view: Store) => Promise<void>,
   ): Promise<void> {
     return this.reader.writeSnapshot(size, records, () => verify(this));
@@ -431,7 +431,7 @@ class SqliteStore implements Store {
 
   writeSnapshot(
     size: number,
-    records: AsyncIterable<SnapshotRecord>,
+    records: AsyncIterable<SnapshotRecord> | Iterable<SnapshotRecord>,
     verify: (view: Store) => Promise<void>,
   ): Promise<void> {
     return writeSqliteSnapshot(this.db, size, records, () => verify(this));

@@ -184,7 +184,7 @@ export interface Store {
    */
   writeSnapshot(
     size: number,
-    records: AsyncIterable<SnapshotRecord>,
+    records: AsyncIterable<SnapshotRecord> | Iterable<SnapshotRecord>,
     verify: (view: Store) => Promise<void>,
   ): Promise<void>;
   /** Deletes nonces expired before `now`; returns how many. */

@@ -1,6 +1,7 @@
 /** The `matriz` command line: one binary, subcommands grouped by noun (docs/cli.md). */
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
+import { exportCommand, restoreCommand } from './commands/backup.js';
 import {
   deregisterCommand,
   getCommand,
@@ -27,6 +28,8 @@ const COMMAND_GROUPS: readonly ((io: CliIo, setExitCode: (code: number) => void)
   nodeSpecCommand,
   serveCommand,
   fsckCommand,
+  exportCommand,
+  restoreCommand,
   registerCommand,
   queryCommand,
   getCommand,

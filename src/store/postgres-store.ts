@@ -109,7 +109,7 @@ class PostgresStore implements Store {
     private readonly pool: pg.Pool,
     reads?: Queryable,
   ) {
-    this.db = reads ?? (pool as unknown as Queryable);
+    this.db = reads ?? pool;
   }
 
   async treeSize(): Promise<number> {

@@ -6,7 +6,7 @@
  * the file is written under a temporary name beside `out` and renamed when complete.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { link, open, rm } from 'node:fs/promises';
+import { access, link, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { signEnvelope, type EnvelopeSigner } from '../crypto/dsse.js';
 import { base64Encode, utf8 } from '../crypto/encoding.js';
@@ -87,7 +87,7 @@ export async function exportLog(options: ExportOptions): Promise<ExportSummary> 
         connectionString: options.databaseUrl,
         ...(options.schema === undefined ? {} : { schema: options.schema }),
       })
-    : openSqliteStore({ path: dir.databaseFile, readonly: true });
+    : openSqliteStore({ path: await existingDatabase(dir.databaseFile), readonly: true });
   let snapshot: StoreSnapshot | undefined;
   try {
     snapshot = await store.openSnapshot();
@@ -202,6 +202,15 @@ async function currentLogKeys(keyring: Keyring, snapshot: StoreSnapshot): Promis
       `trust root v${root.version} needs ${root.roles.log.threshold} log key(s) to sign; ${keyring.dataDir}/keys holds ${usable.length} of its unrevoked log keys`,
     );
   return usable;
+}
+
+async function existingDatabase(file: string): Promise<string> {
+  await access(file).catch(() => {
+    throw new ExportError(
+      `${file} does not exist: this registry has no log yet (start matriz serve once), or it uses --database-url`,
+    );
+  });
+  return file;
 }
 
 async function* encodeAll(

@@ -17,6 +17,7 @@ import {
   buildLogWithHistory,
   createDataDir,
   DATA_DIR_ENV,
+  openStorage,
   openWriter,
   registerMany,
 } from '../support/data-dir-log.js';
@@ -184,6 +185,28 @@ describe('matriz export and restore', () => {
             }),
           ).rejects.toMatchObject({ code: 'target-not-empty' });
           expect(await store.treeSize()).toBe(summary.treeSize);
+
+          // And back: an export read from PostgreSQL (REPEATABLE READ) restores to the same log.
+          const fromPostgres = path.join(work, 'from-postgres.mtzx');
+          await exportLog({
+            dataDir: logA(),
+            databaseUrl: POSTGRES_URL,
+            schema,
+            recipients: [key],
+            out: fromPostgres,
+            env: ENV,
+            warn: () => undefined,
+          });
+          const back = path.join(work, 'from-postgres');
+          const again = await restoreLog({
+            file: fromPostgres,
+            recipient: key,
+            target: { kind: 'sqlite', dataDir: back },
+          });
+          expect(again.rootHash).toBe(summary.rootHash);
+          expect(await latestCheckpoint(path.join(back, 'registry.sqlite3'))).toBe(
+            await latestCheckpoint(path.join(logA(), 'registry.sqlite3')),
+          );
         } finally {
           await store.close();
         }
@@ -285,6 +308,31 @@ describe('matriz export and restore', () => {
       path.join(work, 'plain-restored'),
     ]);
     expect(restored.code, restored.err).toBe(0);
+  });
+
+  it('round-trips an empty log', async () => {
+    const dataDir = path.join(work, 'empty');
+    await createDataDir(dataDir, 'backup.test/empty');
+    await (await openStorage(dataDir)).close();
+    const file = path.join(work, 'empty.mtzx');
+    expect(
+      (await cli(['export', '--data-dir', dataDir, '--to', alice.pub, '--out', file])).code,
+    ).toBe(0);
+    const restored = await cli(
+      [
+        'restore',
+        '--in',
+        file,
+        '--key',
+        alice.key,
+        '--data-dir',
+        path.join(work, 'empty-restored'),
+        '--json',
+      ],
+      RECIPIENT_ENV,
+    );
+    expect(restored.code, restored.err).toBe(0);
+    expect(JSON.parse(restored.out)).toMatchObject({ tree_size: 0, entries: 0 });
   });
 
   it('refuses to overwrite an existing export file', async () => {

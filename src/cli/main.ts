@@ -1,46 +1,39 @@
 /** The `matriz` command line: one binary, subcommands grouped by noun (docs/cli.md). */
 import { Command, CommanderError } from 'commander';
-import { benchCommand } from './commands/bench.js';
-import {
-  deregisterCommand,
-  getCommand,
-  queryCommand,
-  registerCommand,
-  verifyCommand,
-} from './commands/registry-client.js';
-import { serveCommand } from './commands/serve.js';
-import { fsckCommand } from './commands/fsck.js';
-import { gatesCommand } from './commands/gates.js';
-import { gitHubCommand } from './commands/github.js';
-import { guardCommand } from './commands/guard.js';
-import { keysCommand } from './commands/keys.js';
-import { nodeSpecCommand } from './commands/nodespec.js';
-import { signCommand } from './commands/sign.js';
-import { ownersCommand, trustCommand } from './commands/trust.js';
-import { verifyEnvelopeCommand } from './commands/verify-envelope.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
-/** Each command group, in the order `matriz --help` lists them. */
-const COMMAND_GROUPS: readonly ((io: CliIo, setExitCode: (code: number) => void) => Command)[] = [
-  nodeSpecCommand,
-  serveCommand,
-  fsckCommand,
-  registerCommand,
-  queryCommand,
-  getCommand,
-  deregisterCommand,
-  verifyCommand,
-  guardCommand,
-  gatesCommand,
-  gitHubCommand,
-  keysCommand,
-  trustCommand,
-  ownersCommand,
-  signCommand,
-  verifyEnvelopeCommand,
-  benchCommand,
+type CommandGroup = (io: CliIo, setExitCode: (code: number) => void) => Command;
+
+/**
+ * Each command group by name, in the order `matriz --help` lists them, loaded on demand: a
+ * command loads only its own modules, so that e.g. `matriz export` does not carry the TypeScript
+ * compiler the No-Op guard needs (docs/benchmarks.md, Export and restore).
+ */
+const COMMAND_GROUPS: readonly (readonly [string, () => Promise<CommandGroup>])[] = [
+  ['nodespec', async () => (await import('./commands/nodespec.js')).nodeSpecCommand],
+  ['serve', async () => (await import('./commands/serve.js')).serveCommand],
+  ['fsck', async () => (await import('./commands/fsck.js')).fsckCommand],
+  ['export', async () => (await import('./commands/backup.js')).exportCommand],
+  ['restore', async () => (await import('./commands/backup.js')).restoreCommand],
+  ['register', async () => (await import('./commands/registry-client.js')).registerCommand],
+  ['query', async () => (await import('./commands/registry-client.js')).queryCommand],
+  ['get', async () => (await import('./commands/registry-client.js')).getCommand],
+  ['deregister', async () => (await import('./commands/registry-client.js')).deregisterCommand],
+  ['verify', async () => (await import('./commands/registry-client.js')).verifyCommand],
+  ['guard', async () => (await import('./commands/guard.js')).guardCommand],
+  ['gates', async () => (await import('./commands/gates.js')).gatesCommand],
+  ['github', async () => (await import('./commands/github.js')).gitHubCommand],
+  ['keys', async () => (await import('./commands/keys.js')).keysCommand],
+  ['trust', async () => (await import('./commands/trust.js')).trustCommand],
+  ['owners', async () => (await import('./commands/trust.js')).ownersCommand],
+  ['sign', async () => (await import('./commands/sign.js')).signCommand],
+  [
+    'verify-envelope',
+    async () => (await import('./commands/verify-envelope.js')).verifyEnvelopeCommand,
+  ],
+  ['bench', async () => (await import('./commands/bench.js')).benchCommand],
 ];
 
 /** Runs the CLI with `args` (without the node and script paths) and returns the exit code. */
@@ -56,7 +49,10 @@ export async function main(args: readonly string[], io: CliIo = processIo): Prom
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  for (const group of COMMAND_GROUPS) program.addCommand(group(io, setExitCode));
+  // The named group alone; every group for help, --version and names matriz does not know.
+  const named = COMMAND_GROUPS.filter(([name]) => name === args[0]);
+  for (const [, load] of named.length > 0 ? named : COMMAND_GROUPS)
+    program.addCommand((await load())(io, setExitCode));
   applyRecursively(program, (command) => {
     command.exitOverride();
     command.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

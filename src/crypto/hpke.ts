@@ -47,6 +47,17 @@ export async function generateHpkeKeyPair(ikm?: Uint8Array): Promise<HpkeKeyPair
   };
 }
 
+/** The X-Wing key pair whose decapsulation key is the 32-byte `seed` (draft-connolly-cfrg-xwing-kem, section 5.2). */
+export async function hpkeKeyPairFromSeed(seed: Uint8Array): Promise<HpkeKeyPair> {
+  if (seed.length !== 32) throw new CryptoError('invalid-key', 'an X-Wing seed is 32 bytes');
+  const kem = new XWing();
+  const pair = await kem.generateKeyPairDerand(seed);
+  return {
+    publicKey: new Uint8Array(await kem.serializePublicKey(pair.publicKey)),
+    privateKey: new Uint8Array(await kem.serializePrivateKey(pair.privateKey)),
+  };
+}
+
 type Source = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /** Encrypts `plaintext` to `recipientPublicKey`, yielding the header, then one record per chunk. */

@@ -41,7 +41,7 @@ export const PUBLIC_KEY_LENGTHS: Readonly<Record<KeyAlgorithm, number>> = {
   'hybrid-ml-dsa-65-ed25519': 1952 + 32,
 };
 
-export function keyId(algorithm: KeyAlgorithm, publicKey: Uint8Array): string {
+export function keyId(algorithm: KeyAlgorithm | 'x-wing', publicKey: Uint8Array): string {
   return bytesToHex(sha256(concatBytes(utf8(algorithm), Uint8Array.of(0), publicKey)));
 }
 

@@ -24,6 +24,11 @@ export interface OpenedKey {
 
 /** Reads and shape-checks a secret key file, refusing one that others can read. */
 export async function readSecretKeyFile(file: string): Promise<SecretKeyFile> {
+  return parseSecretKeyFile(await readKeyFileJson(file), file);
+}
+
+/** Reads a key file's JSON, refusing one that others can read; its shape is the caller's to check. */
+export async function readKeyFileJson(file: string): Promise<unknown> {
   let mode: number;
   try {
     mode = (await stat(file)).mode;
@@ -52,7 +57,7 @@ export async function readSecretKeyFile(file: string): Promise<SecretKeyFile> {
       'malformed',
       `${file}:${parsed.error.line}:${parsed.error.column}: not a secret key file: ${parsed.error.message}`,
     );
-  return parseSecretKeyFile(parsed.value, file);
+  return parsed.value;
 }
 
 /** Opens a secret key file: permissions, passphrase, integrity, self-tested suite. */

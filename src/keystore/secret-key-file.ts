@@ -41,9 +41,15 @@ export const DEFAULT_SCRYPT: ScryptParameters = { N: 2 ** 17, r: 8, p: 1 };
 /** Bounds on parameters read from a file, so a hostile file cannot demand unbounded work. */
 const LIMITS = { minLogN: 10, maxLogN: 22, maxR: 32, maxP: 16 };
 
-export interface SecretKeyFile {
+/** The HPKE recipient key algorithm (src/crypto/hpke.ts); its files hold the 32-byte X-Wing seed. */
+export const RECIPIENT_KEY_ALGORITHM = 'x-wing';
+
+/** What a key file may hold: a signing key, or an X-Wing recipient key for encrypted exports. */
+export type StoredKeyAlgorithm = KeyAlgorithm | typeof RECIPIENT_KEY_ALGORITHM;
+
+export interface SecretKeyFile<A extends StoredKeyAlgorithm = KeyAlgorithm> {
   readonly format: typeof SECRET_KEY_FORMAT;
-  readonly alg: KeyAlgorithm;
+  readonly alg: A;
   readonly keyid: string;
   readonly public_key: string;
   readonly kdf: { readonly name: 'scrypt'; readonly salt: string } & ScryptParameters;
@@ -52,8 +58,8 @@ export interface SecretKeyFile {
   readonly ciphertext: string;
 }
 
-export interface DecryptedKey {
-  readonly algorithm: KeyAlgorithm;
+export interface DecryptedKey<A extends StoredKeyAlgorithm = KeyAlgorithm> {
+  readonly algorithm: A;
   readonly keyid: string;
   readonly publicKey: Uint8Array;
   readonly seed: Uint8Array;
@@ -61,11 +67,11 @@ export interface DecryptedKey {
 
 const CHECK_LABEL = 'matriz-secret-key/v1 passphrase check';
 
-export async function encryptSecretKey(
-  key: { algorithm: KeyAlgorithm; publicKey: Uint8Array; seed: Uint8Array },
+export async function encryptSecretKey<A extends StoredKeyAlgorithm>(
+  key: { algorithm: A; publicKey: Uint8Array; seed: Uint8Array },
   passphrase: string,
   scryptParameters: ScryptParameters = DEFAULT_SCRYPT,
-): Promise<SecretKeyFile> {
+): Promise<SecretKeyFile<A>> {
   const salt = randomBytes(16);
   const nonce = randomBytes(12);
   const header = {
@@ -91,12 +97,13 @@ export async function encryptSecretKey(
  * Opens a secret key file's JSON value. `file` names the file in error messages. The caller
  * still has to rebuild the key pair from the seed and compare public keys (`tampered` if not).
  */
-export async function decryptSecretKey(
+export async function decryptSecretKey<A extends StoredKeyAlgorithm = KeyAlgorithm>(
   value: unknown,
   passphrase: string,
   file: string,
-): Promise<DecryptedKey> {
-  const parsed = parseSecretKeyFile(value, file);
+  parse: (value: unknown, file: string) => SecretKeyFile<A> = parseSecretKeyFile as never,
+): Promise<DecryptedKey<A>> {
+  const parsed = parse(value, file);
   const salt = decode(parsed.kdf.salt, file, 'kdf.salt');
   const nonce = decode(parsed.cipher.nonce, file, 'cipher.nonce');
   const ciphertext = decode(parsed.ciphertext, file, 'ciphertext');
@@ -133,14 +140,43 @@ export async function decryptSecretKey(
   return { algorithm: parsed.alg, keyid: parsed.keyid, publicKey, seed };
 }
 
-/** Checks the file's shape and parameter bounds; no secrets involved. */
+/** Checks a signing key file's shape and parameter bounds; no secrets involved. */
 export function parseSecretKeyFile(value: unknown, file: string): SecretKeyFile {
+  const parsed = parseStoredKeyFile(value, file);
+  if (parsed.alg === RECIPIENT_KEY_ALGORITHM)
+    throw new KeyStoreError(
+      'malformed',
+      `${file}: an X-Wing recipient key (for matriz restore --key), not a signing key`,
+    );
+  return parsed as SecretKeyFile;
+}
+
+/** Checks an X-Wing recipient key file's shape and parameter bounds; no secrets involved. */
+export function parseRecipientKeyFile(
+  value: unknown,
+  file: string,
+): SecretKeyFile<typeof RECIPIENT_KEY_ALGORITHM> {
+  const parsed = parseStoredKeyFile(value, file);
+  if (parsed.alg !== RECIPIENT_KEY_ALGORITHM)
+    throw new KeyStoreError(
+      'malformed',
+      `${file}: a ${parsed.alg} signing key, not an X-Wing recipient key (make one with matriz keys generate --alg x-wing)`,
+    );
+  return parsed as SecretKeyFile<typeof RECIPIENT_KEY_ALGORITHM>;
+}
+
+/** Checks any key file's shape and parameter bounds; no secrets involved. */
+export function parseStoredKeyFile(
+  value: unknown,
+  file: string,
+): SecretKeyFile<StoredKeyAlgorithm> {
   const bad = (what: string): KeyStoreError =>
     new KeyStoreError('malformed', `${file}: not a ${SECRET_KEY_FORMAT} file (${what})`);
   if (!isRecord(value)) throw bad('expected a JSON object');
   if (value.format !== SECRET_KEY_FORMAT) throw bad(`"format" must be "${SECRET_KEY_FORMAT}"`);
   const { alg, keyid, public_key, kdf, cipher, passphrase_check, ciphertext } = value;
-  if (typeof alg !== 'string' || !isKeyAlgorithm(alg)) throw bad('unknown "alg"');
+  if (typeof alg !== 'string' || !(isKeyAlgorithm(alg) || alg === RECIPIENT_KEY_ALGORITHM))
+    throw bad('unknown "alg"');
   for (const [name, field] of Object.entries({ keyid, public_key, passphrase_check, ciphertext }))
     if (typeof field !== 'string') throw bad(`"${name}" must be a string`);
   if (!isRecord(kdf) || kdf.name !== 'scrypt' || typeof kdf.salt !== 'string')
@@ -200,7 +236,7 @@ async function deriveKeys(
 }
 
 /** The authenticated part of the file: everything except the check value and the ciphertext. */
-function headerOf(file: SecretKeyFile): object {
+function headerOf(file: SecretKeyFile<StoredKeyAlgorithm>): object {
   const { format, alg, keyid, public_key, kdf, cipher } = file;
   return { format, alg, keyid, public_key, kdf, cipher };
 }

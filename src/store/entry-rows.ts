@@ -104,3 +104,14 @@ export function duplicateTrustDocument(document: StoredTrustDocument): StoreErro
     `${document.kind} version ${document.version} is already recorded; versions are never replaced`,
   );
 }
+
+/** The tables holding the log and the registry state: all empty in a restore target. */
+export const SNAPSHOT_TABLES = [
+  'leaves',
+  'subtrees',
+  'checkpoints',
+  'trust_documents',
+  'enrolments',
+  'entries',
+  'nonces',
+] as const;

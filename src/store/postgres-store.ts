@@ -17,13 +17,16 @@ import {
   type TrustDocumentRow,
 } from './entry-rows.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import { openPostgresSnapshot, writePostgresSnapshot } from './postgres-snapshot.js';
 import {
   StoreError,
   type AppendBatch,
   type EntryQuery,
   type RegistryEntry,
+  type SnapshotRecord,
   type Store,
   type StoredCheckpoint,
+  type StoreSnapshot,
   type StoredEnrolment,
   type StoredTrustDocument,
   type TrustDocumentKind,
@@ -95,13 +98,22 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   }
 }
 
+/** Where reads go: the pool, or one client inside a transaction (writeSnapshot's view). */
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
 class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
+  private readonly db: Queryable;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    reads?: Queryable,
+  ) {
+    this.db = reads ?? pool;
+  }
 
   async treeSize(): Promise<number> {
-    const { rows } = await this.pool.query<{ size: string }>(
+    const { rows } = await this.db.query<{ size: string }>(
       'SELECT size FROM log_state WHERE id = 1',
     );
     return Number(rows[0]?.size ?? 0);
@@ -109,7 +121,7 @@ class PostgresStore implements Store {
 
   async readSubtreeHashes(refs: readonly SubtreeRef[]): Promise<Uint8Array[]> {
     if (refs.length === 0) return [];
-    const { rows } = await this.pool.query<{ level: number; idx: string; hash: Buffer }>(
+    const { rows } = await this.db.query<{ level: number; idx: string; hash: Buffer }>(
       'SELECT level, idx, hash FROM subtrees WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
       [refs.map((r) => r.level), refs.map((r) => r.index)],
     );
@@ -126,7 +138,7 @@ class PostgresStore implements Store {
   }
 
   async readLeaves(start: number, end: number): Promise<Uint8Array[]> {
-    const { rows } = await this.pool.query<{ data: Buffer }>(
+    const { rows } = await this.db.query<{ data: Buffer }>(
       'SELECT data FROM leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx',
       [start, end],
     );
@@ -134,14 +146,14 @@ class PostgresStore implements Store {
   }
 
   async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
-    const { rows } = await this.pool.query<CheckpointRow>(
+    const { rows } = await this.db.query<CheckpointRow>(
       'SELECT size, note, signed_at FROM checkpoints ORDER BY size DESC LIMIT 1',
     );
     return toCheckpoint(rows[0]);
   }
 
   async checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
-    const { rows } = await this.pool.query<CheckpointRow>(
+    const { rows } = await this.db.query<CheckpointRow>(
       'SELECT size, note, signed_at FROM checkpoints WHERE size = $1',
       [size],
     );
@@ -149,10 +161,9 @@ class PostgresStore implements Store {
   }
 
   async getEntry(registryId: string): Promise<RegistryEntry | undefined> {
-    const { rows } = await this.pool.query<EntryRow>(
-      'SELECT * FROM entries WHERE registry_id = $1',
-      [registryId],
-    );
+    const { rows } = await this.db.query<EntryRow>('SELECT * FROM entries WHERE registry_id = $1', [
+      registryId,
+    ]);
     return (await this.hydrate(rows))[0];
   }
 
@@ -178,12 +189,12 @@ class PostgresStore implements Store {
     // COLLATE "C": byte order, the same as SQLite's, so cursors mean the same in both stores.
     if (query.after !== undefined) where.push(`e.registry_id COLLATE "C" > ${param(query.after)}`);
     const sql = `SELECT e.* FROM entries e ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.registry_id COLLATE "C" LIMIT ${param(query.limit)}`;
-    const { rows } = await this.pool.query<EntryRow>(sql, params);
+    const { rows } = await this.db.query<EntryRow>(sql, params);
     return this.hydrate(rows);
   }
 
   async nonceSeen(nonce: string, now: number): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
+    const { rowCount } = await this.db.query(
       'SELECT 1 FROM nonces WHERE nonce = $1 AND expires_at > $2',
       [nonce, now],
     );
@@ -196,11 +207,11 @@ class PostgresStore implements Store {
   ): Promise<StoredTrustDocument | undefined> {
     const { rows } =
       version === undefined
-        ? await this.pool.query<TrustDocumentRow>(
+        ? await this.db.query<TrustDocumentRow>(
             'SELECT kind, version, envelope, log_index FROM trust_documents WHERE kind = $1 ORDER BY version DESC LIMIT 1',
             [kind],
           )
-        : await this.pool.query<TrustDocumentRow>(
+        : await this.db.query<TrustDocumentRow>(
             'SELECT kind, version, envelope, log_index FROM trust_documents WHERE kind = $1 AND version = $2',
             [kind, version],
           );
@@ -208,7 +219,7 @@ class PostgresStore implements Store {
   }
 
   async enrolment(ownerId: string): Promise<StoredEnrolment | undefined> {
-    const { rows } = await this.pool.query<EnrolmentRow>(
+    const { rows } = await this.db.query<EnrolmentRow>(
       'SELECT owner_id, lanes, max_tier, log_index, enrolled_at FROM enrolments WHERE owner_id = $1',
       [ownerId],
     );
@@ -216,7 +227,7 @@ class PostgresStore implements Store {
   }
 
   async listEnrolments(): Promise<StoredEnrolment[]> {
-    const { rows } = await this.pool.query<EnrolmentRow>(
+    const { rows } = await this.db.query<EnrolmentRow>(
       'SELECT owner_id, lanes, max_tier, log_index, enrolled_at FROM enrolments ORDER BY owner_id COLLATE "C"',
     );
     return rows.map(enrolmentFromRow);
@@ -336,8 +347,22 @@ class PostgresStore implements Store {
   }
 
   async pruneNonces(now: number): Promise<number> {
-    const { rowCount } = await this.pool.query('DELETE FROM nonces WHERE expires_at <= $1', [now]);
+    const { rowCount } = await this.db.query('DELETE FROM nonces WHERE expires_at <= $1', [now]);
     return rowCount ?? 0;
+  }
+
+  openSnapshot(): Promise<StoreSnapshot> {
+    return openPostgresSnapshot(this.pool);
+  }
+
+  writeSnapshot(
+    size: number,
+    records: AsyncIterable<SnapshotRecord> | Iterable<SnapshotRecord>,
+    verify: (view: Store) => Promise<void>,
+  ): Promise<void> {
+    return writePostgresSnapshot(this.pool, size, records, (client) =>
+      verify(new PostgresStore(this.pool, client)),
+    );
   }
 
   async close(): Promise<void> {
@@ -348,11 +373,11 @@ class PostgresStore implements Store {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => row.registry_id);
     const [signals, capabilities] = await Promise.all([
-      this.pool.query<{ registry_id: string; value: string }>(
+      this.db.query<{ registry_id: string; value: string }>(
         'SELECT registry_id, signal AS value FROM entry_signals WHERE registry_id = ANY($1) ORDER BY signal COLLATE "C"',
         [ids],
       ),
-      this.pool.query<{ registry_id: string; value: string }>(
+      this.db.query<{ registry_id: string; value: string }>(
         'SELECT registry_id, pattern AS value FROM entry_capabilities WHERE registry_id = ANY($1) ORDER BY pattern COLLATE "C"',
         [ids],
       ),

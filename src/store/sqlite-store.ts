@@ -19,14 +19,17 @@ import {
 } from './entry-rows.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import type { AppendReply, AppendTask } from './sqlite-append-worker.js';
+import { openSqliteSnapshot, writeSqliteSnapshot } from './sqlite-snapshot.js';
 import { compiledWorkerFile } from '../files/worker-file.js';
 import {
   StoreError,
   type AppendBatch,
   type EntryQuery,
   type RegistryEntry,
+  type SnapshotRecord,
   type Store,
   type StoredCheckpoint,
+  type StoreSnapshot,
   type StoredEnrolment,
   type StoredTrustDocument,
   type StoreErrorCode,
@@ -142,6 +145,16 @@ class WorkerAppendingStore implements Store {
   }
   pruneNonces(now: number): Promise<number> {
     return this.reader.pruneNonces(now);
+  }
+  openSnapshot(): Promise<StoreSnapshot> {
+    return this.reader.openSnapshot();
+  }
+  writeSnapshot(
+    size: number,
+    records: AsyncIterable<SnapshotRecord> | Iterable<SnapshotRecord>,
+    verify: (view: Store) => Promise<void>,
+  ): Promise<void> {
+    return this.reader.writeSnapshot(size, records, () => verify(this));
   }
   async close(): Promise<void> {
     await this.worker.terminate();
@@ -410,6 +423,18 @@ class SqliteStore implements Store {
 
   pruneNonces(now: number): Promise<number> {
     return settle(() => this.statements.pruneNonces.run(now).changes);
+  }
+
+  openSnapshot(): Promise<StoreSnapshot> {
+    return settle(() => openSqliteSnapshot(this.db));
+  }
+
+  writeSnapshot(
+    size: number,
+    records: AsyncIterable<SnapshotRecord> | Iterable<SnapshotRecord>,
+    verify: (view: Store) => Promise<void>,
+  ): Promise<void> {
+    return writeSqliteSnapshot(this.db, size, records, () => verify(this));
   }
 
   /** The batch's trust documents and enrolments, inside append's transaction. */

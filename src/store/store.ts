@@ -106,7 +106,7 @@ export interface AppendBatch {
 }
 
 export type StoreErrorCode =
-  'size-conflict' | 'nonce-conflict' | 'missing-hash' | 'schema-too-new' | 'invalid';
+  'size-conflict' | 'nonce-conflict' | 'missing-hash' | 'schema-too-new' | 'invalid' | 'not-empty';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -116,6 +116,36 @@ export class StoreError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * One stored row, as `openSnapshot` yields it and `writeSnapshot` takes it (encrypted exports,
+ * docs/formats.md). Leaves come with their index so that a gap is caught, not renumbered.
+ */
+export type SnapshotRecord =
+  | { readonly type: 'leaf'; readonly index: number; readonly data: Uint8Array }
+  | { readonly type: 'subtree'; readonly subtree: SubtreeHash }
+  | { readonly type: 'checkpoint'; readonly checkpoint: StoredCheckpoint }
+  | { readonly type: 'trust-document'; readonly document: StoredTrustDocument }
+  | { readonly type: 'enrolment'; readonly enrolment: StoredEnrolment }
+  | { readonly type: 'entry'; readonly entry: RegistryEntry }
+  | { readonly type: 'nonce'; readonly nonce: string; readonly expiresAt: number };
+
+/** Everything a store holds as of one moment: a read transaction of its own. */
+export interface StoreSnapshot {
+  /** The log size in this snapshot. */
+  readonly size: number;
+  /** The latest checkpoint in this snapshot (of size `size`), if any. */
+  readonly checkpoint: StoredCheckpoint | undefined;
+  /** Every trust document, by kind then version (few, so read up front). */
+  readonly trustDocuments: readonly StoredTrustDocument[];
+  /**
+   * Every row, a page at a time (memory does not grow with the log): leaves, subtree hashes,
+   * checkpoints, trust documents, enrolments, entries, nonces, each table in key order.
+   */
+  records(): AsyncGenerator<SnapshotRecord>;
+  /** Ends the read transaction. */
+  close(): Promise<void>;
 }
 
 export interface Store {
@@ -142,6 +172,21 @@ export interface Store {
   /** Every owner's latest enrolment, by owner id (for fsck). */
   listEnrolments(): Promise<StoredEnrolment[]>;
   append(batch: AppendBatch): Promise<void>;
+  /**
+   * A consistent view of everything stored, in one read transaction (SQLite: on a connection of
+   * its own; PostgreSQL: REPEATABLE READ), while appends go on.
+   */
+  openSnapshot(): Promise<StoreSnapshot>;
+  /**
+   * Writes a whole store's rows (`openSnapshot` order) into this store, which must hold nothing
+   * (`not-empty` otherwise), in one transaction. `verify` runs on the written rows before the
+   * commit, through a read-only view of the transaction; if it throws, nothing is committed.
+   */
+  writeSnapshot(
+    size: number,
+    records: AsyncIterable<SnapshotRecord> | Iterable<SnapshotRecord>,
+    verify: (view: Store) => Promise<void>,
+  ): Promise<void>;
   /** Deletes nonces expired before `now`; returns how many. */
   pruneNonces(now: number): Promise<number>;
   close(): Promise<void>;

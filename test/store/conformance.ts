@@ -352,6 +352,71 @@ export function describeStoreConformance(
       expect(await store.nonceSeen('new', 200)).toBe(true);
     });
 
+    it('reads a snapshot as of one moment while appends go on, and writes it into an empty store', async () => {
+      await store.append({
+        ...batchFor(log, ['a', 'b', 'c'], { entries: [entry('snap@1.0.0')], nonces: ['n1'] }),
+        trustDocuments: [{ kind: 'trust-root', version: 1, envelope: '{"v":1}', logIndex: 0 }],
+        enrolments: [
+          {
+            ownerId: 'GLYMPH:o',
+            lanes: ['core'],
+            maxTier: 3,
+            logIndex: 1,
+            enrolledAt: '2026-11-26T00:00:00Z',
+          },
+        ],
+      });
+      const snapshot = await store.openSnapshot();
+      await store.append(batchFor(log, ['after the snapshot']));
+      const records = [];
+      for await (const record of snapshot.records()) records.push(record);
+      await snapshot.close();
+      expect(snapshot.size).toBe(3);
+      expect(snapshot.checkpoint?.size).toBe(3);
+      expect(snapshot.trustDocuments).toHaveLength(1);
+      expect(records.filter((r) => r.type === 'leaf')).toHaveLength(3);
+      expect(records.filter((r) => r.type === 'checkpoint')).toHaveLength(1);
+      expect(records.map((r) => r.type)).toContain('nonce');
+
+      const target = await open();
+      try {
+        let seen = 0;
+        await target.writeSnapshot(3, records, async (view) => {
+          seen = await view.treeSize();
+        });
+        expect(seen).toBe(3);
+        expect(await target.treeSize()).toBe(3);
+        expect(await target.getEntry('snap@1.0.0')).toStrictEqual(
+          await store.getEntry('snap@1.0.0'),
+        );
+        expect(await target.enrolment('GLYMPH:o')).toMatchObject({ maxTier: 3 });
+        expect(await target.readLeaves(0, 3)).toStrictEqual(await store.readLeaves(0, 3));
+        await expect(
+          target.writeSnapshot(3, records, () => Promise.resolve()),
+        ).rejects.toMatchObject({ code: 'not-empty' });
+      } finally {
+        await target.close();
+      }
+    });
+
+    it('commits nothing of a snapshot write whose verification throws', async () => {
+      await store.append(batchFor(log, ['a']));
+      const snapshot = await store.openSnapshot();
+      const records = [];
+      for await (const record of snapshot.records()) records.push(record);
+      await snapshot.close();
+      const target = await open();
+      try {
+        await expect(
+          target.writeSnapshot(1, records, () => Promise.reject(new Error('refused'))),
+        ).rejects.toThrow('refused');
+        expect(await target.treeSize()).toBe(0);
+        expect(await target.readLeaves(0, 1)).toStrictEqual([]);
+      } finally {
+        await target.close();
+      }
+    });
+
     if (reopen) {
       it('keeps what was appended across a close and reopen', async () => {
         await store.append(

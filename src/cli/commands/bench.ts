@@ -2,6 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { benchExport, formatExportBench } from '../../bench/export.js';
 import { benchNodeSpec } from '../../bench/nodespec.js';
 import { formatPqcBench } from '../../bench/pqc-report.js';
 import { benchPqc } from '../../bench/pqc.js';
@@ -88,6 +89,29 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
         setExitCode(EXIT_OK);
       },
     );
+
+  group
+    .command('export')
+    .description(
+      'build a log of N entries, then time matriz export and matriz restore in child processes and report their peak RSS (target < 200 MB at 100,000 entries)',
+    )
+    .option('--json', 'print one JSON object', false)
+    .option('--entries <n>', 'registrations in the log', positiveInteger, 100_000)
+    .action(async (opts: { json: boolean; entries: number }) => {
+      const example = JSON.parse(
+        await readFile(path.join(packageRoot(), 'examples', 'memory_adapter.json'), 'utf8'),
+      ) as NodeSpec;
+      const result = await benchExport({
+        entries: opts.entries,
+        bin: path.join(packageRoot(), 'bin', 'matriz.js'),
+        example,
+        progress: (message) => {
+          if (!opts.json) io.stderr(`${message}\n`);
+        },
+      });
+      io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatExportBench(result));
+      setExitCode(EXIT_OK);
+    });
 
   group
     .command('registry')

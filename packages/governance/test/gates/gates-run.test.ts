@@ -207,7 +207,7 @@ describe('matriz gates run', () => {
     ]);
     expect(result.code).toBe(2);
     expect(result.out).toContain('overall: PASS');
-    expect(result.err).toContain('matriz: error: cannot write the gate report:');
+    expect(result.err).toContain('matriz-governance: error: cannot write the gate report:');
   });
 
   it('refuses a configuration it cannot trust, before running anything', async () => {

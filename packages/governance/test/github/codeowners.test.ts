@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  codeOwnersCoverage,
-  ownersOf,
-  parseCodeOwners,
-} from '../../src/github/codeowners.js';
+import { codeOwnersCoverage, ownersOf, parseCodeOwners } from '../../src/github/codeowners.js';
 
 const owners = (text: string, file: string): readonly string[] =>
   ownersOf(parseCodeOwners(text), file).owners;

@@ -11,10 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 
-export const OPENAPI_FIXTURE = new URL(
-  '../fixtures/github/openapi-subset.json',
-  import.meta.url,
-);
+export const OPENAPI_FIXTURE = new URL('../fixtures/github/openapi-subset.json', import.meta.url);
 
 export interface OpenApiDocument {
   paths: Record<string, Record<string, OpenApiOperation>>;

@@ -2,10 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  readWorkflowJobs,
-  requiredCheckProblems,
-} from '../../src/github/workflow-checks.js';
+import { readWorkflowJobs, requiredCheckProblems } from '../../src/github/workflow-checks.js';
 
 let dir: string;
 beforeEach(() => {

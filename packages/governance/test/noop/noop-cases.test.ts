@@ -66,10 +66,7 @@ describe('noop-cases.md', () => {
   );
 
   it('covers every row of noop-cases.md with at least one fixture', () => {
-    const table = readFileSync(
-      new URL('../fixtures/noop/noop-cases.md', import.meta.url),
-      'utf8',
-    );
+    const table = readFileSync(new URL('../fixtures/noop/noop-cases.md', import.meta.url), 'utf8');
     const rows = [...table.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
     expect(rows.length).toBe(50);
     const covered = new Set(NOOP_CASES.map((c) => c.row));
@@ -77,10 +74,7 @@ describe('noop-cases.md', () => {
   });
 
   it('pins the verdict the table gives for each row', () => {
-    const table = readFileSync(
-      new URL('../fixtures/noop/noop-cases.md', import.meta.url),
-      'utf8',
-    );
+    const table = readFileSync(new URL('../fixtures/noop/noop-cases.md', import.meta.url), 'utf8');
     for (const match of table.matchAll(/^\| (\d+) \| [^|]+ \| ([^|]+) \|/gm)) {
       const row = Number(match[1]);
       const verdict = (match[2] ?? '').toLowerCase();

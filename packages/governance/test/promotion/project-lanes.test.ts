@@ -12,7 +12,9 @@ describe("the project's own production lanes (.matriz/lanes.yml)", () => {
     const scan = await scanAll(root, manifest.manifest);
     expect(scan.scannedFiles).toContain('src/cli/main.ts');
     expect(scan.scannedFiles).toContain('schemas/nodespec.v1.schema.json');
-    expect(scan.scannedFiles).not.toContain('src/governance/promotion/marker.ts');
+    expect(scan.scannedFiles).toContain('packages/governance/src/noop/noop-guard.ts');
+    expect(scan.scannedFiles).toContain('packages/governance/bin/matriz-governance.js');
+    expect(scan.scannedFiles).not.toContain('packages/governance/src/promotion/marker.ts');
     expect(scan.markers).toEqual([]);
   });
 });

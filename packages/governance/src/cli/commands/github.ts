@@ -13,10 +13,7 @@ import {
 } from '../../github/branch-protection.js';
 import { GitHubError, requireToken } from '../../github/github-error.js';
 import { ProtectionClient, type BranchRef } from '../../github/protection-client.js';
-import {
-  loadProtectionConfig,
-  type ProtectionConfig,
-} from '../../github/protection-config.js';
+import { loadProtectionConfig, type ProtectionConfig } from '../../github/protection-config.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 

@@ -7,11 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'commander';
-import {
-  appendAuditRecord,
-  readAuditLog,
-  type RunRecord,
-} from '../../noop/audit-log.js';
+import { appendAuditRecord, readAuditLog, type RunRecord } from '../../noop/audit-log.js';
 import { AnalysisCache } from '../../noop/analysis-cache.js';
 import { judgeBatchPair, parseBatchLines } from '../../noop/batch.js';
 import { computeStats } from '../../noop/guard-stats.js';

@@ -15,10 +15,7 @@ import {
 } from '../../promotion/issue-state.js';
 import { loadLaneManifest } from '../../promotion/lane-manifest.js';
 import type { PromotionReasonCode } from '../../promotion/promotion-decision.js';
-import {
-  runPromotionGuard,
-  type PromotionGuardResult,
-} from '../../promotion/promotion-guard.js';
+import { runPromotionGuard, type PromotionGuardResult } from '../../promotion/promotion-guard.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { toSarif, type SarifRule } from '../sarif.js';

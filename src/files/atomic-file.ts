@@ -1,0 +1,2 @@
+/** Atomic file replacement: packages/governance/src/files/atomic-file.ts, shared. */
+export { writeFileAtomic } from 'matriz-governance/files';

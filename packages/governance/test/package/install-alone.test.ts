@@ -50,8 +50,8 @@ describe('matriz-governance installed alone from its npm pack tarball', () => {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
       }),
-    ) as { filename: string }[];
-    const tarball = path.join(work, packed[0]!.filename);
+    ) as [{ filename: string }];
+    const tarball = path.join(work, packed[0].filename);
 
     installDir = path.join(work, 'empty');
     mkdirSync(installDir);

@@ -63,6 +63,8 @@ export async function bundleVerifier(outDir: string, entry = ENTRY): Promise<Bro
     minify: true,
     sourcemap: false,
     logLevel: 'silent',
+    // The shared JSON and digest layers from the governance package's sources, as vitest runs them.
+    conditions: ['matriz-source'],
     plugins: [nodeBuiltinGuard(dynamicBuiltins)],
   });
   return { file, bytes: statSync(file).size, dynamicBuiltins: dynamicBuiltins.sort() };

@@ -1,11 +1,21 @@
-import { defaultServerConditions } from 'vite';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const governanceSources = fileURLToPath(new URL('./packages/governance/src/', import.meta.url));
+
 export default defineConfig({
-  // The governance package's exports resolve to its TypeScript sources (the "matriz-source"
-  // condition, as in tsconfig.json), so tests and coverage run the code as written, never a
-  // stale dist/.
-  ssr: { resolve: { conditions: ['matriz-source', ...defaultServerConditions] } },
+  resolve: {
+    // The governance package's entry points resolve to its TypeScript sources (like the
+    // "matriz-source" condition tsconfig.json uses), so tests and coverage run the code as
+    // written, never a stale dist/. An alias, not a condition: vitest hands conditions to Node
+    // (--conditions), and worker threads running dist/ would then load .ts files.
+    alias: [
+      {
+        find: /^matriz-governance\/(cli|json|digest|files)$/,
+        replacement: `${governanceSources}$1/index.ts`,
+      },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     testTimeout: 30_000,

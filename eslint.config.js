@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/'] },
+  { ignores: ['**/dist/', 'coverage/', '**/node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -38,7 +38,7 @@ export default tseslint.config(
   },
   {
     // Tests reshape JSON documents freely to break one rule at a time.
-    files: ['test/**'],
+    files: ['test/**', 'packages/*/test/**'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
@@ -49,8 +49,39 @@ export default tseslint.config(
     },
   },
   {
+    // The governance package installs and runs alone (docs/architecture.md, Layout): it never
+    // imports the registry, nor the registry's storage and server dependencies (its tsconfig's
+    // rootDir refuses relative imports out of the package). Before the layering block below,
+    // which replaces this rule for the package's pure folders.
+    files: ['packages/governance/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['matriz', 'matriz/*'],
+              message: 'matriz-governance must not depend on the registry package',
+            },
+            {
+              group: ['better-sqlite3', 'pg', 'fastify', '@fastify/*', '@oqs/*'],
+              message: 'matriz-governance installs without the registry dependencies',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Layering (DESIGN.md "Layers"): pure libraries never import entry points.
-    files: ['src/nodespec/**', 'src/crypto/**', 'src/log/**', 'src/trust/**'],
+    files: [
+      'src/nodespec/**',
+      'src/crypto/**',
+      'src/log/**',
+      'src/trust/**',
+      'packages/governance/src/json/**',
+      'packages/governance/src/digest/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { evaluateHistory } from '../dist/src/governance/noop/evaluation.js';
-import { loadNoopConfig } from '../dist/src/governance/noop/noop-config.js';
-import { compilePolicy } from '../dist/src/governance/noop/policy.js';
+import { evaluateHistory } from '../packages/governance/dist/src/noop/evaluation.js';
+import { loadNoopConfig } from '../packages/governance/dist/src/noop/noop-config.js';
+import { compilePolicy } from '../packages/governance/dist/src/noop/policy.js';
 
 const { values } = parseArgs({
   options: {

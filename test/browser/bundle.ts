@@ -66,6 +66,8 @@ export async function bundleVerifier(outDir: string, entry = ENTRY): Promise<Bro
     sourcemap: false,
     logLevel: 'silent',
     metafile: true,
+    // The shared JSON and digest layers from the governance package's sources, as vitest runs them.
+    conditions: ['matriz-source'],
     plugins: [nodeBuiltinGuard(dynamicBuiltins)],
   });
   return {

@@ -1,0 +1,65 @@
+/**
+ * Runs a commander program of command groups the way every MATRIZ binary does: output through
+ * CliIo, help and version exit 0, commander's errors and UsageError exit 2 with one line on
+ * stderr, anything else is an internal error (docs/cli.md, exit codes). `matriz` and
+ * `matriz-governance` both run through here, so the governance commands behave the same in both.
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
+import type { CliIo } from './io.js';
+
+/** A command group: builds its commander subtree; its actions report through `setExitCode`. */
+export type CommandGroup = (io: CliIo, setExitCode: (code: number) => void) => Command;
+
+export interface ProgramSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly version: string;
+  /** In the order `--help` lists them. */
+  readonly groups: readonly CommandGroup[];
+}
+
+/** Runs `spec` with `args` (without the node and script paths) and returns the exit code. */
+export async function runProgram(
+  spec: ProgramSpec,
+  args: readonly string[],
+  io: CliIo,
+): Promise<number> {
+  let exitCode = EXIT_OK;
+  const setExitCode = (code: number): void => {
+    exitCode = code;
+  };
+  const program = new Command(spec.name)
+    .description(spec.description)
+    .version(spec.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  for (const group of spec.groups) program.addCommand(group(io, setExitCode));
+  applyRecursively(program, (command) => {
+    command.exitOverride();
+    command.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  });
+
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every other commander error is a usage error.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`${spec.name}: error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr(
+      `${spec.name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return EXIT_USAGE;
+  }
+}
+
+function applyRecursively(command: Command, apply: (command: Command) => void): void {
+  apply(command);
+  for (const sub of command.commands) applyRecursively(sub, apply);
+}

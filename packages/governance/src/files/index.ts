@@ -1,0 +1,3 @@
+/** File writes readers can trust: atomic replacement, append-only audit logs. */
+export { writeFileAtomic } from './atomic-file.js';
+export { appendAuditRecord } from './audit-log.js';

@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layers } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/', 'coverage/', '**/node_modules/'] },
@@ -73,37 +74,27 @@ export default tseslint.config(
     },
   },
   {
-    // Layering (DESIGN.md "Layers"): pure libraries never import entry points.
-    files: [
-      'src/nodespec/**',
-      'src/crypto/**',
-      'src/log/**',
-      'src/trust/**',
-      'packages/governance/src/json/**',
-      'packages/governance/src/digest/**',
-    ],
+    // The governance package's pure folders (its JSON and digest layers, shared with the
+    // registry) do no I/O and import nothing above them.
+    files: ['packages/governance/src/json/**', 'packages/governance/src/digest/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: [
-                '**/cli/**',
-                '**/server/**',
-                '**/store/**',
-                '**/registry/**',
-                '**/governance/**',
-              ],
-              message: 'pure libraries depend on nothing above them (DESIGN.md, Layers)',
+              group: ['**/cli/**', '**/files/**', '**/governance/**', '**/noop/**'],
+              message: 'pure layers import only pure layers (docs/architecture.md, Layers)',
             },
             {
               group: ['node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:child_process'],
-              message: 'pure libraries do no I/O (DESIGN.md, Layers)',
+              message: 'pure layers do no I/O (docs/architecture.md, Layers)',
             },
           ],
         },
       ],
     },
   },
+  // The registry's layers, one block per layer (eslint.layers.js).
+  ...layers,
 );

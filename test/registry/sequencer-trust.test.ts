@@ -1,8 +1,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { signerFor } from '../../src/crypto/dsse.js';
-import { publicKeyOf } from '../../src/crypto/keys.js';
 import { loadSignatureSuite } from '../../src/crypto/suites.js';
 import { signCheckpoint } from '../../src/log/checkpoint-signature.js';
 import { leafHash } from '../../src/log/hash.js';
@@ -13,37 +11,9 @@ import { Sequencer } from '../../src/registry/sequencer.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { buildEnrolment } from '../../src/trust/enrolment.js';
 import { buildRevocationList } from '../../src/trust/revocations.js';
-import { buildTrustRoot, logKeyOf } from '../../src/trust/trust-root.js';
 import { logKeys, makeRegistry, makeOwner, ORIGIN } from '../support/registry.js';
+import { trustRootFor } from '../support/trust-root.js';
 import { tempDir } from '../support/tmp.js';
-
-/** A trust root v1 whose log key is the test registry's, with one ML-DSA-44 key for each other role. */
-async function trustRootFor(keys: Awaited<ReturnType<typeof logKeys>>) {
-  const suite = await loadSignatureSuite('ml-dsa-44');
-  const role = () => {
-    const pair = suite.generateKeyPair();
-    const key = publicKeyOf('ml-dsa-44', pair.publicKey);
-    return { key, signer: signerFor(key, pair.secretKey, suite) };
-  };
-  const [root, enrolment, revocation] = [role(), role(), role()];
-  const log = logKeyOf(keys.mlDsa44.publicKey, keys.ed25519.publicKey);
-  const envelope = buildTrustRoot(
-    {
-      origin: ORIGIN,
-      version: 1,
-      expires: new Date(Date.now() + 86_400_000),
-      keys: [root.key, log, enrolment.key, revocation.key],
-      roles: {
-        root: { keyids: [root.key.keyid], threshold: 1 },
-        log: { keyids: [log.keyid], threshold: 1 },
-        enrolment: { keyids: [enrolment.key.keyid], threshold: 1 },
-        revocation: { keyids: [revocation.key.keyid], threshold: 1 },
-      },
-    },
-    [root.signer],
-  );
-  return { envelope, enrolment, revocation };
-}
 
 describe('sequencer and the trust records of its batch', () => {
   it('a registration sees an enrolment earlier in the same batch, and a revocation refuses the next one', async () => {

@@ -27,7 +27,7 @@ const COMMAND_GROUPS: readonly (readonly [string, () => Promise<CommandGroup>])[
   ['github', async () => (await governance()).gitHubCommand],
   ['keys', async () => (await import('./commands/keys.js')).keysCommand],
   ['trust', async () => (await import('./commands/trust.js')).trustCommand],
-  ['owners', async () => (await import('./commands/trust.js')).ownersCommand],
+  ['owners', async () => (await import('./commands/owners.js')).ownersCommand],
   ['sign', async () => (await import('./commands/sign.js')).signCommand],
   [
     'verify-envelope',

@@ -45,8 +45,19 @@ export function keyId(algorithm: KeyAlgorithm | 'x-wing', publicKey: Uint8Array)
   return bytesToHex(sha256(concatBytes(utf8(algorithm), Uint8Array.of(0), publicKey)));
 }
 
+/**
+ * An owner's GLYMPH id (DESIGN.md, Identity): `GLYMPH:` and the key id, the one place the form
+ * is built. `isOwnerId` is the one place it is recognised.
+ */
 export function ownerId(keyid: string): string {
   return `GLYMPH:${keyid}`;
+}
+
+const OWNER_ID = /^GLYMPH:[0-9a-f]{64}$/;
+
+/** Whether `value` has the form of a GLYMPH owner id. */
+export function isOwnerId(value: string): boolean {
+  return OWNER_ID.test(value);
 }
 
 export function publicKeyOf(algorithm: KeyAlgorithm, publicKey: Uint8Array): PublicKey {

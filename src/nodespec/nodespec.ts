@@ -3,7 +3,10 @@
  * of this type have passed `validateNodeSpec`, so code below the edge can trust the shape.
  */
 
-export type Lane = 'candidate' | 'core' | 'lukhas' | 'products';
+/** The lanes a node can claim (DESIGN.md, NodeSpec v1): the one list every layer uses. */
+export const LANES = ['candidate', 'core', 'lukhas', 'products'] as const;
+
+export type Lane = (typeof LANES)[number];
 
 export interface Port {
   name: string;

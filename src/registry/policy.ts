@@ -3,7 +3,8 @@
  * self-enrol in lane `candidate` up to tier 2; other lanes and higher tiers need an owner an
  * administrator enrolled. The policy is data (a JSON file), checked at load time.
  */
-import type { Lane } from '../nodespec/nodespec.js';
+import { isOwnerId } from '../crypto/keys.js';
+import { LANES, type Lane } from '../nodespec/nodespec.js';
 
 export interface Entitlement {
   readonly lanes: readonly Lane[];
@@ -21,8 +22,6 @@ export const DEFAULT_POLICY: EntitlementPolicy = {
   open: { lanes: ['candidate'], maxTier: 2 },
   owners: new Map(),
 };
-
-const LANES: readonly Lane[] = ['candidate', 'core', 'lukhas', 'products'];
 
 /** Whether anyone may claim (lane, tier) without an enrolment: no lookup needed. */
 export function openlyAllowed(policy: EntitlementPolicy, lane: Lane, tier: number): boolean {
@@ -62,7 +61,7 @@ export function parsePolicy(value: unknown): EntitlementPolicy {
   for (const [ownerId, entitlement] of Object.entries(
     asRecord(record.owners ?? {}, 'policy.owners'),
   )) {
-    if (!/^GLYMPH:[0-9a-f]{64}$/.test(ownerId))
+    if (!isOwnerId(ownerId))
       throw new Error(`policy.owners: ${JSON.stringify(ownerId)} is not a GLYMPH owner id`);
     owners.set(ownerId, parseEntitlement(entitlement, `policy.owners["${ownerId}"]`));
   }
@@ -72,7 +71,10 @@ export function parsePolicy(value: unknown): EntitlementPolicy {
 function parseEntitlement(value: unknown, where: string): Entitlement {
   const record = asRecord(value, where);
   const { lanes, max_tier: maxTier } = record;
-  if (!Array.isArray(lanes) || !lanes.every((lane): lane is Lane => LANES.includes(lane as Lane))) {
+  if (
+    !Array.isArray(lanes) ||
+    !lanes.every((lane): lane is Lane => (LANES as readonly string[]).includes(lane as string))
+  ) {
     throw new Error(`${where}.lanes must be a list of ${LANES.join(', ')}`);
   }
   if (typeof maxTier !== 'number' || !Number.isInteger(maxTier) || maxTier < 0 || maxTier > 7) {

@@ -1,5 +1,7 @@
 /** JSON Schemas of the HTTP API: they validate requests and document the API (OpenAPI). */
 
+import { LANES } from '../nodespec/nodespec.js';
+
 export const problemSchema = {
   $id: 'Problem',
   type: 'object',
@@ -77,7 +79,7 @@ export const querySchema = {
   properties: {
     signal: { type: 'string', maxLength: 200 },
     capability: { type: 'string', maxLength: 200 },
-    lane: { type: 'string', enum: ['candidate', 'core', 'lukhas', 'products'] },
+    lane: { type: 'string', enum: [...LANES] },
     owner: { type: 'string', maxLength: 200 },
     cursor: { type: 'string', maxLength: 200 },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },

@@ -28,10 +28,12 @@ import { TrustError } from './errors.js';
 import { findRevocation, type RevocationList } from './revocations.js';
 import { signDocument, verifySignedBy, type SuiteLoader } from './signatures.js';
 import { roleKeys, type TrustRoot } from './trust-root.js';
+import { LANES, type Lane } from '../nodespec/nodespec.js';
 
 export const ENROLMENT_TYPE = 'matriz-enrolment/v1';
-export const ENROLMENT_LANES = ['candidate', 'core', 'lukhas', 'products'] as const;
-export type EnrolmentLane = (typeof ENROLMENT_LANES)[number];
+/** The lanes an enrolment may grant: every NodeSpec lane (nodespec.ts). */
+export const ENROLMENT_LANES = LANES;
+export type EnrolmentLane = Lane;
 export const MAX_TIER = 7;
 
 export interface Enrolment {

@@ -30,7 +30,7 @@ import {
 } from '../crypto-context.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { addKeyOperatorCommands } from './trust.js';
+import { addKeyOperatorCommands } from './keys-operator.js';
 
 export function keysCommand(io: CliIo, setExitCode: (code: number) => void): Command {
   const group = new Command('keys').description(

@@ -26,6 +26,7 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js
 import { readJsonFile } from '../inputs.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../options.js';
+import { LANES } from '../../nodespec/nodespec.js';
 
 export const EXIT_VERIFICATION_FAILED = 3;
 export const EXIT_FORK = 4;
@@ -225,7 +226,7 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .addOption(serverOption())
     .option('--signal <name>')
     .option('--capability <verb:resource/path>')
-    .addOption(new Option('--lane <lane>').choices(['candidate', 'core', 'lukhas', 'products']))
+    .addOption(new Option('--lane <lane>').choices(LANES))
     .option('--owner <GLYMPH:id>')
     .addOption(new Option('--limit <n>', 'entries per page').argParser(positiveInteger).default(50))
     .option('--cursor <registry_id>', 'continue after this entry (from next_cursor)')

@@ -1,14 +1,13 @@
 /**
- * Operator commands on a registry's trust (docs/security.md): `trust init|show|draft|sign|verify|publish`,
- * `keys rotate|retire|revoke`, `owners enrol`. Commands that change the log act on the server's
- * storage through --data-dir (and --database-url for PostgreSQL), also while the server runs.
+ * `matriz trust init|show|draft|sign|verify|publish` (docs/security.md): the trust root of a
+ * registry. Commands that change the log act on the server's storage through --data-dir (and
+ * --database-url for PostgreSQL), also while the server runs.
  *
- * Exit codes: 0 done, 1 refused (the record or document does not pass the trust checks),
- * 2 usage or I/O error.
+ * Exit codes: 0 done, 1 refused (the document does not pass the trust checks), 2 usage or I/O.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { RegistryClient, RegistryRequestError } from '../../client/http-client.js';
 import { publicKeyFromJson } from '../../crypto/keys.js';
 import { PAYLOAD_TYPES } from '../../crypto/payload-types.js';
@@ -17,12 +16,6 @@ import { signerFor } from '../../crypto/dsse.js';
 import { passphraseKeyProvider } from '../../keystore/key-provider.js';
 import { passphraseToOpen } from '../../keystore/passphrase.js';
 import { canonicalize } from '../../json/canonicalize.js';
-import { RegistryProblem } from '../../registry/problems.js';
-import type { ControlResult } from '../../verify/wire.js';
-import { DataDirError } from '../../operator/data-dir.js';
-import { Operator, OperatorError } from '../../operator/operator.js';
-import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
-import { ENROLMENT_LANES, type EnrolmentLane } from '../../trust/enrolment.js';
 import { TrustError } from '../../trust/errors.js';
 import { addSignature, readEnvelope } from '../../trust/signatures.js';
 import { draftNextRoot } from '../../trust/draft.js';
@@ -38,120 +31,18 @@ import { passphraseEnvOption, passphraseSource, withKeyErrors } from '../crypto-
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
 import { readJsonFile } from '../inputs.js';
 import type { CliIo } from '../io.js';
-import { positiveInteger, scryptLogN } from '../options.js';
+import { positiveInteger } from '../options.js';
+import {
+  type SetExitCode,
+  type StorageOptions,
+  storageOptions,
+  expiresOption,
+  parseExpires,
+  openReadOnly,
+  withOperator,
+  logged,
+} from '../operator-storage.js';
 
-type SetExitCode = (code: number) => void;
-
-interface StorageOptions {
-  dataDir: string;
-  databaseUrl?: string;
-  key?: string[];
-  passphraseEnv: string;
-  keyScryptLogN: number;
-  json: boolean;
-}
-
-/** --data-dir, --database-url, --key, --passphrase-env, --key-scrypt-log-n, --json. */
-function storageOptions(command: Command): Command {
-  return command
-    .requiredOption('--data-dir <dir>', "the registry's data directory (keys, SQLite database)")
-    .option('--database-url <url>', 'PostgreSQL connection string, when the server uses one')
-    .option(
-      '--key <file...>',
-      'role key files kept outside the data directory (e.g. an offline root key) to sign with',
-    )
-    .addOption(
-      new Option(
-        '--passphrase-env <name>',
-        'environment variable holding the key passphrase (MATRIZ_KEY_COMMAND, when set, is asked instead)',
-      ).default(DEFAULT_PASSPHRASE_ENV),
-    )
-    .addOption(
-      new Option('--key-scrypt-log-n <n>', 'scrypt cost N = 2^n for keys this command creates')
-        .argParser(scryptLogN)
-        .default(17),
-    )
-    .option('--json', 'print one JSON object', false);
-}
-
-function expiresOption(): Option {
-  return new Option(
-    '--expires <when>',
-    'expiry of the new trust root: an RFC 3339 time or a duration such as 365d, 12h, 90s',
-  );
-}
-
-/** Parses --expires: RFC 3339, or a duration from now (d, h, m, s). */
-export function parseExpires(value: string, now: number): Date {
-  const duration = /^(\d+)([dhms])$/.exec(value);
-  if (duration) {
-    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[duration[2] as 'd'];
-    return new Date(now + Number(duration[1]) * unit);
-  }
-  const time = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(time))
-    throw new UsageError(
-      `--expires ${JSON.stringify(value)} is neither an RFC 3339 time nor a duration like 365d`,
-    );
-  if (time <= now) throw new UsageError(`--expires ${value} is in the past`);
-  return new Date(time);
-}
-
-/** Opening a registry's storage failed for a reason the operator can fix: a usage error. */
-function setupError(error: unknown): never {
-  if (
-    error instanceof OperatorError ||
-    error instanceof DataDirError ||
-    (error as { code?: string }).code === 'ENOENT'
-  )
-    throw new UsageError((error as Error).message, { cause: error });
-  throw error;
-}
-
-function openReadOnly(options: { dataDir: string; databaseUrl?: string }) {
-  return Operator.openReadOnly(options).catch(setupError);
-}
-
-/** Opens the storage, runs `work`, closes; maps refusals to exit 1 and setup errors to exit 2. */
-async function withOperator(
-  io: CliIo,
-  setExitCode: SetExitCode,
-  opts: StorageOptions,
-  work: (operator: Operator) => Promise<void>,
-): Promise<void> {
-  const operator = await withKeyErrors(() =>
-    Operator.open({
-      dataDir: path.resolve(io.cwd, opts.dataDir),
-      ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
-      env: io.env,
-      passphraseEnv: opts.passphraseEnv,
-      warn: (message) => {
-        io.stderr(`matriz: warning: ${message}\n`);
-      },
-      keyFiles: (opts.key ?? []).map((f) => path.resolve(io.cwd, f)),
-      scrypt: { N: 2 ** opts.keyScryptLogN, r: 8, p: 1 },
-    }).catch(setupError),
-  );
-  try {
-    await withKeyErrors(() => work(operator));
-    setExitCode(EXIT_OK);
-  } catch (error) {
-    if (error instanceof RegistryProblem || error instanceof TrustError) {
-      io.stderr(`matriz: refused: ${error.message}\n`);
-      setExitCode(EXIT_FINDINGS);
-    } else if (error instanceof OperatorError) {
-      throw new UsageError(error.message, { cause: error });
-    } else throw error;
-  } finally {
-    await operator.close();
-  }
-}
-
-function logged(result: ControlResult): { log_index: number; checkpoint_size: number } {
-  return { log_index: result.index, checkpoint_size: result.inclusion_proof.size };
-}
-
-/** The trust root as people read it: who holds which role, with thresholds. */
 export function describeRoot(root: TrustRoot): Record<string, unknown> {
   return {
     origin: root.origin,
@@ -473,132 +364,3 @@ function readEnvelopeOrUsage(value: unknown, file: string) {
 }
 
 /** `keys rotate|retire|revoke`, added to the `keys` group. */
-export function addKeyOperatorCommands(group: Command, io: CliIo, setExitCode: SetExitCode): void {
-  storageOptions(
-    group
-      .command('rotate')
-      .description(
-        'rotate the log key: a new key, trust root N+1 listing old and new (both sign during the overlap) and a rotation record signed by both',
-      )
-      .addOption(new Option('--role <role>', 'the role whose key rotates').choices(['log'])),
-  )
-    .addOption(expiresOption())
-    .action(async (opts: StorageOptions & { role?: string; expires?: string }) => {
-      if (opts.role !== 'log')
-        throw new UsageError('--role log is required (the only role rotated here)');
-      await withOperator(io, setExitCode, opts, async (operator) => {
-        const { root, newKeyid, result } = await operator.rotateLogKey(
-          opts.expires === undefined ? {} : { expires: parseExpires(opts.expires, Date.now()) },
-        );
-        if (opts.json)
-          io.stdout(
-            `${JSON.stringify({ new_keyid: newKeyid, ...describeRoot(root), ...logged(result) })}\n`,
-          );
-        else
-          io.stdout(
-            `new log key ${newKeyid}; trust root v${root.version} lists ${root.roles.log.keyids.length} log keys and both sign during the overlap. End it with: matriz keys retire ${root.roles.log.keyids.filter((k) => k !== newKeyid).join(' ')} --data-dir ${opts.dataDir}\n`,
-          );
-      });
-    });
-
-  storageOptions(
-    group
-      .command('retire')
-      .description('end a rotation overlap: trust root N+1 without this log key')
-      .argument('<keyid>', 'the old log key'),
-  )
-    .addOption(expiresOption())
-    .action(async (keyid: string, opts: StorageOptions & { expires?: string }) =>
-      withOperator(io, setExitCode, opts, async (operator) => {
-        const { root, result } = await operator.retireLogKey(
-          keyid,
-          opts.expires === undefined ? {} : { expires: parseExpires(opts.expires, Date.now()) },
-        );
-        if (opts.json)
-          io.stdout(
-            `${JSON.stringify({ retired: keyid, ...describeRoot(root), ...logged(result) })}\n`,
-          );
-        else
-          io.stdout(`retired ${keyid}; trust root v${root.version} at log index ${result.index}\n`);
-      }),
-    );
-
-  storageOptions(
-    group
-      .command('revoke')
-      .description(
-        'revoke a key (owner or log key): a new revocation list version signed by the revocation role, recorded in the log',
-      )
-      .argument('<keyid>', 'the key to revoke')
-      .requiredOption('--reason <text>', 'why (kept in the signed list, at most 500 characters)'),
-  ).action(async (keyid: string, opts: StorageOptions & { reason: string }) =>
-    withOperator(io, setExitCode, opts, async (operator) => {
-      const { list, result } = await operator.revokeKey(keyid, opts.reason);
-      if (opts.json)
-        io.stdout(
-          `${JSON.stringify({ revoked: keyid, revocations_version: list.version, ...logged(result) })}\n`,
-        );
-      else
-        io.stdout(
-          `revoked ${keyid}; revocation list v${list.version} (${list.revoked.length} keys) at log index ${result.index}\n`,
-        );
-    }),
-  );
-}
-
-function laneList(value: string): EnrolmentLane[] {
-  const lanes = value.split(',').map((l) => l.trim());
-  for (const lane of lanes)
-    if (!(ENROLMENT_LANES as readonly string[]).includes(lane))
-      throw new InvalidArgumentError(`${lane} is not a lane (${ENROLMENT_LANES.join(', ')})`);
-  return lanes as EnrolmentLane[];
-}
-
-function tier(value: string): number {
-  const n = Number(value);
-  if (!/^[0-7]$/.test(value)) throw new InvalidArgumentError('must be an integer from 0 to 7');
-  return n;
-}
-
-export function ownersCommand(io: CliIo, setExitCode: SetExitCode): Command {
-  const group = new Command('owners').description('owner entitlements recorded in the log');
-  storageOptions(
-    group
-      .command('enrol')
-      .description(
-        'enrol an owner: the lanes and highest tier its registrations may claim, signed by the enrolment role and recorded in the log',
-      )
-      .requiredOption('--pub <file>', "the owner's public key JSON (matriz keys export-public)")
-      .addOption(
-        new Option('--lanes <lanes>', 'comma-separated lanes')
-          .argParser(laneList)
-          .makeOptionMandatory(),
-      )
-      .addOption(
-        new Option('--max-tier <n>', 'highest tier, 0..7').argParser(tier).makeOptionMandatory(),
-      ),
-  ).action(
-    async (opts: StorageOptions & { pub: string; lanes: EnrolmentLane[]; maxTier: number }) => {
-      let owner;
-      try {
-        owner = publicKeyFromJson(await readJsonFile(io, opts.pub), opts.pub);
-      } catch (error) {
-        if (error instanceof UsageError) throw error;
-        throw new UsageError((error as Error).message);
-      }
-      await withOperator(io, setExitCode, opts, async (operator) => {
-        const result = await operator.enrolOwner(owner, opts.lanes, opts.maxTier);
-        const ownerId = `GLYMPH:${owner.keyid}`;
-        if (opts.json)
-          io.stdout(
-            `${JSON.stringify({ owner_id: ownerId, lanes: opts.lanes, max_tier: opts.maxTier, ...logged(result) })}\n`,
-          );
-        else
-          io.stdout(
-            `enrolled ${ownerId} for lanes ${opts.lanes.join(', ')} up to tier ${opts.maxTier} (log index ${result.index})\n`,
-          );
-      });
-    },
-  );
-  return group;
-}

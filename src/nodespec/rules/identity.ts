@@ -1,6 +1,5 @@
+import { isOwnerId } from '../../crypto/keys.js';
 import type { LintRule } from './rule.js';
-
-const GLYMPH_ID = /^GLYMPH:[0-9a-f]{64}$/;
 
 export const glymphOwnerId: LintRule = {
   id: 'NS011',
@@ -10,7 +9,7 @@ export const glymphOwnerId: LintRule = {
     'owner_id is GLYMPH: plus the 64-hex SHA-256 key id of the owner key; anything else cannot be registered.',
   check(spec, _context, report) {
     const ownerId = spec.identity.owner_id;
-    if (!GLYMPH_ID.test(ownerId)) {
+    if (!isOwnerId(ownerId)) {
       report(
         '/identity/owner_id',
         `\`identity.owner_id\` is ${JSON.stringify(ownerId)}; must be GLYMPH: followed by 64 lowercase hex digits (the owner key id; \`matriz register --set-owner\` fills it in)`,

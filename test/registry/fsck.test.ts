@@ -1,0 +1,87 @@
+/**
+ * fsck replays owners' writes through the sequencer's own entry ledger: what the registry would
+ * have refused (an entitlement the policy does not give) and derived query keys that do not
+ * follow from the logged NodeSpec are problems, named with the leaf or entry.
+ */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { loadSignatureSuite } from '../../src/crypto/suites.js';
+import { fsck } from '../../src/registry/fsck.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { makeOwner, makeRegistry } from '../support/registry.js';
+import { tempDir } from '../support/tmp.js';
+
+describe('fsck replays the entry ledger', () => {
+  it('is clean for a log the registry wrote, derived signal and capability keys included', async () => {
+    const t = await makeRegistry();
+    const owner = await makeOwner('ed25519');
+    await t.registry.register(owner.request({ op: 'register', nodeSpec: owner.spec('a') }));
+    await t.registry.deregister(
+      'a@0.1.0',
+      owner.request({ op: 'deregister', registryId: 'a@0.1.0' }),
+    );
+    await t.registry.register(owner.request({ op: 'register', nodeSpec: owner.spec('b') }));
+    const report = await fsck({
+      store: t.store,
+      verifier: t.keys.verifier,
+      loadSuite: loadSignatureSuite,
+    });
+    expect(report).toMatchObject({ ok: true, size: 3, entries: 2, problems: [] });
+  });
+
+  it('names a leaf the policy fsck is given would have refused (not-entitled), and accepts it under the policy the registry ran with', async () => {
+    // The registry ran with a policy that lets anyone claim lane core up to tier 7.
+    const t = await makeRegistry({
+      policy: { open: { lanes: ['candidate', 'core'], maxTier: 7 }, owners: new Map() },
+    });
+    const owner = await makeOwner('ed25519');
+    const spec = owner.spec('kernel');
+    spec.identity.lane = 'core';
+    spec.identity.tier = 6;
+    await t.registry.register(owner.request({ op: 'register', nodeSpec: spec }));
+
+    const strict = await fsck({
+      store: t.store,
+      verifier: t.keys.verifier,
+      loadSuite: loadSignatureSuite,
+    });
+    expect(strict.ok).toBe(false);
+    expect(strict.problems).toContainEqual(
+      expect.stringMatching(
+        /^leaf 0 should have been refused: not-entitled: owner GLYMPH:[0-9a-f]{64} is not enrolled/,
+      ),
+    );
+    const same = await fsck({
+      store: t.store,
+      verifier: t.keys.verifier,
+      loadSuite: loadSignatureSuite,
+      policy: t.sequencer.policy,
+    });
+    expect(same.problems).toStrictEqual([]);
+  });
+
+  it('finds a derived signal row that does not follow from the logged NodeSpec', async () => {
+    const file = path.join(tempDir(), 'registry.sqlite3');
+    const store = openSqliteStore({ path: file });
+    const t = await makeRegistry({ store });
+    const owner = await makeOwner('ed25519');
+    const spec = owner.spec('a');
+    await t.registry.register(owner.request({ op: 'register', nodeSpec: spec }));
+    await store.close();
+
+    const db = new Database(file);
+    const removed = db.prepare("DELETE FROM entry_signals WHERE registry_id = 'a@0.1.0'").run();
+    db.close();
+    expect(removed.changes).toBeGreaterThan(0);
+
+    const reopened = openSqliteStore({ path: file, readonly: true });
+    const report = await fsck({
+      store: reopened,
+      verifier: t.keys.verifier,
+      loadSuite: loadSignatureSuite,
+    });
+    expect(report.problems).toStrictEqual(['entry a@0.1.0 differs from the replay of the log']);
+    await reopened.close();
+  });
+});

@@ -18,6 +18,7 @@ describe('the published package', () => {
       [
         'loadVerifierSuites',
         'verifyNote',
+        'verifyCheckpoint',
         'verifyCheckpointUnderRoot',
         'verifyCheckpointWithKeys',
         'verifyCheckpointByWitnesses',

@@ -11,7 +11,10 @@ import {
 } from '../log/checkpoint-signature.js';
 import { CheckpointError, parseCheckpoint, type Checkpoint } from '../log/checkpoint.js';
 import { NoteError, parseNote } from '../log/note.js';
-import { verifyCheckpoint, type VerifiedCheckpoint } from '../trust/checkpoint.js';
+import {
+  verifyCheckpoint as verifyCheckpointOfRoot,
+  type VerifiedCheckpoint,
+} from '../trust/checkpoint.js';
 import type { RevocationList } from '../trust/revocations.js';
 import type { TrustRoot } from '../trust/trust-root.js';
 import { verifyNote, type NoteKeySet, type VerifiedNote } from './note.js';
@@ -33,7 +36,7 @@ export function verifyCheckpointUnderRoot(
     readonly revocations?: RevocationList;
   },
 ): VerifiedCheckpoint {
-  return verifyCheckpoint(note, root, options.revocations, options.suites);
+  return verifyCheckpointOfRoot(note, root, options.revocations, options.suites);
 }
 
 /**
@@ -70,6 +73,38 @@ export function verifyCheckpointByWitnesses(
       `checkpoint origin is ${JSON.stringify(checkpoint.origin)}, expected ${JSON.stringify(origin)}`,
     );
   return { checkpoint, note: verified };
+}
+
+/** What a checkpoint is trusted under: a trust root, a log key set, or witnesses. */
+export type CheckpointTrust =
+  | {
+      readonly root: TrustRoot;
+      readonly revocations?: RevocationList;
+      readonly suites: Pick<VerifierSuites, 'ed25519' | 'mlDsa44'>;
+    }
+  | { readonly keys: CheckpointKeySet | CheckpointVerifier; readonly origin?: string }
+  | {
+      readonly witnesses: NoteKeySet;
+      readonly ed25519: VerifierSuites['ed25519'];
+      readonly origin?: string;
+    };
+
+/**
+ * Verifies a checkpoint note under whichever trust is given: `verifyCheckpointUnderRoot`,
+ * `verifyCheckpointWithKeys` or `verifyCheckpointByWitnesses`, with their errors. Returns the
+ * checkpoint the signatures vouch for.
+ */
+export function verifyCheckpoint(
+  note: string,
+  trust: CheckpointTrust,
+): { readonly checkpoint: Checkpoint } {
+  if ('root' in trust)
+    return verifyCheckpointUnderRoot(note, trust.root, {
+      suites: trust.suites,
+      ...(trust.revocations === undefined ? {} : { revocations: trust.revocations }),
+    });
+  if ('keys' in trust) return verifyCheckpointWithKeys(note, trust.keys, trust.origin);
+  return verifyCheckpointByWitnesses(note, trust.witnesses, trust.ed25519, trust.origin);
 }
 
 /**

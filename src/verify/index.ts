@@ -9,7 +9,9 @@ export { loadVerifierSuites, type VerifierSuites } from './suites.js';
 export { verifyNote, type NoteKeySet, type VerifiedNote } from './note.js';
 export {
   peekCheckpoint,
+  verifyCheckpoint,
   verifyCheckpointByWitnesses,
+  type CheckpointTrust,
   verifyCheckpointUnderRoot,
   verifyCheckpointWithKeys,
   type VerifiedCheckpoint,

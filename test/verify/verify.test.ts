@@ -17,6 +17,7 @@ import {
   peekCheckpoint,
   verifyCheckpointByWitnesses,
   verifyCheckpointUnderRoot,
+  verifyCheckpoint,
   verifyCheckpointWithKeys,
   verifyConsistencyProof,
   verifyInclusionProof,
@@ -196,6 +197,12 @@ describe('checkpoints', () => {
       code: 'missing-signature',
     });
     expect(thrown(() => verifyCheckpointWithKeys(note, keys, 'other.test/log'))).toMatchObject({
+      code: 'wrong-origin',
+    });
+    // verifyCheckpoint takes any of the three trusts and decides the same.
+    expect(verifyCheckpoint(note, { keys }).checkpoint.size).toBe(3);
+    expect(verifyCheckpoint(note, { root: newest, suites }).checkpoint.size).toBe(3);
+    expect(thrown(() => verifyCheckpoint(note, { keys, origin: 'other.test/log' }))).toMatchObject({
       code: 'wrong-origin',
     });
   });

@@ -12,6 +12,7 @@
  * - the registry state, trust documents and enrolments are exactly the replay of the log.
  */
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
+import { sha256Digest } from '../crypto/digest.js';
 import { equalBytes } from '../crypto/encoding.js';
 import type { SignatureSuite } from '../crypto/suite.js';
 import { canonicalize } from '../json/canonicalize.js';
@@ -297,7 +298,9 @@ async function replayLeaf(
   }
   if (!equalBytes(decision.leaf, leaf))
     problem(`leaf ${index} is not the canonical record of its request`);
-  replay.entries.set(decision.entry.registryId, decision.entry);
+  // The replay keeps each NodeSpec by its digest only, so memory does not grow with the specs:
+  // the stored NodeSpec is compared through its digest (sameState).
+  replay.entries.set(decision.entry.registryId, { ...decision.entry, nodeSpec: '' });
   replay.nonces.add(request.nonce);
 }
 
@@ -306,8 +309,8 @@ function sameState(stored: RegistryEntry, replayed: RegistryEntry): boolean {
     stored.ownerId === replayed.ownerId &&
     stored.lane === replayed.lane &&
     stored.tier === replayed.tier &&
-    stored.nodeSpec === replayed.nodeSpec &&
     stored.specDigest === replayed.specDigest &&
+    sha256Digest(stored.nodeSpec) === replayed.specDigest &&
     stored.status === replayed.status &&
     stored.registeredIndex === replayed.registeredIndex &&
     stored.deregisteredIndex === replayed.deregisteredIndex &&

@@ -84,4 +84,28 @@ describe('fsck replays the entry ledger', () => {
     expect(report.problems).toStrictEqual(['entry a@0.1.0 differs from the replay of the log']);
     await reopened.close();
   });
+
+  it('finds a stored NodeSpec that is not the one the log recorded (the replay keeps only its digest)', async () => {
+    const file = path.join(tempDir(), 'registry.sqlite3');
+    const store = openSqliteStore({ path: file });
+    const t = await makeRegistry({ store });
+    const owner = await makeOwner('ed25519');
+    await t.registry.register(owner.request({ op: 'register', nodeSpec: owner.spec('a') }));
+    await store.close();
+
+    const db = new Database(file);
+    db.prepare(
+      "UPDATE entries SET node_spec = replace(node_spec, 'memoria', 'memorix') WHERE registry_id = 'a@0.1.0'",
+    ).run();
+    db.close();
+
+    const reopened = openSqliteStore({ path: file, readonly: true });
+    const report = await fsck({
+      store: reopened,
+      verifier: t.keys.verifier,
+      loadSuite: loadSignatureSuite,
+    });
+    expect(report.problems).toStrictEqual(['entry a@0.1.0 differs from the replay of the log']);
+    await reopened.close();
+  });
 });

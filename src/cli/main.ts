@@ -17,6 +17,7 @@ const COMMAND_GROUPS: readonly (readonly [string, () => Promise<CommandGroup>])[
   ['fsck', async () => (await import('./commands/fsck.js')).fsckCommand],
   ['export', async () => (await import('./commands/backup.js')).exportCommand],
   ['restore', async () => (await import('./commands/backup.js')).restoreCommand],
+  ['import-legacy', async () => (await import('./commands/import-legacy.js')).importLegacyCommand],
   ['register', async () => (await import('./commands/registry-client.js')).registerCommand],
   ['query', async () => (await import('./commands/registry-client.js')).queryCommand],
   ['get', async () => (await import('./commands/registry-client.js')).getCommand],

@@ -16,6 +16,10 @@ export const PAYLOAD_TYPES = {
   enrolment: 'application/vnd.matriz.enrolment+json',
   /** A log key rotation, signed by the old and the new log keys. */
   logRotation: 'application/vnd.matriz.log-rotation+json',
+  /** An entry of the prototype registry, imported by the enrolment role (no owner signature). */
+  legacyImport: 'application/vnd.matriz.legacy-import+json',
+  /** The enrolment role's binding of an imported entry to its owner's key. */
+  claim: 'application/vnd.matriz.claim+json',
   /** Arbitrary bytes signed with `matriz sign` when no type is given. */
   generic: 'application/octet-stream',
 } as const;

@@ -15,7 +15,12 @@ import type { ControlWrite, TrustLedger } from '../registry/trust-ledger.js';
 import { openPostgresStore } from '../store/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
+import type { LegacyImportPlan, PlannedImport } from '../backup/legacy-store.js';
+import { RegistryProblem } from '../registry/problems.js';
+import type { RegistryEntry } from '../store/store.js';
+import { buildClaim } from '../trust/claim.js';
 import { buildEnrolment, type EnrolmentLane } from '../trust/enrolment.js';
+import { buildLegacyImport, type LegacySkip } from '../trust/legacy-import.js';
 import { buildRevocationList, type RevocationList } from '../trust/revocations.js';
 import { buildLogRotation } from '../trust/rotation.js';
 import {
@@ -43,6 +48,8 @@ export interface OperatorOptions {
 }
 
 export const DEFAULT_TRUST_ROOT_DAYS = 365;
+/** Legacy import records signed and appended at a time (one sequencer batch each). */
+const IMPORT_BATCH = 256;
 const DAY_MS = 86_400_000;
 
 export class OperatorError extends Error {
@@ -306,6 +313,91 @@ export class Operator {
       await this.keyring.envelopeSigners(root.roles.enrolment.keyids, 'enrolment', this.keyFiles),
     );
     return this.submit({ kind: 'enrolment', envelope });
+  }
+
+  /** The registry entry under `registryId`, as the log holds it now. */
+  entry(registryId: string): Promise<RegistryEntry | undefined> {
+    return this.store.getEntry(registryId);
+  }
+
+  /**
+   * Records each planned entry of a prototype store (legacy-store.ts) as a `legacy-import`
+   * record signed by the enrolment role; the first record carries the list of what the import
+   * left out. Records are appended in batches as they are signed; one refused at integration
+   * (the id was taken meanwhile) is reported and the others go on, and running the same import
+   * again appends only what is missing.
+   */
+  async importLegacy(
+    source: { readonly sha256: string; readonly hmac: string },
+    plan: LegacyImportPlan,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ imported: { registryId: string; index: number }[]; refused: LegacySkip[] }> {
+    const root = this.requireRoot();
+    const signers = await this.keyring.envelopeSigners(
+      root.roles.enrolment.keyids,
+      'enrolment',
+      this.keyFiles,
+    );
+    const imported: { registryId: string; index: number }[] = [];
+    const refused: LegacySkip[] = [];
+    for (let start = 0; start < plan.imports.length; start += IMPORT_BATCH) {
+      const batch = plan.imports.slice(start, start + IMPORT_BATCH);
+      const settled = await Promise.allSettled(
+        batch.map((entry, i) =>
+          this.sequencer.submitControl({
+            kind: 'legacy-import',
+            envelope: buildLegacyImport(
+              {
+                origin: this.origin,
+                legacyId: entry.legacyId,
+                registryId: entry.registryId,
+                registeredAt: entry.registeredAt,
+                mode: entry.mode,
+                nodeSpec: entry.nodeSpec,
+                source: {
+                  sha256: source.sha256,
+                  hmac_sha256: source.hmac,
+                  skipped: start + i === 0 ? plan.skipped : [],
+                },
+              },
+              signers,
+            ),
+          }),
+        ),
+      );
+      settled.forEach((outcome, i) => {
+        const entry = batch[i] as PlannedImport;
+        if (outcome.status === 'fulfilled')
+          imported.push({ registryId: entry.registryId, index: outcome.value.index });
+        else if (outcome.reason instanceof RegistryProblem)
+          refused.push({ legacy_id: entry.legacyId, reason: outcome.reason.detail });
+        else throw outcome.reason;
+      });
+      onProgress?.(Math.min(plan.imports.length, start + IMPORT_BATCH), plan.imports.length);
+    }
+    return { imported, refused };
+  }
+
+  /**
+   * Binds the imported entry `registryId` to `owner`'s key with a `claim` record signed by the
+   * enrolment role. Refused unless the entry was imported, is unclaimed (or claimed by the same
+   * key: nothing to do) and the owner key is not revoked.
+   */
+  async claim(registryId: string, owner: PublicKey): Promise<ControlResult> {
+    const root = this.requireRoot();
+    const entry =
+      (await this.store.getEntry(registryId)) ?? missing(`${registryId} is not in this registry`);
+    const envelope = buildClaim(
+      {
+        origin: this.origin,
+        registryId,
+        specDigest: entry.specDigest,
+        owner,
+        claimedAt: new Date(this.clock()),
+      },
+      await this.keyring.envelopeSigners(root.roles.enrolment.keyids, 'enrolment', this.keyFiles),
+    );
+    return this.sequencer.submitControl({ kind: 'claim', envelope });
   }
 
   /** Records a trust document signed elsewhere (e.g. a root with offline threshold signatures). */

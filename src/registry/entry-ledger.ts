@@ -14,14 +14,24 @@
  * 3. register: `not-entitled` (lane and tier, policy.ts), `glymph-required`, then against the
  *    current entry: the same content by the same owner is idempotent (no leaf), anything else
  *    under a taken id is a `conflict` (ids stay reserved after deregistration);
- * 4. deregister: `not-found`, `not-owner`, `already-deregistered`.
+ * 4. deregister: `not-found`, `unclaimed` (an entry imported from the prototype registry that no
+ *    claim has bound to an owner key yet), `not-owner`, `already-deregistered`.
+ *
+ * The operator's records go through `applyControl`: trust records change the trust state
+ * (trust-ledger.ts); a `legacy-import` adds an entry with no owner key (legacy-entry.ts rules;
+ * the same entry imported again is idempotent, anything else under a taken id a `conflict`); a
+ * `claim` binds an imported, unclaimed entry with the claimed content to an owner key.
  *
  * Like `TrustLedger`, a ledger is a value and `apply` does no I/O: the state it reads is an
  * `EntryLookup` (a snapshot the caller loaded, or fsck's replay) and what it changes is kept in
  * the new ledger it returns, so a batch is planned on a copy and dropped if its append fails.
  */
+import type { Claim } from '../trust/claim.js';
+import type { LegacyImport } from '../trust/legacy-import.js';
+import type { NodeSpec } from '../nodespec/nodespec.js';
 import type { RegistryEntry } from '../store/store.js';
-import { encodeLeaf } from './leaf.js';
+import { checkLegacyEntry } from './legacy-entry.js';
+import { encodeControlLeaf, encodeLeaf } from './leaf.js';
 import {
   entitlementRefusal,
   openlyAllowed,
@@ -30,7 +40,7 @@ import {
 } from './policy.js';
 import { RegistryProblem } from './problems.js';
 import type { RegisterRequest, WriteRequest } from './request.js';
-import type { TrustLedger } from './trust-ledger.js';
+import type { AppliedControl, ControlWrite, TrustLedger } from './trust-ledger.js';
 
 /** The registry state a ledger starts from. Every answer is as of before the ledger's writes. */
 export interface EntryLookup {
@@ -58,6 +68,20 @@ export type EntryDecision =
       /** The log index of the registration that already holds it. */
       readonly index: number;
     }
+  | { readonly outcome: 'refused'; readonly problem: RegistryProblem };
+
+/** What `applyControl` decided for one operator record. */
+export type ControlDecision =
+  | {
+      readonly outcome: 'append';
+      readonly ledger: EntryLedger;
+      readonly leaf: Uint8Array;
+      /** What the trust ledger recorded (documents, enrolments). */
+      readonly applied: AppliedControl;
+      /** The entry an import or a claim created or changed. */
+      readonly entry?: RegistryEntry;
+    }
+  | { readonly outcome: 'idempotent'; readonly index: number }
   | { readonly outcome: 'refused'; readonly problem: RegistryProblem };
 
 export class EntryLedger {
@@ -140,6 +164,8 @@ export class EntryLedger {
     } else {
       if (current === undefined)
         return refused(new RegistryProblem('not-found', `${request.registryId} is not registered`));
+      if (current.provenance === 'legacy-import' && current.claimedIndex === undefined)
+        return refused(unclaimed(request.registryId));
       if (current.ownerId !== request.ownerId) {
         return refused(
           new RegistryProblem(
@@ -170,6 +196,122 @@ export class EntryLedger {
     };
   }
 
+  /**
+   * Decides the operator record `write` as the leaf at `index`, integrated at `integratedAt`.
+   * Like `apply`, a refusal is a decision: the problem is `invalid-request` (or `revoked-key`)
+   * for a record that does not verify, and the registry's own for an import or claim the
+   * registry state refuses.
+   */
+  async applyControl(
+    write: ControlWrite,
+    index: number,
+    integratedAt: string,
+  ): Promise<ControlDecision> {
+    let applied: AppliedControl;
+    try {
+      applied = await this.trust.apply(write, index, new Date(integratedAt));
+    } catch (error) {
+      if (error instanceof RegistryProblem) return { outcome: 'refused', problem: error };
+      throw error;
+    }
+    const leaf = encodeControlLeaf(write.kind, applied.canonicalEnvelope, integratedAt);
+    let decision: EntryChange;
+    if (applied.legacyImport)
+      decision = this.importEntry(applied.legacyImport, index, integratedAt);
+    else if (applied.claim) decision = this.claimEntry(applied.claim, index);
+    else return { outcome: 'append', ledger: this.withTrust(applied.ledger), leaf, applied };
+    if (decision.outcome !== 'change') return decision;
+    const changed = new Map(this.changed);
+    changed.set(decision.entry.registryId, decision.entry);
+    return {
+      outcome: 'append',
+      ledger: new EntryLedger(this.base, applied.ledger, this.policy, changed, this.nonces),
+      leaf,
+      applied,
+      entry: decision.entry,
+    };
+  }
+
+  private importEntry(imported: LegacyImport, index: number, integratedAt: string): EntryChange {
+    const refused = (problem: RegistryProblem): EntryChange => ({ outcome: 'refused', problem });
+    const checked = checkLegacyEntry(imported.legacyId, imported.nodeSpec);
+    if (!checked.ok)
+      return refused(
+        new RegistryProblem(
+          'schema-violation',
+          `legacy import of ${imported.legacyId}: ${checked.reason}`,
+        ),
+      );
+    if (checked.registryId !== imported.registryId)
+      return refused(
+        new RegistryProblem(
+          'invalid-request',
+          `legacy import of ${imported.legacyId} says registry id ${imported.registryId}; its NodeSpec makes it ${checked.registryId}`,
+        ),
+      );
+    const current = this.entry(checked.registryId);
+    if (current !== undefined) {
+      if (current.provenance === 'legacy-import' && current.specDigest === checked.specDigest)
+        return { outcome: 'idempotent', index: current.registeredIndex };
+      return refused(
+        new RegistryProblem(
+          'conflict',
+          `${checked.registryId} (legacy ${imported.legacyId}) is already in the registry with other content or another origin (${current.specDigest}, log index ${current.registeredIndex})`,
+        ),
+      );
+    }
+    return {
+      outcome: 'change',
+      entry: {
+        ...newEntry(
+          checked.registryId,
+          checked.nodeSpec,
+          checked.canonicalSpec,
+          index,
+          integratedAt,
+        ),
+        specDigest: checked.specDigest,
+        ownerId: checked.nodeSpec.identity.owner_id,
+        provenance: 'legacy-import',
+      },
+    };
+  }
+
+  private claimEntry(claim: Claim, index: number): EntryChange {
+    const refused = (problem: RegistryProblem): EntryChange => ({ outcome: 'refused', problem });
+    const current = this.entry(claim.registryId);
+    if (current === undefined)
+      return refused(new RegistryProblem('not-found', `${claim.registryId} is not registered`));
+    if (current.provenance !== 'legacy-import')
+      return refused(
+        new RegistryProblem(
+          'invalid-request',
+          `${claim.registryId} was registered by its owner's key; only entries imported from the prototype registry are claimed`,
+        ),
+      );
+    if (current.claimedIndex !== undefined) {
+      if (current.ownerId === claim.ownerId)
+        return { outcome: 'idempotent', index: current.claimedIndex };
+      return refused(
+        new RegistryProblem(
+          'conflict',
+          `${claim.registryId} was already claimed by ${current.ownerId} (log index ${current.claimedIndex})`,
+        ),
+      );
+    }
+    if (current.specDigest !== claim.specDigest)
+      return refused(
+        new RegistryProblem(
+          'invalid-request',
+          `the claim is for content ${claim.specDigest}; ${claim.registryId} holds ${current.specDigest}`,
+        ),
+      );
+    return {
+      outcome: 'change',
+      entry: { ...current, ownerId: claim.ownerId, claimedIndex: index },
+    };
+  }
+
   /** Why the owner may not register this NodeSpec at all, whatever the id holds. */
   private registerRefusal(request: RegisterRequest): RegistryProblem | undefined {
     const { lane, tier } = request.nodeSpec.identity;
@@ -193,23 +335,48 @@ export class EntryLedger {
   }
 }
 
-/**
- * A new registration's entry, with the derived query keys: every signal the node emits or
- * subscribes to and every capability pattern it allows, each once, sorted.
- */
+/** What an import or a claim does to the registry state. */
+type EntryChange =
+  | { readonly outcome: 'change'; readonly entry: RegistryEntry }
+  | { readonly outcome: 'idempotent'; readonly index: number }
+  | { readonly outcome: 'refused'; readonly problem: RegistryProblem };
+
+function unclaimed(registryId: string): RegistryProblem {
+  return new RegistryProblem(
+    'unclaimed',
+    `${registryId} was imported from the prototype registry and has no owner key yet; an operator binds it to its owner with matriz owners claim`,
+  );
+}
+
 function registeredEntry(
   request: RegisterRequest,
   index: number,
   integratedAt: string,
 ): RegistryEntry {
-  const { identity, interfaces } = request.nodeSpec;
   return {
-    registryId: request.registryId,
+    ...newEntry(request.registryId, request.nodeSpec, request.canonicalSpec, index, integratedAt),
     ownerId: request.ownerId,
+    specDigest: request.specDigest,
+  };
+}
+
+/**
+ * A new entry, with the derived query keys: every signal the node emits or subscribes to and
+ * every capability pattern it allows, each once, sorted. Owner and digest are the caller's.
+ */
+function newEntry(
+  registryId: string,
+  nodeSpec: NodeSpec,
+  canonicalSpec: string,
+  index: number,
+  integratedAt: string,
+): Omit<RegistryEntry, 'ownerId' | 'specDigest'> {
+  const { identity, interfaces } = nodeSpec;
+  return {
+    registryId,
     lane: identity.lane,
     tier: identity.tier,
-    nodeSpec: request.canonicalSpec,
-    specDigest: request.specDigest,
+    nodeSpec: canonicalSpec,
     status: 'active',
     registeredIndex: index,
     integratedAt,

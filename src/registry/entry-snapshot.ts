@@ -4,19 +4,28 @@
  * was seen, and its owner's logged enrolment when the open policy does not already allow the
  * lane and tier it claims.
  */
+import { parseEnvelope } from '../crypto/dsse.js';
+import { base64Decode } from '../crypto/encoding.js';
 import type { Store } from '../store/store.js';
+import { parseClaim } from '../trust/claim.js';
+import { parseLegacyImport } from '../trust/legacy-import.js';
 import type { EntryLookup } from './entry-ledger.js';
 import { openlyAllowed, type Entitlement, type EntitlementPolicy } from './policy.js';
 import type { WriteRequest } from './request.js';
+import type { ControlWrite } from './trust-ledger.js';
 
-/** Reads what `requests` need from `store`; `now` is POSIX seconds, for nonce expiry. */
+/**
+ * Reads what `requests`, and operator records about `recordIds` (controlRegistryIds), need from
+ * `store`; `now` is POSIX seconds, for nonce expiry.
+ */
 export async function loadEntrySnapshot(
   store: Store,
   requests: readonly WriteRequest[],
   now: number,
   policy: EntitlementPolicy,
+  recordIds: readonly string[] = [],
 ): Promise<EntryLookup> {
-  const ids = new Set(requests.map((request) => request.registryId));
+  const ids = new Set([...requests.map((request) => request.registryId), ...recordIds]);
   const nonces = new Set(requests.map((request) => request.nonce));
   const owners = new Set(
     requests.flatMap((request) =>
@@ -45,4 +54,24 @@ export async function loadEntrySnapshot(
     nonceSeen: (nonce) => loaded(seenMap, nonce, 'nonce'),
     enrolment: (owner) => loaded(enrolmentMap, owner, 'enrolment of'),
   };
+}
+
+/**
+ * The registry id an operator record is about (a `legacy-import` or a `claim`), read before its
+ * signatures are checked so that the entry can be loaded; none for a record that does not parse
+ * (its check refuses it) or that is about no entry.
+ */
+export function controlRegistryIds(control: ControlWrite): string[] {
+  if (control.kind !== 'legacy-import' && control.kind !== 'claim') return [];
+  try {
+    const envelope = parseEnvelope(control.envelope);
+    const payload = base64Decode(envelope.payload, 'payload');
+    return [
+      control.kind === 'claim'
+        ? parseClaim(payload).registryId
+        : parseLegacyImport(payload).registryId,
+    ];
+  } catch {
+    return [];
+  }
 }

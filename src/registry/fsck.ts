@@ -29,7 +29,7 @@ import type {
 import { verifyCheckpoint } from '../trust/checkpoint.js';
 import { TrustError } from '../trust/errors.js';
 import { EntryLedger, type EntryLookup } from './entry-ledger.js';
-import { encodeControlLeaf, isControlKind } from './leaf.js';
+import { isControlKind } from './leaf.js';
 import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
 import { RegistryProblem } from './problems.js';
 import { checkWriteContext, decodeWriteRequest, envelopeCheckWith } from './request.js';
@@ -254,7 +254,7 @@ async function replayLeaf(
   if (new TextDecoder().decode(leaf) !== canonicalize(content))
     problem(`leaf ${index} is not in RFC 8785 canonical form`);
   if (content.kind !== undefined) {
-    await replayControl(index, leaf, content, replay, problem);
+    await replayControl(index, leaf, content, replay, options, problem);
     return;
   }
   let request;
@@ -275,17 +275,12 @@ async function replayLeaf(
       `leaf ${index} says registry id ${String(content.registry_id)}, its request says ${request.registryId}`,
     );
   // The sequencer's own rules (entry-ledger.ts), on the state the log replays to before the leaf.
-  const before: EntryLookup = {
-    entry: (id) => replay.entries.get(id),
-    nonceSeen: (nonce) => replay.nonces.has(nonce),
-    enrolment: (owner) => replay.enrolments.get(owner),
-  };
   const integratedAt = String(content.integrated_at);
-  const decision = EntryLedger.over(before, replay.ledger, options.policy ?? DEFAULT_POLICY).apply(
-    request,
-    index,
-    integratedAt,
-  );
+  const decision = EntryLedger.over(
+    lookupOf(replay),
+    replay.ledger,
+    options.policy ?? DEFAULT_POLICY,
+  ).apply(request, index, integratedAt);
   if (decision.outcome === 'refused') {
     problem(`leaf ${index} should have been refused: ${decision.problem.message}`);
     return;
@@ -315,6 +310,8 @@ function sameState(stored: RegistryEntry, replayed: RegistryEntry): boolean {
     stored.registeredIndex === replayed.registeredIndex &&
     stored.deregisteredIndex === replayed.deregisteredIndex &&
     stored.integratedAt === replayed.integratedAt &&
+    stored.provenance === replayed.provenance &&
+    stored.claimedIndex === replayed.claimedIndex &&
     sameSet(stored.signals, replayed.signals) &&
     sameSet(stored.capabilities, replayed.capabilities)
   );
@@ -331,6 +328,7 @@ async function replayControl(
   leaf: Uint8Array,
   content: { envelope?: unknown; integrated_at?: unknown; kind?: unknown },
   replay: Replay,
+  options: FsckOptions,
   problem: (message: string) => void,
 ): Promise<void> {
   const { kind } = content;
@@ -339,27 +337,37 @@ async function replayControl(
     return;
   }
   const integratedAt = String(content.integrated_at);
-  try {
-    const applied = await replay.ledger.apply(
-      { kind, envelope: content.envelope },
-      index,
-      new Date(integratedAt),
-    );
-    if (
-      new TextDecoder().decode(encodeControlLeaf(kind, applied.canonicalEnvelope, integratedAt)) !==
-      new TextDecoder().decode(leaf)
-    )
-      problem(`leaf ${index} is not the canonical ${kind} record`);
-    replay.ledger = applied.ledger;
-    if (applied.document)
-      replay.documents.set(
-        `${applied.document.kind}/${applied.document.version}`,
-        applied.document,
-      );
-    if (applied.enrolment) replay.enrolments.set(applied.enrolment.ownerId, applied.enrolment);
-  } catch (error) {
-    problem(
-      `leaf ${index} (${kind}): ${error instanceof RegistryProblem ? error.detail : String(error)}`,
-    );
+  // The sequencer's own decision (entry-ledger.ts): trust records, imports and claims alike.
+  const decision = await EntryLedger.over(
+    lookupOf(replay),
+    replay.ledger,
+    options.policy ?? DEFAULT_POLICY,
+  ).applyControl({ kind, envelope: content.envelope }, index, integratedAt);
+  if (decision.outcome === 'refused') {
+    problem(`leaf ${index} (${kind}): ${decision.problem.detail}`);
+    return;
   }
+  if (decision.outcome === 'idempotent') {
+    problem(
+      `leaf ${index} (${kind}) repeats the record at leaf ${decision.index}; a repeated ${kind} appends nothing`,
+    );
+    return;
+  }
+  if (!equalBytes(decision.leaf, leaf))
+    problem(`leaf ${index} is not the canonical ${kind} record`);
+  const { applied, entry } = decision;
+  replay.ledger = applied.ledger;
+  if (applied.document)
+    replay.documents.set(`${applied.document.kind}/${applied.document.version}`, applied.document);
+  if (applied.enrolment) replay.enrolments.set(applied.enrolment.ownerId, applied.enrolment);
+  if (entry) replay.entries.set(entry.registryId, { ...entry, nodeSpec: '' });
+}
+
+/** The state the log replays to so far, as the entry ledger reads it. */
+function lookupOf(replay: Replay): EntryLookup {
+  return {
+    entry: (id) => replay.entries.get(id),
+    nonceSeen: (nonce) => replay.nonces.has(nonce),
+    enrolment: (owner) => replay.enrolments.get(owner),
+  };
 }

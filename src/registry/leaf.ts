@@ -5,7 +5,10 @@
  *   "registry_id": ...}`, so anyone can re-check the owner's signature from the log alone;
  * - a trust record: `{"envelope": ..., "integrated_at": ..., "kind": <ControlKind>}`, a trust
  *   root version, a revocation list version, an owner enrolment or a log key rotation record,
- *   each a DSSE envelope signed by the role that may make it (docs/security.md).
+ *   each a DSSE envelope signed by the role that may make it (docs/security.md);
+ * - the registry records an operator makes about entries, with the same shape: an entry imported
+ *   from the prototype registry (`legacy-import`) and the binding of such an entry to its
+ *   owner's key (`claim`), both signed by the trust root's enrolment role.
  */
 import { canonicalize } from '../json/canonicalize.js';
 
@@ -31,8 +34,15 @@ export function encodeLeaf(
   );
 }
 
-/** The kinds of trust records the log holds besides owners' writes. */
-export const CONTROL_KINDS = ['trust-root', 'revocations', 'enrolment', 'log-rotation'] as const;
+/** The kinds of records the log holds besides owners' writes. */
+export const CONTROL_KINDS = [
+  'trust-root',
+  'revocations',
+  'enrolment',
+  'log-rotation',
+  'legacy-import',
+  'claim',
+] as const;
 
 export type ControlKind = (typeof CONTROL_KINDS)[number];
 

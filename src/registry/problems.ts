@@ -19,6 +19,10 @@ export const PROBLEMS = {
   'revoked-key': { status: 403, title: 'Signing key is revoked' },
   'glymph-required': { status: 422, title: 'Provenance requires glymph_enabled: true' },
   'not-owner': { status: 403, title: 'Only the owner may change this entry' },
+  unclaimed: {
+    status: 403,
+    title: 'Entry was imported from the prototype registry and no owner has claimed it yet',
+  },
   conflict: { status: 409, title: 'Registry id already holds different content' },
   'already-deregistered': { status: 409, title: 'Entry is already deregistered' },
   'not-found': { status: 404, title: 'Not found' },

@@ -69,6 +69,13 @@ export interface EntryView {
   readonly log_index: number;
   readonly deregistered_log_index?: number;
   readonly integrated_at: string;
+  /**
+   * `owner`: registered by a request its owner signed; `legacy-import`: brought over from the
+   * prototype registry by the operator's enrolment role, with no owner signature.
+   */
+  readonly provenance: 'owner' | 'legacy-import';
+  /** For an imported entry bound to its owner's key: the log index of that claim. */
+  readonly claimed_log_index?: number;
   readonly node_spec: unknown;
 }
 
@@ -328,6 +335,8 @@ function view(entry: RegistryEntry): EntryView {
       ? {}
       : { deregistered_log_index: entry.deregisteredIndex }),
     integrated_at: entry.integratedAt,
+    provenance: entry.provenance ?? 'owner',
+    ...(entry.claimedIndex === undefined ? {} : { claimed_log_index: entry.claimedIndex }),
     node_spec: JSON.parse(entry.nodeSpec) as unknown,
   };
 }

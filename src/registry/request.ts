@@ -91,6 +91,11 @@ const NONCE = /^[A-Za-z0-9_-]{22,128}$/;
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const REGISTRY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[0-9A-Za-z.+-]{1,64}$/;
 
+/** Whether `value` is a registry id, `<name>@<version>`, as deregister requests name them. */
+export function isRegistryId(value: string): boolean {
+  return REGISTRY_ID.test(value);
+}
+
 export function registryIdOf(spec: NodeSpec): string {
   return `${spec.metadata.name}@${spec.metadata.version}`;
 }

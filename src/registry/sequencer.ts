@@ -25,9 +25,8 @@ import {
 import type { SuiteLoader } from '../trust/signatures.js';
 import type { ControlResult, WriteResult } from '../verify/wire.js';
 import { EntryLedger } from './entry-ledger.js';
-import { loadEntrySnapshot } from './entry-snapshot.js';
+import { controlRegistryIds, loadEntrySnapshot } from './entry-snapshot.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
-import { encodeControlLeaf } from './leaf.js';
 import { LogTree } from './log-tree.js';
 import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
 import { RegistryProblem } from './problems.js';
@@ -204,6 +203,7 @@ export class Sequencer {
       requests,
       Math.floor(now / 1000),
       this.policy,
+      batch.flatMap((write) => (write.control ? controlRegistryIds(write.control) : [])),
     );
     let ledger = EntryLedger.over(snapshot, this.ledger, this.policy);
     const integratedAt = new Date(now).toISOString();
@@ -215,17 +215,17 @@ export class Sequencer {
     for (const write of batch) {
       const index = size + leaves.length;
       if (write.control) {
-        try {
-          const applied = await ledger.trust.apply(write.control, index, new Date(now));
-          ledger = ledger.withTrust(applied.ledger);
-          if (applied.document) trustDocuments.push(applied.document);
-          if (applied.enrolment) enrolments.push(applied.enrolment);
-          leaves.push(
-            encodeControlLeaf(write.control.kind, applied.canonicalEnvelope, integratedAt),
-          );
+        const decision = await ledger.applyControl(write.control, index, integratedAt);
+        if (decision.outcome === 'refused') {
+          decisions.push({ outcome: 'refused', error: decision.problem });
+        } else if (decision.outcome === 'idempotent') {
+          decisions.push({ outcome: 'idempotent', index: decision.index });
+        } else {
+          ledger = decision.ledger;
+          if (decision.applied.document) trustDocuments.push(decision.applied.document);
+          if (decision.applied.enrolment) enrolments.push(decision.applied.enrolment);
+          leaves.push(decision.leaf);
           decisions.push({ outcome: 'append', index });
-        } catch (error) {
-          decisions.push({ outcome: 'refused', error });
         }
         continue;
       }

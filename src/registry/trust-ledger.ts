@@ -8,7 +8,10 @@
  * - `revocations`: signed by the revocation role, exactly one version up, every earlier entry kept;
  * - `enrolment`: signed by the enrolment role, for an owner key that is not revoked;
  * - `log-rotation`: names the trust root in effect (version and digest) and is signed by every
- *   old and new log key it lists.
+ *   old and new log key it lists;
+ * - `legacy-import` and `claim`: signed by the enrolment role (a claim for an owner key that is
+ *   not revoked). They change no trust state; what they do to the registry is decided by
+ *   `EntryLedger.applyControl` (entry-ledger.ts).
  *
  * A ledger is a value: `apply` returns a new one, so a batch can be planned on a copy and
  * dropped when its commit fails.
@@ -16,7 +19,9 @@
 import { canonicalize } from '../json/canonicalize.js';
 import type { StoredEnrolment, StoredTrustDocument, Store } from '../store/store.js';
 import { TrustError } from '../trust/errors.js';
+import { verifyClaim, type Claim } from '../trust/claim.js';
 import { verifyEnrolment } from '../trust/enrolment.js';
+import { verifyLegacyImport, type LegacyImport } from '../trust/legacy-import.js';
 import {
   findRevocation,
   peekRevocationList,
@@ -47,6 +52,10 @@ export interface AppliedControl {
   readonly canonicalEnvelope: string;
   readonly document?: StoredTrustDocument;
   readonly enrolment?: StoredEnrolment;
+  /** A verified `legacy-import` record, for the entry ledger to decide. */
+  readonly legacyImport?: LegacyImport;
+  /** A verified `claim` record, for the entry ledger to decide. */
+  readonly claim?: Claim;
 }
 
 export class TrustLedger {
@@ -115,6 +124,16 @@ export class TrustLedger {
         case 'log-rotation':
           await verifyLogRotation(write.envelope, this.requireRoot(write.kind), this.suites);
           return { ledger: this, canonicalEnvelope };
+        case 'legacy-import': {
+          const root = this.requireRoot(write.kind);
+          const legacyImport = await verifyLegacyImport(write.envelope, root, this.suites);
+          return { ledger: this, canonicalEnvelope, legacyImport };
+        }
+        case 'claim': {
+          const root = this.requireRoot(write.kind);
+          const claim = await verifyClaim(write.envelope, root, this.suites, this.revocations);
+          return { ledger: this, canonicalEnvelope, claim };
+        }
       }
     } catch (error) {
       if (error instanceof TrustError)

@@ -57,6 +57,16 @@ export const entrySchema = {
     log_index: { type: 'integer' },
     deregistered_log_index: { type: 'integer' },
     integrated_at: { type: 'string' },
+    provenance: {
+      type: 'string',
+      enum: ['owner', 'legacy-import'],
+      description:
+        'owner: signed by the owner key; legacy-import: imported from the prototype registry by the enrolment role (no owner signature)',
+    },
+    claimed_log_index: {
+      type: 'integer',
+      description: 'log index of the claim that bound an imported entry to its owner key',
+    },
     node_spec: { type: 'object', additionalProperties: true },
   },
 } as const;

@@ -20,6 +20,8 @@ export interface EntryRow {
   registered_index: number | string;
   deregistered_index: number | string | null;
   integrated_at: string;
+  provenance: string;
+  claimed_index: number | string | null;
 }
 
 /** The verb of a capability pattern (`read` of `read:memory/*`), for indexed lookups. */
@@ -46,6 +48,8 @@ export function entryFromRow(
       ? {}
       : { deregisteredIndex: Number(row.deregistered_index) }),
     integratedAt: row.integrated_at,
+    ...(row.provenance === 'legacy-import' ? { provenance: 'legacy-import' as const } : {}),
+    ...(row.claimed_index === null ? {} : { claimedIndex: Number(row.claimed_index) }),
     signals,
     capabilities,
   };

@@ -91,6 +91,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX entry_capabilities_registry_id ON entry_capabilities (registry_id);
     `,
   },
+  {
+    version: 4,
+    description:
+      'entry provenance (legacy-import: brought over from the prototype registry) and the claim that binds an imported entry to its owner',
+    sqlite: `
+      ALTER TABLE entries ADD COLUMN provenance TEXT NOT NULL DEFAULT 'owner';
+      ALTER TABLE entries ADD COLUMN claimed_index INTEGER;
+    `,
+    postgres: `
+      ALTER TABLE entries ADD COLUMN provenance TEXT NOT NULL DEFAULT 'owner';
+      ALTER TABLE entries ADD COLUMN claimed_index BIGINT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION =

@@ -290,8 +290,8 @@ class BatchWriter {
       case 'entry': {
         const entries = pick('entry').map((r) => r.entry);
         await query(
-          `INSERT INTO entries (registry_id, owner_id, lane, tier, node_spec, spec_digest, status, registered_index, deregistered_index, integrated_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[])`,
+          `INSERT INTO entries (registry_id, owner_id, lane, tier, node_spec, spec_digest, status, registered_index, deregistered_index, integrated_at, provenance, claimed_index)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[])`,
           [
             entries.map((e) => e.registryId),
             entries.map((e) => e.ownerId),
@@ -303,6 +303,8 @@ class BatchWriter {
             entries.map((e) => e.registeredIndex),
             entries.map((e) => e.deregisteredIndex ?? null),
             entries.map((e) => e.integratedAt),
+            entries.map((e) => e.provenance ?? 'owner'),
+            entries.map((e) => e.claimedIndex ?? null),
           ],
         );
         const signals = entries.flatMap((e) => e.signals.map((signal) => [e.registryId, signal]));

@@ -281,9 +281,9 @@ class PostgresStore implements Store {
       if (entries.length > 0) {
         const ids = entries.map((e) => e.registryId);
         await client.query(
-          `INSERT INTO entries (registry_id, owner_id, lane, tier, node_spec, spec_digest, status, registered_index, deregistered_index, integrated_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[])
-           ON CONFLICT (registry_id) DO UPDATE SET status = excluded.status, deregistered_index = excluded.deregistered_index`,
+          `INSERT INTO entries (registry_id, owner_id, lane, tier, node_spec, spec_digest, status, registered_index, deregistered_index, integrated_at, provenance, claimed_index)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[])
+           ON CONFLICT (registry_id) DO UPDATE SET owner_id = excluded.owner_id, status = excluded.status, deregistered_index = excluded.deregistered_index, claimed_index = excluded.claimed_index`,
           [
             ids,
             entries.map((e) => e.ownerId),
@@ -295,6 +295,8 @@ class PostgresStore implements Store {
             entries.map((e) => e.registeredIndex),
             entries.map((e) => e.deregisteredIndex ?? null),
             entries.map((e) => e.integratedAt),
+            entries.map((e) => e.provenance ?? 'owner'),
+            entries.map((e) => e.claimedIndex ?? null),
           ],
         );
         await client.query('DELETE FROM entry_signals WHERE registry_id = ANY($1::text[])', [ids]);

@@ -194,8 +194,8 @@ export async function writeSqliteSnapshot(
       'INSERT INTO enrolments (owner_id, lanes, max_tier, log_index, enrolled_at) VALUES (?, ?, ?, ?, ?)',
     ),
     entry: db.prepare(`
-      INSERT INTO entries (registry_id, owner_id, lane, tier, node_spec, spec_digest, status, registered_index, deregistered_index, integrated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      INSERT INTO entries (registry_id, owner_id, lane, tier, node_spec, spec_digest, status, registered_index, deregistered_index, integrated_at, provenance, claimed_index)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     signal: db.prepare('INSERT INTO entry_signals (registry_id, signal) VALUES (?, ?)'),
     capability: db.prepare(
       'INSERT INTO entry_capabilities (registry_id, verb, pattern) VALUES (?, ?, ?)',
@@ -242,6 +242,8 @@ export async function writeSqliteSnapshot(
             e.registeredIndex,
             e.deregisteredIndex ?? null,
             e.integratedAt,
+            e.provenance ?? 'owner',
+            e.claimedIndex ?? null,
           );
           for (const signal of e.signals) insert.signal.run(e.registryId, signal);
           for (const pattern of e.capabilities)

@@ -230,9 +230,9 @@ class SqliteStore implements Store {
         'SELECT registry_id, pattern AS value FROM entry_capabilities WHERE registry_id = ? ORDER BY pattern',
       ),
       upsertEntry: db.prepare(`
-        INSERT INTO entries (registry_id, owner_id, lane, tier, node_spec, spec_digest, status, registered_index, deregistered_index, integrated_at)
-        VALUES (@registry_id, @owner_id, @lane, @tier, @node_spec, @spec_digest, @status, @registered_index, @deregistered_index, @integrated_at)
-        ON CONFLICT (registry_id) DO UPDATE SET status = excluded.status, deregistered_index = excluded.deregistered_index`),
+        INSERT INTO entries (registry_id, owner_id, lane, tier, node_spec, spec_digest, status, registered_index, deregistered_index, integrated_at, provenance, claimed_index)
+        VALUES (@registry_id, @owner_id, @lane, @tier, @node_spec, @spec_digest, @status, @registered_index, @deregistered_index, @integrated_at, @provenance, @claimed_index)
+        ON CONFLICT (registry_id) DO UPDATE SET owner_id = excluded.owner_id, status = excluded.status, deregistered_index = excluded.deregistered_index, claimed_index = excluded.claimed_index`),
       deleteSignals: db.prepare('DELETE FROM entry_signals WHERE registry_id = ?'),
       insertSignal: db.prepare(
         'INSERT OR IGNORE INTO entry_signals (registry_id, signal) VALUES (?, ?)',
@@ -503,6 +503,8 @@ function entryParams(entry: RegistryEntry): EntryRow {
     registered_index: entry.registeredIndex,
     deregistered_index: entry.deregisteredIndex ?? null,
     integrated_at: entry.integratedAt,
+    provenance: entry.provenance ?? 'owner',
+    claimed_index: entry.claimedIndex ?? null,
   };
 }
 

@@ -43,6 +43,13 @@ export interface RegistryEntry {
   readonly signals: readonly string[];
   /** The node's allow-listed capability patterns (for queries). */
   readonly capabilities: readonly string[];
+  /**
+   * `legacy-import` for an entry brought over from the prototype registry by the enrolment role
+   * (no owner signature); absent for an owner's registration.
+   */
+  readonly provenance?: 'legacy-import';
+  /** Log index of the claim that bound an imported entry to its owner's key, once claimed. */
+  readonly claimedIndex?: number;
 }
 
 export interface EntryQuery {

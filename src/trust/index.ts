@@ -70,6 +70,26 @@ export {
   type LogRotationInput,
 } from './rotation.js';
 export {
+  buildLegacyImport,
+  LEGACY_IMPORT_TYPE,
+  legacyImportPayload,
+  parseLegacyImport,
+  verifyLegacyImport,
+  type LegacyImport,
+  type LegacyImportInput,
+  type LegacySkip,
+  type LegacySource,
+} from './legacy-import.js';
+export {
+  buildClaim,
+  CLAIM_TYPE,
+  claimPayload,
+  parseClaim,
+  verifyClaim,
+  type Claim,
+  type ClaimInput,
+} from './claim.js';
+export {
   checkpointKeysFromRoot,
   verifyCheckpoint,
   type CheckpointSuites,

@@ -1,6 +1,8 @@
 /**
  * `matriz owners enrol` (docs/security.md): records which lanes and tiers an owner key may claim,
- * signed by the trust root's enrolment role, in the log. Exit codes as `matriz trust`.
+ * signed by the trust root's enrolment role, in the log. `matriz owners claim` binds an entry
+ * imported from the prototype registry to its owner's key, the same way. Exit codes as
+ * `matriz trust`.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ownerId, publicKeyFromJson } from '../../crypto/keys.js';
@@ -49,13 +51,7 @@ export function ownersCommand(io: CliIo, setExitCode: SetExitCode): Command {
       ),
   ).action(
     async (opts: StorageOptions & { pub: string; lanes: EnrolmentLane[]; maxTier: number }) => {
-      let owner;
-      try {
-        owner = publicKeyFromJson(await readJsonFile(io, opts.pub), opts.pub);
-      } catch (error) {
-        if (error instanceof UsageError) throw error;
-        throw new UsageError((error as Error).message);
-      }
+      const owner = await readOwnerKey(io, opts.pub);
       await withOperator(io, setExitCode, opts, async (operator) => {
         const result = await operator.enrolOwner(owner, opts.lanes, opts.maxTier);
         const enrolled = ownerId(owner.keyid);
@@ -70,5 +66,34 @@ export function ownersCommand(io: CliIo, setExitCode: SetExitCode): Command {
       });
     },
   );
+  storageOptions(
+    group
+      .command('claim')
+      .description(
+        'bind an entry imported from the prototype registry (provenance legacy-import) to its owner key, signed by the enrolment role and recorded in the log',
+      )
+      .argument('<registry_id>', 'the imported entry, <name>@<version>')
+      .requiredOption('--pub <file>', "the owner's public key JSON (matriz keys export-public)"),
+  ).action(async (registryId: string, opts: StorageOptions & { pub: string }) => {
+    const owner = await readOwnerKey(io, opts.pub);
+    await withOperator(io, setExitCode, opts, async (operator) => {
+      const result = await operator.claim(registryId, owner);
+      const claimed = ownerId(owner.keyid);
+      if (opts.json)
+        io.stdout(
+          `${JSON.stringify({ registry_id: registryId, owner_id: claimed, ...logged(result) })}\n`,
+        );
+      else io.stdout(`claimed ${registryId} for ${claimed} (log index ${result.index})\n`);
+    });
+  });
   return group;
+}
+
+async function readOwnerKey(io: CliIo, file: string) {
+  try {
+    return publicKeyFromJson(await readJsonFile(io, file), file);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError((error as Error).message);
+  }
 }

@@ -88,6 +88,11 @@ export function openReadOnly(options: { dataDir: string; databaseUrl?: string })
   return Operator.openReadOnly(options).catch(setupError);
 }
 
+/** A refusal the command already reported line by line: exit 1 with nothing more said. */
+export class ReportedRefusal extends Error {
+  override readonly name = 'ReportedRefusal';
+}
+
 /** Opens the storage, runs `work`, closes; maps refusals to exit 1 and setup errors to exit 2. */
 export async function withOperator(
   io: CliIo,
@@ -112,7 +117,9 @@ export async function withOperator(
     await withKeyErrors(() => work(operator));
     setExitCode(EXIT_OK);
   } catch (error) {
-    if (error instanceof RegistryProblem || error instanceof TrustError) {
+    if (error instanceof ReportedRefusal) {
+      setExitCode(EXIT_FINDINGS);
+    } else if (error instanceof RegistryProblem || error instanceof TrustError) {
       io.stderr(`matriz: refused: ${error.message}\n`);
       setExitCode(EXIT_FINDINGS);
     } else if (error instanceof OperatorError) {

@@ -385,8 +385,9 @@ export class Operator {
    */
   async claim(registryId: string, owner: PublicKey): Promise<ControlResult> {
     const root = this.requireRoot();
-    const entry =
-      (await this.store.getEntry(registryId)) ?? missing(`${registryId} is not in this registry`);
+    const entry = await this.store.getEntry(registryId);
+    if (entry === undefined)
+      throw new RegistryProblem('not-found', `${registryId} is not in this registry`);
     const envelope = buildClaim(
       {
         origin: this.origin,

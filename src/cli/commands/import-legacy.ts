@@ -18,6 +18,7 @@ import {
 import { EXIT_FINDINGS, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import {
+  ReportedRefusal,
   type SetExitCode,
   type StorageOptions,
   storageOptions,
@@ -68,8 +69,7 @@ export function importLegacyCommand(io: CliIo, setExitCode: SetExitCode): Comman
         io.stderr(
           `matriz: refused: ${plan.skipped.length} of ${legacy.entries.length} entries cannot be imported; nothing was imported (fix them, or give --skip-invalid to leave them out)\n`,
         );
-        setExitCode(EXIT_FINDINGS);
-        return;
+        throw new ReportedRefusal('entries cannot be imported');
       }
       const { imported, refused } = await operator.importLegacy(
         { sha256: legacy.sha256, hmac: legacy.hmac },
@@ -94,7 +94,7 @@ export function importLegacyCommand(io: CliIo, setExitCode: SetExitCode): Comman
           `${imported.length} imported, ${plan.already.length} already imported, ${plan.skipped.length} skipped, ${refused.length} refused (of ${legacy.entries.length} in ${opts.store})\n`,
         );
       }
-      if (refused.length > 0) setExitCode(EXIT_FINDINGS);
+      if (refused.length > 0) throw new ReportedRefusal('records were refused');
     });
   });
 }

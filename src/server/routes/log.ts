@@ -26,7 +26,7 @@ export function logRoutes(app: FastifyInstance, registry: Registry): void {
     {
       schema: {
         summary:
-          'The exact leaf bytes at a log index (RFC 8785 JSON of envelope, integrated_at, registry_id).',
+          "The exact leaf bytes at a log index: RFC 8785 JSON of an owner's write (envelope, integrated_at, registry_id) or of an operator record (envelope, integrated_at, kind: trust-root, revocations, enrolment, log-rotation, legacy-import or claim).",
         params: {
           type: 'object',
           required: ['index'],

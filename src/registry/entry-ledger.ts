@@ -31,7 +31,7 @@ import type { LegacyImport } from '../trust/legacy-import.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
 import type { RegistryEntry } from '../store/store.js';
 import { checkLegacyEntry } from './legacy-entry.js';
-import { encodeControlLeaf, encodeLeaf } from './leaf.js';
+import { encodeControlLeaf, encodeLeaf } from '../verify/leaf.js';
 import {
   entitlementRefusal,
   openlyAllowed,

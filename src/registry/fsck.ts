@@ -29,7 +29,7 @@ import type {
 import { verifyCheckpoint } from '../trust/checkpoint.js';
 import { TrustError } from '../trust/errors.js';
 import { EntryLedger, type EntryLookup } from './entry-ledger.js';
-import { isControlKind } from './leaf.js';
+import { isControlKind } from '../verify/leaf.js';
 import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
 import { RegistryProblem } from './problems.js';
 import { checkWriteContext, decodeWriteRequest, envelopeCheckWith } from './request.js';

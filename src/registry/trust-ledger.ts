@@ -37,7 +37,7 @@ import {
   verifyRootSelfSigned,
   type TrustRoot,
 } from '../trust/trust-root.js';
-import type { ControlKind } from './leaf.js';
+import type { ControlKind } from '../verify/leaf.js';
 import { RegistryProblem } from './problems.js';
 
 /** A trust record to append: its kind and DSSE envelope. */

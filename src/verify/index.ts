@@ -23,6 +23,24 @@ export {
   type TreeHead,
 } from './proofs.js';
 export { verifyWriteResult } from './write.js';
+export {
+  CONTROL_KINDS,
+  parseLeaf,
+  verifyClaimLeaf,
+  verifyLegacyImportLeaf,
+  type ControlKind,
+  type LogLeaf,
+} from './leaf.js';
+export {
+  parseClaim,
+  parseLegacyImport,
+  verifyClaim,
+  verifyLegacyImport,
+  type Claim,
+  type LegacyImport,
+  type LegacySkip,
+  type LegacySource,
+} from '../trust/index.js';
 export { verifyRevocations, verifyTrustRootChain, type TrustRootChain } from './trust.js';
 export { EvidenceError, type EvidenceErrorCode } from './errors.js';
 export type { ControlResult, InclusionProofJson, WriteResult } from './wire.js';

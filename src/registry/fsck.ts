@@ -293,10 +293,33 @@ async function replayLeaf(
   }
   if (!equalBytes(decision.leaf, leaf))
     problem(`leaf ${index} is not the canonical record of its request`);
-  // The replay keeps each NodeSpec by its digest only, so memory does not grow with the specs:
-  // the stored NodeSpec is compared through its digest (sameState).
-  replay.entries.set(decision.entry.registryId, { ...decision.entry, nodeSpec: '' });
-  replay.nonces.add(request.nonce);
+  keepEntry(replay, decision.entry);
+  replay.nonces.add(own(request.nonce));
+}
+
+/**
+ * Keeps `entry` in the replay as small as it can be, since the replay holds every entry of the
+ * log: the NodeSpec by its digest only (the stored one is compared through it, sameState), and
+ * every string copied. A string cut out of a parsed request (V8 keeps the whole request text
+ * alive for a substring of it) or built by concatenation (every piece stays alive) costs more
+ * than a kilobyte per entry otherwise (docs/benchmarks.md, Export and restore).
+ */
+function keepEntry(replay: Replay, entry: RegistryEntry): void {
+  replay.entries.set(own(entry.registryId), {
+    ...entry,
+    registryId: own(entry.registryId),
+    ownerId: own(entry.ownerId),
+    nodeSpec: '',
+    specDigest: own(entry.specDigest),
+    integratedAt: own(entry.integratedAt),
+    signals: entry.signals.map(own),
+    capabilities: entry.capabilities.map(own),
+  });
+}
+
+/** A copy of `text` that shares no memory with the string it came from. */
+function own(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
 }
 
 function sameState(stored: RegistryEntry, replayed: RegistryEntry): boolean {
@@ -360,7 +383,7 @@ async function replayControl(
   if (applied.document)
     replay.documents.set(`${applied.document.kind}/${applied.document.version}`, applied.document);
   if (applied.enrolment) replay.enrolments.set(applied.enrolment.ownerId, applied.enrolment);
-  if (entry) replay.entries.set(entry.registryId, { ...entry, nodeSpec: '' });
+  if (entry) keepEntry(replay, entry);
 }
 
 /** The state the log replays to so far, as the entry ledger reads it. */

@@ -5,7 +5,8 @@
  *   truncated        the file does not end with a trailer
  *   trailer-damaged  the trailer does not parse, or a signature in it fails under its own key
  *   header-modified  the header is not the one the trailer signed
- *   other-log        the export's origin or trust roots are not the pinned trust root's
+ *   other-log        the export's origin or trust roots are not the pinned trust root's, or
+ *                    it is not signed by the pinned log key
  *   not-a-recipient  the export is not sealed to the given key
  *   wrong-key        the key is listed but does not open the content key
  *   body-damaged     a record fails to decrypt or parse, or the body is not the one signed
@@ -100,6 +101,32 @@ export interface RestoreOptions {
   readonly target: RestoreTarget;
   /** A trust root envelope (parsed JSON) the export must descend from. */
   readonly pinnedRoot?: unknown;
+  /** A log key the export must be signed by (`pinnedLogKeyFromJson`). */
+  readonly pinnedLogKey?: PinnedLogKey;
+}
+
+/** A log's key as a client saved it before the restore: the log's origin and its log key. */
+export interface PinnedLogKey {
+  readonly origin: string;
+  readonly key: PublicKey;
+}
+
+/**
+ * Reads a pinned log key from the JSON `GET /api/v1/log/keys` answers (`{"origin", "ml_dsa_44",
+ * "ed25519", ...}`), saved while the log was healthy. Throws Error naming what is wrong.
+ */
+export function pinnedLogKeyFromJson(value: unknown, source: string): PinnedLogKey {
+  const fields = (typeof value === 'object' && value !== null ? value : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof fields.origin !== 'string' || fields.origin === '')
+    throw new Error(`${source}: no "origin": expected the JSON of GET /api/v1/log/keys`);
+  const mlDsa44 = publicKeyFromJson(fields.ml_dsa_44, `${source} "ml_dsa_44"`);
+  const ed25519 = publicKeyFromJson(fields.ed25519, `${source} "ed25519"`);
+  if (mlDsa44.algorithm !== 'ml-dsa-44' || ed25519.algorithm !== 'ed25519')
+    throw new Error(`${source}: "ml_dsa_44" and "ed25519" must be keys of those algorithms`);
+  return { origin: fields.origin, key: logKeyOf(mlDsa44.publicKey, ed25519.publicKey) };
 }
 
 export interface RestoreSummary {
@@ -130,13 +157,24 @@ export async function restoreLog(options: RestoreOptions): Promise<RestoreSummar
       'other-log',
       `this is an export of log ${header.origin}; the pinned trust root is of ${pinned.origin}`,
     );
+  if (options.pinnedLogKey && options.pinnedLogKey.origin !== header.origin)
+    throw new RestoreError(
+      'other-log',
+      `this is an export of log ${header.origin}; the pinned log key is of ${options.pinnedLogKey.origin}`,
+    );
   const contentKey = await openContentKey(header, options);
   const observed = new Observed();
   const records = bodyRecords(options.file, frame, contentKey, observed);
 
   let summary: RestoreSummary | undefined;
   const verify = async (view: Store): Promise<void> => {
-    summary = await verifyRestored(view, frame, observed, pinned && options.pinnedRoot);
+    summary = await verifyRestored(
+      view,
+      frame,
+      observed,
+      pinned && options.pinnedRoot,
+      options.pinnedLogKey,
+    );
   };
   await writeTarget(options.target, header, records, verify);
   if (!summary) throw new Error('restore: verification did not run');
@@ -379,6 +417,7 @@ async function verifyRestored(
   frame: Frame,
   observed: Observed,
   pinnedEnvelope: unknown,
+  pinnedLogKey: PinnedLogKey | undefined,
 ): Promise<RestoreSummary> {
   const { header } = frame;
   const root = observed.root();
@@ -422,6 +461,13 @@ async function verifyRestored(
       );
   }
   const signedBy = await checkSigners(frame, rootDocument, newest('revocations'));
+  // The export's own keys vouch for it only as far as its own history goes; a pinned key ties it
+  // to the log the client knew.
+  if (pinnedLogKey && !signedBy.includes(pinnedLogKey.key.keyid))
+    throw new RestoreError(
+      'other-log',
+      `the export is not signed by the pinned log key ${pinnedLogKey.key.keyid}: this is not an export of the pinned log (signed by ${signedBy.join(', ')})`,
+    );
 
   const [ed25519, mlDsa44] = await Promise.all([
     loadSignatureSuite('ed25519'),

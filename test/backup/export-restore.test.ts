@@ -280,6 +280,38 @@ describe('matriz export and restore', () => {
     );
   });
 
+  it('with --log-key (the log keys JSON a client saved), restores only an export that key signed', async () => {
+    const saved = async (dataDir: string, origin: string, file: string) => {
+      const writer = await openWriter(dataDir, origin);
+      try {
+        await writeFile(path.join(work, file), JSON.stringify(await writer.registry.keys()));
+      } finally {
+        await writer.close();
+      }
+      return path.join(work, file);
+    };
+    const keysA = await saved(logA(), ORIGIN_A, 'keys-a.json');
+    const keysB = await saved(logB(), ORIGIN_B, 'keys-b.json');
+    const target = path.join(mkdtempSync(path.join(work, 'pinned-')), 'data');
+    const restored = await cli(
+      ['restore', '--in', exportA, '--key', alice.key, '--data-dir', target, '--log-key', keysA],
+      RECIPIENT_ENV,
+    );
+    expect(restored.code, restored.err).toBe(0);
+    expect(await refused(exportB, alice.key, ['--log-key', keysA])).toMatch(
+      /refused: other-log: this is an export of log backup.test\/b; the pinned log key is of backup.test\/a/,
+    );
+    // Another log's key under this log's name: the origin matches, the signature does not.
+    const forged = JSON.parse(await readFile(keysB, 'utf8')) as Record<string, unknown>;
+    await writeFile(
+      path.join(work, 'keys-b-as-a.json'),
+      JSON.stringify({ ...forged, origin: ORIGIN_A }),
+    );
+    expect(
+      await refused(exportA, alice.key, ['--log-key', path.join(work, 'keys-b-as-a.json')]),
+    ).toMatch(/refused: other-log: the export is not signed by the pinned log key [0-9a-f]{64}/);
+  });
+
   it('refuses a target that is not empty and leaves it as it was', async () => {
     const target = path.join(work, 'occupied');
     await createDataDir(target, 'backup.test/occupied');

@@ -6,7 +6,13 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { exportLog, ExportError } from '../../backup/export.js';
-import { RestoreError, restoreLog, type RestoreTarget } from '../../backup/restore.js';
+import {
+  pinnedLogKeyFromJson,
+  RestoreError,
+  restoreLog,
+  type PinnedLogKey,
+  type RestoreTarget,
+} from '../../backup/restore.js';
 import { passphraseToOpen } from '../../keystore/passphrase.js';
 import {
   openRecipientKey,
@@ -107,6 +113,10 @@ export function restoreCommand(io: CliIo, setExitCode: (code: number) => void): 
     .option('--data-dir <dir>', 'new data directory (absent, or holding only keys/ and passphrase)')
     .option('--database-url <url>', 'PostgreSQL connection string of an empty database')
     .option('--trust-root <file>', 'a trust root envelope of this log the export must descend from')
+    .option(
+      '--log-key <file>',
+      'the log keys JSON (GET /api/v1/log/keys, saved before) whose log key must have signed the export',
+    )
     .addOption(
       new Option('--plaintext', 'TESTS ONLY: accept an unencrypted export')
         .default(false)
@@ -121,6 +131,7 @@ export function restoreCommand(io: CliIo, setExitCode: (code: number) => void): 
         dataDir?: string;
         databaseUrl?: string;
         trustRoot?: string;
+        logKey?: string;
         plaintext: boolean;
         passphraseEnv: string;
         json: boolean;
@@ -138,6 +149,15 @@ export function restoreCommand(io: CliIo, setExitCode: (code: number) => void): 
             }
           : { kind: 'sqlite', dataDir: path.resolve(io.cwd, opts.dataDir ?? '') };
         const pinnedRoot = opts.trustRoot ? await readJsonFile(io, opts.trustRoot) : undefined;
+        let pinnedLogKey: PinnedLogKey | undefined;
+        if (opts.logKey !== undefined) {
+          const json = await readJsonFile(io, opts.logKey);
+          try {
+            pinnedLogKey = pinnedLogKeyFromJson(json, opts.logKey);
+          } catch (error) {
+            throw new UsageError((error as Error).message);
+          }
+        }
         const recipient = opts.key
           ? await withKeyErrors(async () =>
               openRecipientKey(
@@ -153,6 +173,7 @@ export function restoreCommand(io: CliIo, setExitCode: (code: number) => void): 
             plaintext: opts.plaintext,
             target,
             ...(pinnedRoot === undefined ? {} : { pinnedRoot }),
+            ...(pinnedLogKey === undefined ? {} : { pinnedLogKey }),
           });
           if (opts.json)
             io.stdout(

@@ -1,5 +1,6 @@
 import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../support/cli.js';
@@ -10,11 +11,15 @@ import {
   registerMany,
 } from '../support/data-dir-log.js';
 import { makeOwner } from '../support/registry.js';
+import { POSTGRES_URL, postgresAvailable } from '../support/postgres.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 import { tempDir } from '../support/tmp.js';
 
 const ORIGIN = 'backup.e2e/matriz';
+/** The issue's round trip: 10,000 entries, a rotation and a revocation in the history. */
+const ENTRIES = 10_000;
 const servers: ServeProcess[] = [];
+const withPostgres = await postgresAvailable();
 
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.stop();
@@ -36,7 +41,7 @@ describe('backup and restore of a running registry', () => {
         const code = await main(args, io);
         return { code, out: io.out(), err: io.err() };
       };
-      await buildLogWithHistory(dataDir, ORIGIN, 20);
+      await buildLogWithHistory(dataDir, ORIGIN, ENTRIES);
       const original = await startServe(['--data-dir', dataDir], {
         MATRIZ_KEY_PASSPHRASE: DATA_DIR_PASSPHRASE,
       });
@@ -109,6 +114,48 @@ describe('backup and restore of a running registry', () => {
       expect(result).toMatchObject({ ok: true, origin: ORIGIN, keys_pinned_now: false });
       expect(result.size).toBe((JSON.parse(exported.out) as { tree_size: number }).tree_size);
       expect(result.consistent_with_size).toBe((JSON.parse(pinned.out) as { size: number }).size);
+      await again.stop();
+
+      // The same export onto PostgreSQL: the same log for the same pinned client.
+      if (!withPostgres) return;
+      const database = `matriz_restore_${Math.random().toString(16).slice(2, 10)}`;
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${database}`);
+      try {
+        const url = new URL(POSTGRES_URL);
+        url.pathname = `/${database}`;
+        const pgDir = path.join(work, 'restored-pg');
+        await cp(path.join(dataDir, 'keys'), path.join(pgDir, 'keys'), { recursive: true });
+        const db = ['--database-url', url.toString()];
+        const onPostgres = await matriz([
+          'restore',
+          '--in',
+          'registry.mtzx',
+          '--key',
+          'backup.key',
+          '--data-dir',
+          pgDir,
+          ...db,
+        ]);
+        expect(onPostgres.code, onPostgres.err).toBe(0);
+        expect((await matriz(['fsck', '--data-dir', pgDir, ...db])).code).toBe(0);
+        const third = await startServe(['--data-dir', pgDir, ...db], {
+          MATRIZ_KEY_PASSPHRASE: DATA_DIR_PASSPHRASE,
+        });
+        servers.push(third);
+        const fromPostgres = await matriz(['verify', '--server', third.url, '--json']);
+        expect(fromPostgres.code, fromPostgres.err).toBe(0);
+        expect(JSON.parse(fromPostgres.out)).toMatchObject({
+          ok: true,
+          size: result.size,
+          consistent_with_size: result.size,
+        });
+        await third.stop();
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        await admin.end();
+      }
     },
   );
 });

@@ -59,7 +59,7 @@ export const layers = [
     [
       { group: IO_MODULES, message: 'pure layers do no I/O (docs/architecture.md, Layers)' },
       {
-        group: ['matriz-governance/cli', 'matriz-governance/files'],
+        group: ['matriz-governance/cli', 'matriz-governance/commands', 'matriz-governance/files'],
         message: 'pure layers import only pure layers (docs/architecture.md, Layers)',
       },
     ],

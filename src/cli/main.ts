@@ -3,7 +3,7 @@ import { runProgram, type CommandGroup } from 'matriz-governance/cli';
 import { processIo, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
-const governance = () => import('matriz-governance/cli');
+const governance = () => import('matriz-governance/commands');
 
 /**
  * Each command group by name, in the order `matriz --help` lists them, loaded on demand: a

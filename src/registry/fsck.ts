@@ -19,9 +19,11 @@ import { canonicalize } from '../json/canonicalize.js';
 import { openCheckpoint, type CheckpointVerifier } from '../log/checkpoint-signature.js';
 import { leafHash } from '../log/hash.js';
 import { completedSubtrees, rangeHash, rangeRefs } from '../log/subtree.js';
+import { ScratchSpace, type ScratchMap } from '../store/scratch.js';
 import type {
   RegistryEntry,
   Store,
+  StoredCheckpoint,
   StoredEnrolment,
   StoredTrustDocument,
   SubtreeHash,
@@ -58,6 +60,11 @@ export interface FsckOptions {
 }
 
 const MAX_PROBLEMS = 100;
+/**
+ * Stored entries compared per read. Each holds its NodeSpec text; small pages die young, where
+ * large ones are promoted and pile up as garbage the old generation collects late.
+ */
+const COMPARE_PAGE = 64;
 
 export async function fsck(options: FsckOptions): Promise<FsckReport> {
   const { store } = options;
@@ -70,22 +77,38 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
   if (size > 0 && latest === undefined) problem(`the log has ${size} leaves but no checkpoint`);
   if (latest !== undefined && latest.size !== size)
     problem(`the latest checkpoint is for size ${latest.size}, the log has ${size} leaves`);
+  const scratch = new ScratchSpace();
+  try {
+    return await check(options, size, latest, scratch, problem, problems);
+  } finally {
+    scratch.close();
+  }
+}
 
+async function check(
+  options: FsckOptions,
+  size: number,
+  latest: StoredCheckpoint | undefined,
+  scratch: ScratchSpace,
+  problem: (message: string) => void,
+  problems: readonly string[],
+): Promise<FsckReport> {
+  const { store } = options;
   const hashes = new Map<string, Uint8Array>();
   const lookup = (level: number, index: number): Uint8Array => {
     const hash = hashes.get(`${level}/${index}`);
     if (!hash) throw new Error(`fsck: missing computed hash (${level}, ${index})`);
     return hash;
   };
-  const expected = new Map<string, RegistryEntry>();
+  const expected = scratch.map<RegistryEntry>();
   const replay: Replay = {
     entries: expected,
-    nonces: new Set(),
+    nonces: scratch.map<true>(),
     ledger: TrustLedger.empty(options.verifier.name, options.loadSuite),
     documents: new Map(),
     enrolments: new Map(),
   };
-  const chunk = options.chunk ?? 1000;
+  const chunk = options.chunk ?? 128;
   for (let start = 0; start < size; start += chunk) {
     const leaves = await store.readLeaves(start, Math.min(size, start + chunk));
     if (leaves.length !== Math.min(chunk, size - start))
@@ -135,7 +158,7 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
   let stored = 0;
   for (let after: string | undefined; ;) {
     const page = await store.queryEntries({
-      limit: 500,
+      limit: COMPARE_PAGE,
       ...(after === undefined ? {} : { after }),
     });
     for (const entry of page) {
@@ -145,7 +168,7 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
       else if (!sameState(entry, want))
         problem(`entry ${entry.registryId} differs from the replay of the log`);
     }
-    if (page.length < 500) break;
+    if (page.length < COMPARE_PAGE) break;
     after = page[page.length - 1]?.registryId;
   }
   if (stored !== expected.size)
@@ -166,8 +189,9 @@ export async function fsck(options: FsckOptions): Promise<FsckReport> {
  * nonce to be forgotten is also outside the freshness window, so it could not be accepted again.
  */
 interface Replay {
-  readonly entries: Map<string, RegistryEntry>;
-  readonly nonces: Set<string>;
+  /** On disk (store/scratch.ts), so the replay of a long log does not grow the heap. */
+  readonly entries: ScratchMap<RegistryEntry>;
+  readonly nonces: ScratchMap<true>;
   ledger: TrustLedger;
   readonly documents: Map<string, StoredTrustDocument>;
   readonly enrolments: Map<string, StoredEnrolment>;
@@ -294,32 +318,15 @@ async function replayLeaf(
   if (!equalBytes(decision.leaf, leaf))
     problem(`leaf ${index} is not the canonical record of its request`);
   keepEntry(replay, decision.entry);
-  replay.nonces.add(own(request.nonce));
+  replay.nonces.set(request.nonce, true);
 }
 
 /**
- * Keeps `entry` in the replay as small as it can be, since the replay holds every entry of the
- * log: the NodeSpec by its digest only (the stored one is compared through it, sameState), and
- * every string copied. A string cut out of a parsed request (V8 keeps the whole request text
- * alive for a substring of it) or built by concatenation (every piece stays alive) costs more
- * than a kilobyte per entry otherwise (docs/benchmarks.md, Export and restore).
+ * Keeps `entry` in the replay, its NodeSpec by digest only: the stored NodeSpec is compared
+ * through that digest (sameState).
  */
 function keepEntry(replay: Replay, entry: RegistryEntry): void {
-  replay.entries.set(own(entry.registryId), {
-    ...entry,
-    registryId: own(entry.registryId),
-    ownerId: own(entry.ownerId),
-    nodeSpec: '',
-    specDigest: own(entry.specDigest),
-    integratedAt: own(entry.integratedAt),
-    signals: entry.signals.map(own),
-    capabilities: entry.capabilities.map(own),
-  });
-}
-
-/** A copy of `text` that shares no memory with the string it came from. */
-function own(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string;
+  replay.entries.set(entry.registryId, { ...entry, nodeSpec: '' });
 }
 
 function sameState(stored: RegistryEntry, replayed: RegistryEntry): boolean {

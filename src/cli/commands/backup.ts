@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { exportLog, ExportError } from '../../backup/export.js';
+import { restoreInWorker } from '../../backup/restore-worker.js';
 import {
   pinnedLogKeyFromJson,
   RestoreError,
@@ -167,7 +168,7 @@ export function restoreCommand(io: CliIo, setExitCode: (code: number) => void): 
             )
           : undefined;
         try {
-          const summary = await restoreLog({
+          const summary = await restoreInWorker({
             file: path.resolve(io.cwd, opts.in),
             ...(recipient ? { recipient } : {}),
             plaintext: opts.plaintext,

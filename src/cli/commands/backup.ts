@@ -10,7 +10,6 @@ import { restoreInWorker } from '../../backup/restore-worker.js';
 import {
   pinnedLogKeyFromJson,
   RestoreError,
-  restoreLog,
   type PinnedLogKey,
   type RestoreTarget,
 } from '../../backup/restore.js';

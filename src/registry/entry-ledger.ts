@@ -13,7 +13,9 @@
  * 2. `revoked-key`: the trust state revokes the owner key;
  * 3. register: `not-entitled` (lane and tier, policy.ts), `glymph-required`, then against the
  *    current entry: the same content by the same owner is idempotent (no leaf), anything else
- *    under a taken id is a `conflict` (ids stay reserved after deregistration);
+ *    under a taken id is a `conflict` (ids stay reserved after deregistration); a new version
+ *    of a node name another owner holds is `not-owner` (a name belongs to the owner of its
+ *    first version, so nobody can squat the next version of someone else's node);
  * 4. deregister: `not-found`, `unclaimed` (an entry imported from the prototype registry that no
  *    claim has bound to an owner key yet), `not-owner`, `already-deregistered`.
  *
@@ -29,7 +31,7 @@
 import type { Claim } from '../trust/claim.js';
 import type { LegacyImport } from '../trust/legacy-import.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
-import type { RegistryEntry } from '../store/store.js';
+import type { NodeVersion, RegistryEntry } from '../store/store.js';
 import { checkLegacyEntry } from './legacy-entry.js';
 import { encodeControlLeaf, encodeLeaf } from '../verify/leaf.js';
 import {
@@ -49,6 +51,8 @@ export interface EntryLookup {
   nonceSeen(nonce: string): boolean;
   /** The owner's enrolment as recorded in the log. */
   enrolment(ownerId: string): Entitlement | undefined;
+  /** The registered versions of node `name` and their owners (Store.versionsOf). */
+  versionsOf(name: string): readonly NodeVersion[];
 }
 
 /** What `apply` decided for one write. */
@@ -111,6 +115,15 @@ export class EntryLedger {
     return this.changed.get(registryId) ?? this.base.entry(registryId);
   }
 
+  /** The owners of node `name`'s entries as this ledger's writes left them, each once, sorted. */
+  nameOwners(name: string): string[] {
+    const owners = new Map(this.base.versionsOf(name).map((v) => [v.registryId, v.ownerId]));
+    const prefix = `${name}@`;
+    for (const entry of this.changed.values())
+      if (entry.registryId.startsWith(prefix)) owners.set(entry.registryId, entry.ownerId);
+    return [...new Set(owners.values())].sort();
+  }
+
   /** Entries created or changed by this ledger's writes, in their new state. */
   changedEntries(): RegistryEntry[] {
     return [...this.changed.values()];
@@ -160,6 +173,15 @@ export class EntryLedger {
           ),
         );
       }
+      const name = request.nodeSpec.metadata.name;
+      const holders = this.nameOwners(name).filter((owner) => owner !== request.ownerId);
+      if (holders.length > 0)
+        return refused(
+          new RegistryProblem(
+            'not-owner',
+            `the node name ${name} belongs to ${holders.join(', ')}; new versions of a node are registered by the owner of its first version`,
+          ),
+        );
       next = registeredEntry(request, index, integratedAt);
     } else {
       if (current === undefined)

@@ -1,8 +1,8 @@
 /**
  * The part of the stored registry state a set of writes can read, loaded before they are decided,
  * so that `EntryLedger.apply` itself does no I/O: each write's current entry, whether its nonce
- * was seen, and its owner's logged enrolment when the open policy does not already allow the
- * lane and tier it claims.
+ * was seen, its owner's logged enrolment when the open policy does not already allow the lane
+ * and tier it claims, and for a registration the versions of its node name and their owners.
  */
 import { parseEnvelope } from '../crypto/dsse.js';
 import { base64Decode } from '../crypto/encoding.js';
@@ -35,13 +35,20 @@ export async function loadEntrySnapshot(
         : [],
     ),
   );
-  const [entries, seen, enrolments] = await Promise.all([
+  const names = new Set(
+    requests.flatMap((request) =>
+      request.op === 'register' ? [request.nodeSpec.metadata.name] : [],
+    ),
+  );
+  const [entries, seen, enrolments, versions] = await Promise.all([
     Promise.all([...ids].map(async (id) => [id, await store.getEntry(id)] as const)),
     Promise.all(
       [...nonces].map(async (nonce) => [nonce, await store.nonceSeen(nonce, now)] as const),
     ),
     Promise.all([...owners].map(async (owner) => [owner, await store.enrolment(owner)] as const)),
+    Promise.all([...names].map(async (name) => [name, await store.versionsOf(name)] as const)),
   ]);
+  const versionMap = new Map(versions);
   const entryMap = new Map(entries);
   const seenMap = new Map(seen);
   const enrolmentMap = new Map<string, Entitlement | undefined>(enrolments);
@@ -53,6 +60,7 @@ export async function loadEntrySnapshot(
     entry: (id) => loaded(entryMap, id, 'entry'),
     nonceSeen: (nonce) => loaded(seenMap, nonce, 'nonce'),
     enrolment: (owner) => loaded(enrolmentMap, owner, 'enrolment of'),
+    versionsOf: (name) => loaded(versionMap, name, 'versions of'),
   };
 }
 

@@ -104,6 +104,7 @@ async function check(
   const replay: Replay = {
     entries: expected,
     nonces: scratch.map<true>(),
+    names: scratch.map<Record<string, string>>(),
     ledger: TrustLedger.empty(options.verifier.name, options.loadSuite),
     documents: new Map(),
     enrolments: new Map(),
@@ -192,6 +193,8 @@ interface Replay {
   /** On disk (store/scratch.ts), so the replay of a long log does not grow the heap. */
   readonly entries: ScratchMap<RegistryEntry>;
   readonly nonces: ScratchMap<true>;
+  /** The owner of each version of each node name (EntryLookup.versionsOf). */
+  readonly names: ScratchMap<Record<string, string>>;
   ledger: TrustLedger;
   readonly documents: Map<string, StoredTrustDocument>;
   readonly enrolments: Map<string, StoredEnrolment>;
@@ -327,6 +330,8 @@ async function replayLeaf(
  */
 function keepEntry(replay: Replay, entry: RegistryEntry): void {
   replay.entries.set(entry.registryId, { ...entry, nodeSpec: '' });
+  const name = entry.registryId.slice(0, entry.registryId.indexOf('@'));
+  replay.names.set(name, { ...replay.names.get(name), [entry.registryId]: entry.ownerId });
 }
 
 function sameState(stored: RegistryEntry, replayed: RegistryEntry): boolean {
@@ -399,5 +404,10 @@ function lookupOf(replay: Replay): EntryLookup {
     entry: (id) => replay.entries.get(id),
     nonceSeen: (nonce) => replay.nonces.has(nonce),
     enrolment: (owner) => replay.enrolments.get(owner),
+    versionsOf: (name) =>
+      Object.entries(replay.names.get(name) ?? {}).map(([registryId, ownerId]) => ({
+        registryId,
+        ownerId,
+      })),
   };
 }

@@ -119,3 +119,11 @@ export const SNAPSHOT_TABLES = [
   'entries',
   'nonces',
 ] as const;
+
+/**
+ * The registry id range of the versions of node `name`: ids `<name>@<version>` sort after
+ * `<name>@` and before `<name>A` (`A` follows `@` in byte order), since a name holds no `@`.
+ */
+export function nameRange(name: string): { readonly from: string; readonly to: string } {
+  return { from: `${name}@`, to: `${name}A` };
+}

@@ -104,6 +104,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE entries ADD COLUMN claimed_index BIGINT;
     `,
   },
+  {
+    version: 5,
+    description:
+      'index registry ids in byte order on PostgreSQL, for the owners of a node name (a range of ids)',
+    sqlite: `SELECT 1;`,
+    postgres: `
+      CREATE INDEX entries_registry_id_bytes ON entries (registry_id COLLATE "C");
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION =

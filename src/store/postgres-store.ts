@@ -11,6 +11,7 @@ import {
   enrolmentFromRow,
   entryFromRow,
   groupBy,
+  nameRange,
   trustDocumentFromRow,
   type EnrolmentRow,
   type EntryRow,
@@ -22,6 +23,7 @@ import {
   StoreError,
   type AppendBatch,
   type EntryQuery,
+  type NodeVersion,
   type RegistryEntry,
   type SnapshotRecord,
   type Store,
@@ -165,6 +167,15 @@ class PostgresStore implements Store {
       registryId,
     ]);
     return (await this.hydrate(rows))[0];
+  }
+
+  async versionsOf(name: string): Promise<NodeVersion[]> {
+    const { from, to } = nameRange(name);
+    const { rows } = await this.db.query<{ registry_id: string; owner_id: string }>(
+      'SELECT registry_id, owner_id FROM entries WHERE registry_id COLLATE "C" > $1 AND registry_id COLLATE "C" < $2 ORDER BY registry_id COLLATE "C"',
+      [from, to],
+    );
+    return rows.map((row) => ({ registryId: row.registry_id, ownerId: row.owner_id }));
   }
 
   async queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {

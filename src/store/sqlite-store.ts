@@ -12,6 +12,7 @@ import {
   enrolmentFromRow,
   entryFromRow,
   groupBy,
+  nameRange,
   trustDocumentFromRow,
   type EnrolmentRow,
   type EntryRow,
@@ -25,6 +26,7 @@ import {
   StoreError,
   type AppendBatch,
   type EntryQuery,
+  type NodeVersion,
   type RegistryEntry,
   type SnapshotRecord,
   type Store,
@@ -125,6 +127,9 @@ class WorkerAppendingStore implements Store {
   getEntry(registryId: string): Promise<RegistryEntry | undefined> {
     return this.reader.getEntry(registryId);
   }
+  versionsOf(name: string): Promise<NodeVersion[]> {
+    return this.reader.versionsOf(name);
+  }
   queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {
     return this.reader.queryEntries(query);
   }
@@ -223,6 +228,9 @@ class SqliteStore implements Store {
         'INSERT INTO checkpoints (size, note, signed_at) VALUES (?, ?, ?)',
       ),
       entry: db.prepare('SELECT * FROM entries WHERE registry_id = ?'),
+      versions: db.prepare(
+        'SELECT registry_id, owner_id FROM entries WHERE registry_id > ? AND registry_id < ? ORDER BY registry_id',
+      ),
       signals: db.prepare(
         'SELECT registry_id, signal AS value FROM entry_signals WHERE registry_id = ? ORDER BY signal',
       ),
@@ -299,6 +307,15 @@ class SqliteStore implements Store {
       const row = this.statements.entry.get(registryId) as EntryRow | undefined;
       return row && this.hydrate([row])[0];
     });
+  }
+
+  versionsOf(name: string): Promise<NodeVersion[]> {
+    const { from, to } = nameRange(name);
+    return settle(() =>
+      (this.statements.versions.all(from, to) as { registry_id: string; owner_id: string }[]).map(
+        (row) => ({ registryId: row.registry_id, ownerId: row.owner_id }),
+      ),
+    );
   }
 
   queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {

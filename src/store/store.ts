@@ -52,6 +52,12 @@ export interface RegistryEntry {
   readonly claimedIndex?: number;
 }
 
+/** One registered version of a node name and its owner (Store.versionsOf). */
+export interface NodeVersion {
+  readonly registryId: string;
+  readonly ownerId: string;
+}
+
 export interface EntryQuery {
   readonly signal?: string;
   /** Exact capability pattern as written in allow lists; wildcard matching is the caller's. */
@@ -166,6 +172,11 @@ export interface Store {
   latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
   checkpointAt(size: number): Promise<StoredCheckpoint | undefined>;
   getEntry(registryId: string): Promise<RegistryEntry | undefined>;
+  /**
+   * The entries of node `name` (registry ids `<name>@<version>`, any status) with their owners,
+   * in registry id order: who holds the node name.
+   */
+  versionsOf(name: string): Promise<NodeVersion[]>;
   queryEntries(query: EntryQuery): Promise<RegistryEntry[]>;
   /** Whether `nonce` was accepted and has not yet expired at `now` (POSIX seconds). */
   nonceSeen(nonce: string, now: number): Promise<boolean>;

@@ -255,6 +255,45 @@ export function describeStoreConformance(
       expect(await store.queryEntries({ status: 'deregistered', limit: 10 })).toHaveLength(1);
     });
 
+    it('lists the versions of a node name with their owners, and only that name, with provenance and claims kept', async () => {
+      const bob = `GLYMPH:${'b'.repeat(64)}`;
+      const names = [
+        'node@1.0.0',
+        'node@2.0.0-rc.1',
+        'node.x@1.0.0',
+        'node-2@1.0.0',
+        'nodeA@1.0.0',
+        'node_x@1.0.0',
+        'nod@1.0.0',
+        'Node@1.0.0',
+      ];
+      await store.append(
+        batchFor(log, names, {
+          entries: names.map((id, i) =>
+            entry(id, {
+              registeredIndex: i,
+              ...(id === 'node@2.0.0-rc.1'
+                ? { ownerId: bob, provenance: 'legacy-import' as const, claimedIndex: 7 }
+                : {}),
+            }),
+          ),
+        }),
+      );
+      expect(await store.versionsOf('node')).toStrictEqual([
+        { registryId: 'node@1.0.0', ownerId: `GLYMPH:${'a'.repeat(64)}` },
+        { registryId: 'node@2.0.0-rc.1', ownerId: bob },
+      ]);
+      expect(await store.versionsOf('nod')).toStrictEqual([
+        { registryId: 'nod@1.0.0', ownerId: `GLYMPH:${'a'.repeat(64)}` },
+      ]);
+      expect(await store.versionsOf('absent')).toStrictEqual([]);
+      expect(await store.getEntry('node@2.0.0-rc.1')).toMatchObject({
+        provenance: 'legacy-import',
+        claimedIndex: 7,
+      });
+      expect((await store.getEntry('node@1.0.0'))?.provenance).toBeUndefined();
+    });
+
     it('applies many entries in one batch, new and changed, each with its own signals and capabilities', async () => {
       await store.append(
         batchFor(log, ['r0', 'r1'], {

@@ -25,6 +25,13 @@ import { RegistryProblem } from './problems.js';
 
 export const REQUEST_PAYLOAD_TYPE = PAYLOAD_TYPES.request;
 
+/**
+ * Findings one answer lists at most (a `schema-violation`'s `errors`, `/validate`'s findings);
+ * beyond it the answer says `truncated: true` and gives the count. A small document with many
+ * empty items otherwise makes an answer a hundred times its size (issue 13, amplification).
+ */
+export const MAX_REPORTED_FINDINGS = 100;
+
 interface RequestCommon {
   /** The envelope exactly as received: it goes into the log leaf, unknown fields and all. */
   readonly envelope: unknown;
@@ -156,10 +163,13 @@ export async function decodeWriteRequest(
         'schema-violation',
         `the NodeSpec has ${validation.findings.length} schema violation(s)`,
         {
-          errors: validation.findings.map((f) => ({
+          errors: validation.findings.slice(0, MAX_REPORTED_FINDINGS).map((f) => ({
             pointer: `/node_spec${f.pointer}`,
             message: f.message,
           })),
+          ...(validation.findings.length > MAX_REPORTED_FINDINGS
+            ? { truncated: true, error_count: validation.findings.length }
+            : {}),
         },
       );
     }

@@ -86,6 +86,34 @@ describe('POST /api/v1/registry/validate', () => {
     ]);
   });
 
+  it('bounds the answer to a small NodeSpec with thousands of errors (RT amplification): 100 findings, truncated, the count', async () => {
+    const spec = alice.spec() as any;
+    spec.interfaces.inputs = Array.from({ length: 20_000 }, () => ({}));
+    const text = JSON.stringify(spec);
+    expect(text.length).toBeLessThan(256 * 1024);
+    const { status, body } = await post('/api/v1/registry/validate', text);
+    expect(status).toBe(200);
+    expect(body.valid).toBe(false);
+    expect(body.truncated).toBe(true);
+    expect(body.finding_count).toBeGreaterThanOrEqual(20_000);
+    expect(body.findings).toHaveLength(100);
+    expect(JSON.stringify(body).length).toBeLessThan(text.length);
+
+    // The signed register path answers the same NodeSpec with a bounded problem too.
+    const refused = await post(
+      '/api/v1/registry/register',
+      alice.request({ op: 'register', nodeSpec: spec }),
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({
+      type: 'urn:matriz:problem:schema-violation',
+      truncated: true,
+    });
+    expect(refused.body.errors).toHaveLength(100);
+    expect(refused.body.error_count).toBeGreaterThanOrEqual(20_000);
+    expect(await t.store.treeSize()).toBe(0);
+  });
+
   it('runs the lint rules with ?lint=true', async () => {
     const spec = alice.spec();
     const { body } = await post('/api/v1/registry/validate?lint=true', spec);

@@ -6,6 +6,7 @@ import { validateNodeSpec } from '../../nodespec/validate.js';
 import type { Finding } from '../../nodespec/finding.js';
 import type { Lane } from '../../nodespec/nodespec.js';
 import type { Registry } from '../../registry/registry.js';
+import { MAX_REPORTED_FINDINGS } from '../../registry/request.js';
 import {
   envelopeSchema,
   querySchema,
@@ -35,6 +36,11 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
             type: 'object',
             properties: {
               valid: { type: 'boolean' },
+              truncated: {
+                type: 'boolean',
+                description: `true when there were more than ${MAX_REPORTED_FINDINGS} findings: only the first are listed`,
+              },
+              finding_count: { type: 'integer', description: 'all findings, listed or not' },
               findings: {
                 type: 'array',
                 items: {
@@ -65,9 +71,11 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
       const parsed = request.parsedBody;
       const valid = !findings.some((f) => f.severity === 'error');
       if (!valid) app.metrics.validationFailures.inc();
+      const truncated = findings.length > MAX_REPORTED_FINDINGS;
       return {
         valid,
-        findings: findings.map((finding) => {
+        ...(truncated ? { truncated, finding_count: findings.length } : {}),
+        findings: findings.slice(0, MAX_REPORTED_FINDINGS).map((finding) => {
           const pointer = `${prefix}${finding.pointer}`;
           const located = parsed
             ? locateFinding(parsed, { ...finding, pointer })

@@ -180,12 +180,29 @@ export async function decodeWriteRequest(
         `identity.owner_id is ${nodeSpec.identity.owner_id} but the request is signed by ${common.ownerId}`,
       );
     }
+    const registryId = registryIdOf(nodeSpec);
+    // One id grammar for every write: an id registered here can be deregistered, named on a
+    // command line and printed without control characters or look-alikes (issue 13).
+    if (!isRegistryId(registryId))
+      throw new RegistryProblem(
+        'schema-violation',
+        `the registry id ${JSON.stringify(registryId)} is not <name>@<version>`,
+        {
+          errors: [
+            {
+              pointer: '/node_spec/metadata/version',
+              message:
+                '`metadata.version` must be 1 to 64 of the characters 0-9 A-Z a-z . + - (a registry id is <name>@<version>)',
+            },
+          ],
+        },
+      );
     const canonicalSpec = canonicalize(nodeSpec);
     request = {
       ...common,
       op: 'register',
       nodeSpec,
-      registryId: registryIdOf(nodeSpec),
+      registryId,
       canonicalSpec,
       specDigest: sha256Digest(canonicalSpec),
     };

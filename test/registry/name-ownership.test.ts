@@ -77,3 +77,39 @@ describe('node names belong to the owner of their first version', () => {
     await clean(t);
   });
 });
+
+describe('one registry id grammar for registration and deregistration', () => {
+  it('refuses versions a deregistration could not name, or a terminal would render: control characters, spaces, underscores, bidi and zero-width', async () => {
+    const t = await makeRegistry();
+    const alice = await makeOwner('ed25519');
+    for (const version of [
+      '1.0.0_rc1',
+      '2 beta',
+      '1.0.0\u001b[31m',
+      '1.0.0\n',
+      '1.0.0\u0000',
+      '1.0.0\u202e',
+      '1.0\u200b.0',
+      'x'.repeat(65),
+    ]) {
+      const refused = await refusal(
+        t.registry.register(
+          alice.request({ op: 'register', nodeSpec: alice.spec('odd', version) }),
+        ),
+      );
+      expect(refused.slug, JSON.stringify(version)).toBe('schema-violation');
+      expect(refused.extensions.errors).toEqual([
+        expect.objectContaining({ pointer: '/node_spec/metadata/version' }),
+      ]);
+    }
+    expect(await t.store.treeSize()).toBe(0);
+    for (const version of ['1.0.0', '2.0.0-rc.1+build.5', '0.1']) {
+      const { registry_id: id } = await t.registry.register(
+        alice.request({ op: 'register', nodeSpec: alice.spec('odd', version) }),
+      );
+      // Whatever registers can be deregistered by its owner.
+      await t.registry.deregister(id, alice.request({ op: 'deregister', registryId: id }));
+    }
+    await clean(t);
+  });
+});

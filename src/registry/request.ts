@@ -95,7 +95,7 @@ export function envelopeCheckWith(
 }
 
 const NONCE = /^[A-Za-z0-9_-]{22,128}$/;
-const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const RFC3339_UTC = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?Z$/;
 const REGISTRY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[0-9A-Za-z.+-]{1,64}$/;
 
 /** Whether `value` is a registry id, `<name>@<version>`, as deregister requests name them. */
@@ -133,7 +133,8 @@ export async function decodeWriteRequest(
   const { value: payload, bytes } = decodePayload(envelope);
   const owner = ownerKeyOf(payload);
   await checkSignature(body, owner, checkEnvelope);
-  if (canonicalize(payload) !== new TextDecoder().decode(bytes)) {
+  // ignoreBOM keeps a byte order mark in the text, so a BOM-prefixed payload is not canonical.
+  if (canonicalize(payload) !== new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)) {
     throw new RegistryProblem(
       'invalid-request',
       'payload must be RFC 8785 canonical JSON, so that its signature has one meaning',
@@ -295,8 +296,10 @@ function stringField(payload: Record<string, unknown>, name: string): string {
 
 function issuedAtOf(payload: Record<string, unknown>): number {
   const text = stringField(payload, 'issued_at');
+  const match = RFC3339_UTC.exec(text);
   const time = Date.parse(text);
-  if (!RFC3339_UTC.test(text) || Number.isNaN(time)) {
+  // Date.parse normalises impossible times (Feb 30, 24:00:00); the fields must survive it.
+  if (!match || Number.isNaN(time) || new Date(time).toISOString().slice(0, 19) !== match[1]) {
     throw new RegistryProblem(
       'invalid-request',
       '"issued_at" must be an RFC 3339 UTC time such as 2026-11-26T12:00:00Z',

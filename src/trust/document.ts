@@ -13,7 +13,8 @@ import { TrustError } from './errors.js';
 
 export type Fields = Readonly<Record<string, unknown>>;
 
-const decoder = new TextDecoder();
+/** Keeps a byte order mark in the text, so a BOM-prefixed payload is not canonical. */
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const KEYID = /^[0-9a-f]{64}$/;
 const RFC3339_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
 

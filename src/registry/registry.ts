@@ -6,6 +6,7 @@
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import { base64Encode } from '../crypto/encoding.js';
 import {
+  isOwnerId,
   publicKeyOf,
   publicKeyToJson,
   type PublicKey,
@@ -76,6 +77,8 @@ export interface EntryView {
   readonly provenance: 'owner' | 'legacy-import';
   /** For an imported entry bound to its owner's key: the log index of that claim. */
   readonly claimed_log_index?: number;
+  /** When the newest revocation list revokes the owner key: its `revoked_at`. */
+  readonly owner_revoked_at?: string;
   readonly node_spec: unknown;
 }
 
@@ -125,7 +128,7 @@ export class Registry {
   async get(registryId: string): Promise<EntryView> {
     const entry = await this.store.getEntry(registryId);
     if (!entry) throw new RegistryProblem('not-found', `${registryId} is not registered`);
-    return view(entry);
+    return this.view(entry);
   }
 
   /**
@@ -178,7 +181,7 @@ export class Registry {
     const entries = found.slice(0, limit);
     const more = found.length > limit;
     return {
-      entries: entries.map(view),
+      entries: entries.map((entry) => this.view(entry)),
       next_cursor: more ? (entries[entries.length - 1]?.registryId ?? null) : null,
     };
   }
@@ -269,6 +272,17 @@ export class Registry {
     return JSON.parse(document.envelope) as unknown;
   }
 
+  /**
+   * An entry as answered: with `owner_revoked_at` when the newest revocation list the registry
+   * knows revokes its owner key, so readers see that the key behind an active entry is revoked.
+   */
+  private view(entry: RegistryEntry): EntryView {
+    const revoked = isOwnerId(entry.ownerId)
+      ? this.options.sequencer.trust.revocation(entry.ownerId.slice('GLYMPH:'.length))
+      : undefined;
+    return view(entry, revoked?.revoked_at);
+  }
+
   private async verify(body: unknown): Promise<WriteRequest> {
     const started = performance.now();
     let request: WriteRequest;
@@ -322,7 +336,7 @@ export class Registry {
   }
 }
 
-function view(entry: RegistryEntry): EntryView {
+function view(entry: RegistryEntry, ownerRevokedAt: string | undefined): EntryView {
   return {
     registry_id: entry.registryId,
     owner_id: entry.ownerId,
@@ -336,6 +350,7 @@ function view(entry: RegistryEntry): EntryView {
       : { deregistered_log_index: entry.deregisteredIndex }),
     integrated_at: entry.integratedAt,
     provenance: entry.provenance ?? 'owner',
+    ...(ownerRevokedAt === undefined ? {} : { owner_revoked_at: ownerRevokedAt }),
     ...(entry.claimedIndex === undefined ? {} : { claimed_log_index: entry.claimedIndex }),
     node_spec: JSON.parse(entry.nodeSpec) as unknown,
   };

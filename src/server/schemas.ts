@@ -63,6 +63,11 @@ export const entrySchema = {
       description:
         'owner: signed by the owner key; legacy-import: imported from the prototype registry by the enrolment role (no owner signature)',
     },
+    owner_revoked_at: {
+      type: 'string',
+      description:
+        'RFC 3339 time the owner key was revoked, when the newest revocation list revokes it: the entry stays as it is, and no request signed by that key changes it',
+    },
     claimed_log_index: {
       type: 'integer',
       description: 'log index of the claim that bound an imported entry to its owner key',

@@ -20,6 +20,8 @@ export const PAYLOAD_TYPES = {
   legacyImport: 'application/vnd.matriz.legacy-import+json',
   /** The enrolment role's binding of an imported entry to its owner's key. */
   claim: 'application/vnd.matriz.claim+json',
+  /** The revocation role's deregistration of an entry whose owner key is revoked. */
+  takedown: 'application/vnd.matriz.takedown+json',
   /** Arbitrary bytes signed with `matriz sign` when no type is given. */
   generic: 'application/octet-stream',
 } as const;

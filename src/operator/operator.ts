@@ -21,6 +21,7 @@ import type { RegistryEntry } from '../store/store.js';
 import { buildClaim } from '../trust/claim.js';
 import { buildEnrolment, type EnrolmentLane } from '../trust/enrolment.js';
 import { buildLegacyImport, type LegacySkip } from '../trust/legacy-import.js';
+import { buildTakedown } from '../trust/takedown.js';
 import { buildRevocationList, type RevocationList } from '../trust/revocations.js';
 import { buildLogRotation } from '../trust/rotation.js';
 import {
@@ -399,6 +400,28 @@ export class Operator {
       await this.keyring.envelopeSigners(root.roles.enrolment.keyids, 'enrolment', this.keyFiles),
     );
     return this.sequencer.submitControl({ kind: 'claim', envelope });
+  }
+
+  /**
+   * Deregisters `registryId`, whose owner key is revoked, with a `takedown` record signed by the
+   * revocation role. Refused unless the entry is active and its owner key revoked.
+   */
+  async takeDown(registryId: string, reason: string): Promise<ControlResult> {
+    const root = this.requireRoot();
+    const entry = await this.store.getEntry(registryId);
+    if (entry === undefined)
+      throw new RegistryProblem('not-found', `${registryId} is not in this registry`);
+    const envelope = buildTakedown(
+      {
+        origin: this.origin,
+        registryId,
+        specDigest: entry.specDigest,
+        reason,
+        takenDownAt: new Date(this.clock()),
+      },
+      await this.keyring.envelopeSigners(root.roles.revocation.keyids, 'revocation', this.keyFiles),
+    );
+    return this.sequencer.submitControl({ kind: 'takedown', envelope });
   }
 
   /** Records a trust document signed elsewhere (e.g. a root with offline threshold signatures). */

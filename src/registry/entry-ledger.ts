@@ -22,13 +22,16 @@
  * The operator's records go through `applyControl`: trust records change the trust state
  * (trust-ledger.ts); a `legacy-import` adds an entry with no owner key (legacy-entry.ts rules;
  * the same entry imported again is idempotent, anything else under a taken id a `conflict`); a
- * `claim` binds an imported, unclaimed entry with the claimed content to an owner key.
+ * `claim` binds an imported, unclaimed entry with the claimed content to an owner key; a
+ * `takedown` (revocation role) deregisters an active entry whose owner key is revoked.
  *
  * Like `TrustLedger`, a ledger is a value and `apply` does no I/O: the state it reads is an
  * `EntryLookup` (a snapshot the caller loaded, or fsck's replay) and what it changes is kept in
  * the new ledger it returns, so a batch is planned on a copy and dropped if its append fails.
  */
+import { isOwnerId } from '../crypto/keys.js';
 import type { Claim } from '../trust/claim.js';
+import type { Takedown } from '../trust/takedown.js';
 import type { LegacyImport } from '../trust/legacy-import.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
 import type { NodeVersion, RegistryEntry } from '../store/store.js';
@@ -241,6 +244,7 @@ export class EntryLedger {
     if (applied.legacyImport)
       decision = this.importEntry(applied.legacyImport, index, integratedAt);
     else if (applied.claim) decision = this.claimEntry(applied.claim, index);
+    else if (applied.takedown) decision = this.takeDown(applied.takedown, index);
     else return { outcome: 'append', ledger: this.withTrust(applied.ledger), leaf, applied };
     if (decision.outcome !== 'change') return decision;
     const changed = new Map(this.changed);
@@ -331,6 +335,41 @@ export class EntryLedger {
     return {
       outcome: 'change',
       entry: { ...current, ownerId: claim.ownerId, claimedIndex: index },
+    };
+  }
+
+  private takeDown(takedown: Takedown, index: number): EntryChange {
+    const refused = (problem: RegistryProblem): EntryChange => ({ outcome: 'refused', problem });
+    const current = this.entry(takedown.registryId);
+    if (current === undefined)
+      return refused(new RegistryProblem('not-found', `${takedown.registryId} is not registered`));
+    if (current.status === 'deregistered')
+      return refused(
+        new RegistryProblem(
+          'already-deregistered',
+          `${takedown.registryId} is already deregistered`,
+        ),
+      );
+    if (current.specDigest !== takedown.specDigest)
+      return refused(
+        new RegistryProblem(
+          'invalid-request',
+          `the takedown is for content ${takedown.specDigest}; ${takedown.registryId} holds ${current.specDigest}`,
+        ),
+      );
+    const revoked = isOwnerId(current.ownerId)
+      ? this.trust.revocation(current.ownerId.slice('GLYMPH:'.length))
+      : undefined;
+    if (revoked === undefined)
+      return refused(
+        new RegistryProblem(
+          'invalid-request',
+          `the owner key of ${takedown.registryId} (${current.ownerId}) is not revoked: owners deregister their own entries; the revocation role takes down only entries of revoked keys`,
+        ),
+      );
+    return {
+      outcome: 'change',
+      entry: { ...current, status: 'deregistered', deregisteredIndex: index },
     };
   }
 

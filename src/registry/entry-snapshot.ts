@@ -9,6 +9,7 @@ import { base64Decode } from '../crypto/encoding.js';
 import type { Store } from '../store/store.js';
 import { parseClaim } from '../trust/claim.js';
 import { parseLegacyImport } from '../trust/legacy-import.js';
+import { parseTakedown } from '../trust/takedown.js';
 import type { EntryLookup } from './entry-ledger.js';
 import { openlyAllowed, type Entitlement, type EntitlementPolicy } from './policy.js';
 import type { WriteRequest } from './request.js';
@@ -70,14 +71,17 @@ export async function loadEntrySnapshot(
  * (its check refuses it) or that is about no entry.
  */
 export function controlRegistryIds(control: ControlWrite): string[] {
-  if (control.kind !== 'legacy-import' && control.kind !== 'claim') return [];
+  if (control.kind !== 'legacy-import' && control.kind !== 'claim' && control.kind !== 'takedown')
+    return [];
   try {
     const envelope = parseEnvelope(control.envelope);
     const payload = base64Decode(envelope.payload, 'payload');
     return [
       control.kind === 'claim'
         ? parseClaim(payload).registryId
-        : parseLegacyImport(payload).registryId,
+        : control.kind === 'takedown'
+          ? parseTakedown(payload).registryId
+          : parseLegacyImport(payload).registryId,
     ];
   } catch {
     return [];

@@ -10,7 +10,7 @@
  * - `log-rotation`: names the trust root in effect (version and digest) and is signed by every
  *   old and new log key it lists;
  * - `legacy-import` and `claim`: signed by the enrolment role (a claim for an owner key that is
- *   not revoked). They change no trust state; what they do to the registry is decided by
+ *   not revoked); `takedown`: signed by the revocation role. They change no trust state; what they do to the registry is decided by
  *   `EntryLedger.applyControl` (entry-ledger.ts).
  *
  * A ledger is a value: `apply` returns a new one, so a batch can be planned on a copy and
@@ -22,6 +22,7 @@ import { TrustError } from '../trust/errors.js';
 import { verifyClaim, type Claim } from '../trust/claim.js';
 import { verifyEnrolment } from '../trust/enrolment.js';
 import { verifyLegacyImport, type LegacyImport } from '../trust/legacy-import.js';
+import { verifyTakedown, type Takedown } from '../trust/takedown.js';
 import {
   findRevocation,
   peekRevocationList,
@@ -56,6 +57,8 @@ export interface AppliedControl {
   readonly legacyImport?: LegacyImport;
   /** A verified `claim` record, for the entry ledger to decide. */
   readonly claim?: Claim;
+  /** A verified `takedown` record, for the entry ledger to decide. */
+  readonly takedown?: Takedown;
 }
 
 export class TrustLedger {
@@ -133,6 +136,11 @@ export class TrustLedger {
           const root = this.requireRoot(write.kind);
           const claim = await verifyClaim(write.envelope, root, this.suites, this.revocations);
           return { ledger: this, canonicalEnvelope, claim };
+        }
+        case 'takedown': {
+          const root = this.requireRoot(write.kind);
+          const takedown = await verifyTakedown(write.envelope, root, this.suites);
+          return { ledger: this, canonicalEnvelope, takedown };
         }
       }
     } catch (error) {

@@ -90,6 +90,15 @@ export {
   type ClaimInput,
 } from './claim.js';
 export {
+  buildTakedown,
+  parseTakedown,
+  TAKEDOWN_TYPE,
+  takedownPayload,
+  verifyTakedown,
+  type Takedown,
+  type TakedownInput,
+} from './takedown.js';
+export {
   checkpointKeysFromRoot,
   verifyCheckpoint,
   type CheckpointSuites,

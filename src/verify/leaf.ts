@@ -51,6 +51,7 @@ export const CONTROL_KINDS = [
   'log-rotation',
   'legacy-import',
   'claim',
+  'takedown',
 ] as const;
 
 export type ControlKind = (typeof CONTROL_KINDS)[number];

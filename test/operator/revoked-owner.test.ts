@@ -4,7 +4,15 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildLogWithHistory, openWriter } from '../support/data-dir-log.js';
+import { main } from '../../src/cli/main.js';
+import { RegistryProblem } from '../../src/registry/problems.js';
+import { captureIo } from '../support/cli.js';
+import {
+  buildLogWithHistory,
+  DATA_DIR_ENV,
+  openOperator,
+  openWriter,
+} from '../support/data-dir-log.js';
 import { tempDir } from '../support/tmp.js';
 
 const ORIGIN = 'revoked.test/matriz';
@@ -35,3 +43,48 @@ describe('entries of a revoked owner key', () => {
     },
   );
 });
+
+describe('takedown by the revocation role', () => {
+  it(
+    'deregisters an entry of a revoked key, refuses one whose key is not revoked, and fsck replays it',
+    { timeout: 60_000 },
+    async () => {
+      const dataDir = path.join(tempDir(), 'data');
+      await buildLogWithHistory(dataDir, ORIGIN, 4);
+      const operator = await openOperator(dataDir);
+      try {
+        const result = await operator.takeDown('mallory_0@1.0.0', 'key compromised: lost laptop');
+        const notRevoked = await refusal(operator.takeDown('before_0@1.0.0', 'no reason'));
+        expect(notRevoked.slug).toBe('invalid-request');
+        expect(notRevoked.detail).toMatch(/is not revoked: owners deregister their own entries/);
+        const again = await refusal(operator.takeDown('mallory_0@1.0.0', 'twice'));
+        expect(again.slug).toBe('already-deregistered');
+        expect((await refusal(operator.takeDown('nothing@1.0.0', 'x'))).slug).toBe('not-found');
+        const writer = await openWriter(dataDir, ORIGIN);
+        try {
+          expect(await writer.registry.get('mallory_0@1.0.0')).toMatchObject({
+            status: 'deregistered',
+            deregistered_log_index: result.index,
+          });
+          expect((await writer.registry.get('mallory_1@1.0.0')).status).toBe('active');
+        } finally {
+          await writer.close();
+        }
+      } finally {
+        await operator.close();
+      }
+      const io = captureIo({ cwd: dataDir, env: DATA_DIR_ENV });
+      expect(await main(['fsck', '--data-dir', dataDir], io), io.err()).toBe(0);
+    },
+  );
+});
+
+async function refusal(promise: Promise<unknown>): Promise<RegistryProblem> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof RegistryProblem) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}

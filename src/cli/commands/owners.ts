@@ -1,7 +1,8 @@
 /**
  * `matriz owners enrol` (docs/security.md): records which lanes and tiers an owner key may claim,
  * signed by the trust root's enrolment role, in the log. `matriz owners claim` binds an entry
- * imported from the prototype registry to its owner's key, the same way. Exit codes as
+ * imported from the prototype registry to its owner's key, the same way; `matriz owners
+ * takedown` (revocation role) deregisters an entry whose owner key is revoked. Exit codes as
  * `matriz trust`.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -84,6 +85,22 @@ export function ownersCommand(io: CliIo, setExitCode: SetExitCode): Command {
           `${JSON.stringify({ registry_id: registryId, owner_id: claimed, ...logged(result) })}\n`,
         );
       else io.stdout(`claimed ${registryId} for ${claimed} (log index ${result.index})\n`);
+    });
+  });
+  storageOptions(
+    group
+      .command('takedown')
+      .description(
+        'deregister an entry whose owner key is revoked (its owner can no longer sign a deregistration), signed by the revocation role and recorded in the log',
+      )
+      .argument('<registry_id>', 'the entry, <name>@<version>')
+      .requiredOption('--reason <text>', 'why, for the log (at most 500 characters)'),
+  ).action(async (registryId: string, opts: StorageOptions & { reason: string }) => {
+    await withOperator(io, setExitCode, opts, async (operator) => {
+      const result = await operator.takeDown(registryId, opts.reason);
+      if (opts.json)
+        io.stdout(`${JSON.stringify({ registry_id: registryId, ...logged(result) })}\n`);
+      else io.stdout(`took down ${registryId} (log index ${result.index})\n`);
     });
   });
   return group;

@@ -52,14 +52,19 @@ export interface SqliteStoreOptions {
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const db = new Database(options.path, { readonly: options.readonly ?? false });
-  db.pragma('busy_timeout = 5000');
-  if (!options.readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    migrate(db);
-  } else {
-    checkSchemaVersion(db);
+  try {
+    db.pragma('busy_timeout = 5000');
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+    } else {
+      checkSchemaVersion(db);
+    }
+  } catch (error) {
+    db.close();
+    throw damaged(error, options.path);
   }
   const store = new SqliteStore(db);
   return options.appendInWorker && options.path !== ':memory:'
@@ -548,6 +553,20 @@ function settle<T>(work: () => T): Promise<T> {
   try {
     return Promise.resolve(work());
   } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    return Promise.reject(damaged(error));
   }
+}
+
+/**
+ * SQLite's "this file is damaged" errors as a StoreError `corrupt` that says so; anything else
+ * as it is.
+ */
+function damaged(error: unknown, file?: string): Error {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code))
+    return new StoreError(
+      'corrupt',
+      `${file === undefined ? 'the SQLite database' : file} is damaged (${(error as Error).message}): restore it from a backup (docs/runbooks/restore-from-backup.md)`,
+    );
+  return error instanceof Error ? error : new Error(String(error));
 }

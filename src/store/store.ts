@@ -119,7 +119,14 @@ export interface AppendBatch {
 }
 
 export type StoreErrorCode =
-  'size-conflict' | 'nonce-conflict' | 'missing-hash' | 'schema-too-new' | 'invalid' | 'not-empty';
+  | 'size-conflict'
+  | 'nonce-conflict'
+  | 'missing-hash'
+  | 'schema-too-new'
+  | 'invalid'
+  | 'not-empty'
+  /** The database file is damaged (not a database, or a malformed page). */
+  | 'corrupt';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -3,6 +3,7 @@
  * have refused (an entitlement the policy does not give) and derived query keys that do not
  * follow from the logged NodeSpec are problems, named with the leaf or entry.
  */
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,9 @@ import { loadSignatureSuite } from '../../src/crypto/suites.js';
 import { fsck } from '../../src/registry/fsck.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { makeOwner, makeRegistry } from '../support/registry.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../support/cli.js';
+import { createDataDir, DATA_DIR_ENV, openOperator } from '../support/data-dir-log.js';
 import { tempDir } from '../support/tmp.js';
 
 describe('fsck replays the entry ledger', () => {
@@ -107,5 +111,40 @@ describe('fsck replays the entry ledger', () => {
     });
     expect(report.problems).toStrictEqual(['entry a@0.1.0 differs from the replay of the log']);
     await reopened.close();
+  });
+});
+
+describe('matriz fsck on a damaged database', () => {
+  it('says the file is damaged in one line and exits 1, for a file that is no database and one with a malformed page', async () => {
+    const { createDataDir, DATA_DIR_ENV, openOperator } =
+      await import('../support/data-dir-log.js');
+    const { main } = await import('../../src/cli/main.js');
+    const { captureIo } = await import('../support/cli.js');
+    const { writeFileSync, openSync, writeSync, closeSync } = await import('node:fs');
+    const dataDir = path.join(tempDir(), 'data');
+    await createDataDir(dataDir, 'fsck.test/damaged');
+    const operator = await openOperator(dataDir);
+    await operator.trustInit();
+    await operator.close();
+    const database = path.join(dataDir, 'registry.sqlite3');
+    const run = async () => {
+      const io = captureIo({ cwd: dataDir, env: DATA_DIR_ENV });
+      const code = await main(['fsck', '--data-dir', dataDir], io);
+      return { code, err: io.err() };
+    };
+    expect((await run()).code).toBe(0);
+    const page = openSync(database, 'r+');
+    writeSync(page, Buffer.alloc(4096, 0xa5), 0, 4096, 4096);
+    closeSync(page);
+    const malformed = await run();
+    expect(malformed.code).toBe(1);
+    expect(malformed.err).toMatch(
+      /^matriz: fsck: .*registry\.sqlite3 is damaged \(.*\): restore it from a backup/,
+    );
+    expect(malformed.err.trim().split('\n')).toHaveLength(1);
+    writeFileSync(database, Buffer.alloc(8192, 0x42));
+    const notADatabase = await run();
+    expect(notADatabase.code).toBe(1);
+    expect(notADatabase.err).toMatch(/is damaged \(file is not a database\)/);
   });
 });

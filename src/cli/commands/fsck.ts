@@ -6,6 +6,7 @@ import { fsck } from '../../registry/fsck.js';
 import { readDataDirPublic } from '../../operator/data-dir.js';
 import { openPostgresStore } from '../../store/postgres-store.js';
 import { openSqliteStore } from '../../store/sqlite-store.js';
+import { StoreError, type Store } from '../../store/store.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { readPolicyFile } from '../inputs.js';
@@ -34,9 +35,17 @@ export function fsckCommand(io: CliIo, setExitCode: (code: number) => void): Com
             throw new UsageError((error as Error).message);
           },
         );
-        const store = opts.databaseUrl
-          ? await openPostgresStore({ connectionString: opts.databaseUrl })
-          : openSqliteStore({ path: dir.databaseFile, readonly: true });
+        let store: Store;
+        try {
+          store = opts.databaseUrl
+            ? await openPostgresStore({ connectionString: opts.databaseUrl })
+            : openSqliteStore({ path: dir.databaseFile, readonly: true });
+        } catch (error) {
+          if (!(error instanceof StoreError)) throw error;
+          io.stderr(`matriz: fsck: ${error.message}\n`);
+          setExitCode(EXIT_FINDINGS);
+          return;
+        }
         try {
           const [ed25519, mlDsa44] = await Promise.all([
             loadSignatureSuite('ed25519'),
@@ -73,6 +82,10 @@ export function fsckCommand(io: CliIo, setExitCode: (code: number) => void): Com
             );
           }
           setExitCode(report.ok ? EXIT_OK : EXIT_FINDINGS);
+        } catch (error) {
+          if (!(error instanceof StoreError)) throw error;
+          io.stderr(`matriz: fsck: ${error.message}\n`);
+          setExitCode(EXIT_FINDINGS);
         } finally {
           await store.close();
         }

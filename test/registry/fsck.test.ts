@@ -116,8 +116,6 @@ describe('fsck replays the entry ledger', () => {
 
 describe('matriz fsck on a damaged database', () => {
   it('says the file is damaged in one line and exits 1, for a file that is no database and one with a malformed page', async () => {
-    const { createDataDir, DATA_DIR_ENV, openOperator } =
-      await import('../support/data-dir-log.js');
     const dataDir = path.join(tempDir(), 'data');
     await createDataDir(dataDir, 'fsck.test/damaged');
     const operator = await openOperator(dataDir);

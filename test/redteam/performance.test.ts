@@ -1,0 +1,57 @@
+/**
+ * Performance attacks: a flood is answered with 429, an oversized body with 413, a small document
+ * built to produce thousands of findings with a bounded answer; the service stays up and the log
+ * does not change.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeOwner, type Owner } from '../support/registry.js';
+import { expectProblem, startTarget, type Target } from './harness.js';
+
+let target: Target;
+let alice: Owner;
+
+beforeAll(async () => {
+  target = await startTarget(['--rate-limit', '60']);
+  alice = await makeOwner('ed25519');
+}, 60_000);
+
+afterAll(async () => {
+  await target.expectFsckClean();
+  await target.stop();
+});
+
+describe('RT-PERF: floods and oversized input', () => {
+  it('RT-PERF-1: a body over the limit is refused (413 body-too-large) before it is parsed', async () => {
+    const size = await target.treeSize();
+    const huge = `{"payload":"${'A'.repeat(300 * 1024)}","payloadType":"x","signatures":[]}`;
+    expectProblem(await target.post('/api/v1/registry/register', huge), 413, 'body-too-large');
+    expect(await target.treeSize()).toBe(size);
+  });
+
+  it('RT-PERF-2: a 60 KB NodeSpec of 20,000 empty inputs gets a bounded answer, not 10 MB', async () => {
+    const spec = alice.spec('amplify') as any;
+    spec.interfaces.inputs = Array.from({ length: 20_000 }, () => ({}));
+    const text = JSON.stringify(spec);
+    const answer = await target.post('/api/v1/registry/validate', text);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ valid: false, truncated: true });
+    expect(answer.body.findings).toHaveLength(100);
+    expect(JSON.stringify(answer.body).length).toBeLessThan(text.length);
+  });
+
+  it('RT-PERF-3: a flood from one client is answered 429 rate-limited, and the service stays up', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 80 }, () => fetch(`${target.url}/api/v1/log/checkpoint`)),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses).toContain(429);
+    const limited = answers.find((a) => a.status === 429);
+    expect(limited?.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await limited?.json()) as { type: string }).type).toBe(
+      'urn:matriz:problem:rate-limited',
+    );
+    // Refused, not failed: no answer of the flood is a server error.
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    expect(target.server.child.exitCode).toBeNull();
+  });
+});

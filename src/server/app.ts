@@ -2,6 +2,7 @@
  * The HTTP API (Fastify): routes declare their JSON schemas, which both validate requests and
  * generate the OpenAPI document at /api/v1/openapi.json. Every refusal is an RFC 9457 problem.
  */
+import http from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import underPressure from '@fastify/under-pressure';
@@ -35,16 +36,52 @@ export interface ServerOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Readiness: false while the store or keys are not usable. */
   readonly ready?: () => Promise<boolean>;
+  /** Limits on connections: slow and silent clients (DEFAULT_CONNECTION_LIMITS). */
+  readonly connections?: Partial<ConnectionLimits>;
 }
+
+/**
+ * What one client may hold of the server (issue 13, slowloris): a request (headers and body)
+ * must arrive within `requestTimeoutMs` (else 408 and the socket is closed), a connection that
+ * sends nothing for `idleTimeoutMs` is closed, and at most `maxConnections` are open at once.
+ */
+export interface ConnectionLimits {
+  readonly requestTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 60_000,
+  maxConnections: 1024,
+};
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const metrics = options.metrics ?? new ServerMetrics();
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit,
+    // Node checks request deadlines every connectionsCheckingInterval (30 s by default): check
+    // often enough that a deadline means what it says.
+    serverFactory: (handler) => {
+      const server = http.createServer(
+        {
+          requestTimeout: limits.requestTimeoutMs,
+          headersTimeout: limits.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs),
+        },
+        handler,
+      );
+      server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
+      server.keepAliveTimeout = Math.min(limits.idleTimeoutMs, 72_000);
+      server.maxConnections = limits.maxConnections;
+      return server;
+    },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorate('metrics', metrics);

@@ -11,7 +11,7 @@ import { Sequencer } from '../registry/sequencer.js';
 import { openPostgresStore } from '../store/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
-import { buildServer } from './app.js';
+import { buildServer, type ConnectionLimits } from './app.js';
 import { openDataDir, type DataDirOptions } from '../operator/data-dir.js';
 import { ServerMetrics } from './metrics.js';
 import { Keyring } from '../operator/keyring.js';
@@ -29,6 +29,7 @@ export interface ServiceOptions extends DataDirOptions {
   readonly maxDelayMs?: number;
   readonly bodyLimit?: number;
   readonly rateLimitPerMinute?: number;
+  readonly connections?: Partial<ConnectionLimits>;
   readonly logger?: FastifyServerOptions['logger'];
   /** Worker threads that check request signatures. Default: cores - 1, at least 1. */
   readonly verifyThreads?: number;
@@ -112,6 +113,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ? {}
       : { rateLimitPerMinute: options.rateLimitPerMinute }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.connections === undefined ? {} : { connections: options.connections }),
     // Not ready while writes are halted on an inconsistent log (the reason is in the logs).
     ready: async () => {
       await store.treeSize();

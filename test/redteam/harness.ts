@@ -77,6 +77,8 @@ export async function startTarget(extraArgs: string[] = []): Promise<Target> {
     treeSize: async () => {
       const response = await fetch(`${url}/api/v1/log/checkpoint`);
       if (response.status === 404) return 0;
+      if (response.status !== 200)
+        throw new Error(`GET /api/v1/log/checkpoint answered ${response.status}`);
       return peekCheckpoint(await response.text()).size;
     },
     expectFsckClean: async () => {

@@ -16,6 +16,9 @@ export interface ServeOptions {
   databaseUrl?: string;
   policy?: string;
   rateLimit: number;
+  requestTimeout: number;
+  idleTimeout: number;
+  maxConnections: number;
   passphraseEnv: string;
   keyScryptLogN: number;
   maxBatch: number;
@@ -55,6 +58,24 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       new Option('--rate-limit <n>', 'requests per client per minute')
         .argParser(positiveInteger)
         .default(6000),
+    )
+    .addOption(
+      new Option(
+        '--request-timeout <seconds>',
+        'a request (headers and body) must arrive within this time, else 408',
+      )
+        .argParser(positiveInteger)
+        .default(30),
+    )
+    .addOption(
+      new Option('--idle-timeout <seconds>', 'close a connection that sends nothing for this long')
+        .argParser(positiveInteger)
+        .default(60),
+    )
+    .addOption(
+      new Option('--max-connections <n>', 'open connections at most')
+        .argParser(positiveInteger)
+        .default(1024),
     )
     .addOption(
       new Option(
@@ -104,6 +125,11 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           env: io.env,
           passphraseEnv: opts.passphraseEnv,
           rateLimitPerMinute: opts.rateLimit,
+          connections: {
+            requestTimeoutMs: opts.requestTimeout * 1000,
+            idleTimeoutMs: opts.idleTimeout * 1000,
+            maxConnections: opts.maxConnections,
+          },
           scrypt: { N: 2 ** opts.keyScryptLogN, r: 8, p: 1 },
           maxBatch: opts.maxBatch,
           maxDelayMs: opts.maxDelayMs,

@@ -55,10 +55,14 @@ describe('RT-PERF: floods and oversized input', () => {
     return new Promise((resolve, reject) => {
       const started = Date.now();
       let received = '';
-      const socket = net.connect(Number(port), hostname, () => send(socket));
+      const socket = net.connect(Number(port), hostname, () => {
+        send(socket);
+      });
       socket.on('data', (chunk) => (received += chunk.toString()));
       socket.on('error', () => undefined);
-      socket.on('close', () => resolve({ closedAfterMs: Date.now() - started, received }));
+      socket.on('close', () => {
+        resolve({ closedAfterMs: Date.now() - started, received });
+      });
       setTimeout(() => {
         socket.destroy();
         reject(new Error('the server kept the connection open for 15 s'));
@@ -81,7 +85,9 @@ describe('RT-PERF: floods and oversized input', () => {
         if (socket.destroyed) clearInterval(drip);
         else socket.write('{');
       }, 300);
-      socket.on('close', () => clearInterval(drip));
+      socket.on('close', () => {
+        clearInterval(drip);
+      });
     });
     expect(received).toMatch(/^HTTP\/1\.1 408/);
     expect(await target.treeSize()).toBe(size);

@@ -18,7 +18,8 @@ export function registerJsonBodyParser(app: FastifyInstance, bodyLimit: number):
   app.removeAllContentTypeParsers();
   app.decorateRequest('parsedBody', undefined);
   app.addContentTypeParser(
-    /^application\/([a-z0-9.-]+\+)?json$/,
+    // JSON is UTF-8 (RFC 8259): a charset parameter is accepted only when it says so.
+    /^application\/([a-z0-9.-]+\+)?json(\s*;\s*charset="?utf-8"?)?$/i,
     { parseAs: 'buffer', bodyLimit },
     (request: FastifyRequest, body: string | Buffer, done) => {
       const bytes =

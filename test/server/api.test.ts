@@ -114,6 +114,20 @@ describe('POST /api/v1/registry/validate', () => {
     expect(await t.store.treeSize()).toBe(0);
   });
 
+  it('accepts application/json with charset=utf-8, and refuses another charset (415)', async () => {
+    const spec = alice.spec();
+    for (const type of ['application/json; charset=utf-8', 'application/json;charset="UTF-8"'])
+      expect(
+        (await post('/api/v1/registry/validate', spec, { 'content-type': type })).body,
+      ).toMatchObject({
+        valid: true,
+      });
+    const latin1 = await post('/api/v1/registry/validate', spec, {
+      'content-type': 'application/json; charset=iso-8859-1',
+    });
+    expect(latin1.status).toBe(415);
+  });
+
   it('runs the lint rules with ?lint=true', async () => {
     const spec = alice.spec();
     const { body } = await post('/api/v1/registry/validate?lint=true', spec);

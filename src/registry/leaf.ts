@@ -50,3 +50,17 @@ export function encodeControlLeaf(
     `{"envelope":${canonicalEnvelope},"integrated_at":${canonicalize(integratedAt)},"kind":${canonicalize(kind)}}`,
   );
 }
+
+const decoder = new TextDecoder();
+
+/** The kind of a trust record's leaf; undefined for an owner's write (or unreadable bytes). */
+export function controlKindOf(leaf: Uint8Array): ControlKind | undefined {
+  let content: unknown;
+  try {
+    content = JSON.parse(decoder.decode(leaf));
+  } catch {
+    return undefined;
+  }
+  const kind = (content as { kind?: unknown } | null)?.kind;
+  return isControlKind(kind) ? kind : undefined;
+}

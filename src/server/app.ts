@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Registry } from '../registry/registry.js';
 import { VERSION } from '../version.js';
 import { registerJsonBodyParser } from './body.js';
-import { ServerMetrics } from './metrics.js';
+import { pressureReason, ServerMetrics } from './metrics.js';
 import { problemFor, sendProblem } from './problem-reply.js';
 import { RegistryProblem } from '../registry/problems.js';
 import { logRoutes } from './routes/log.js';
@@ -65,7 +65,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     maxEventLoopDelay: options.maxEventLoopDelayMs ?? 1000,
     retryAfter: 5,
     exposeStatusRoute: false,
-    pressureHandler: (_request, reply) => {
+    pressureHandler: (_request, reply, type) => {
+      metrics.rejections.inc({ reason: pressureReason(type) });
       void reply.header('retry-after', '5');
       sendProblem(
         reply,
@@ -81,6 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     max: options.rateLimitPerMinute ?? 6000,
     timeWindow: 60_000,
     errorResponseBuilder: (_request, context) => {
+      metrics.rejections.inc({ reason: 'rate_limit' });
       const problem = new RegistryProblem(
         'rate-limited',
         `more than ${context.max} requests in ${context.after}; retry after the time in Retry-After`,

@@ -7,6 +7,7 @@ import { loadSignatureSuite } from '../crypto/suites.js';
 import type { CheckpointSigner } from '../log/checkpoint-signature.js';
 import { DEFAULT_POLICY, type EntitlementPolicy } from '../registry/policy.js';
 import { DEFAULT_FRESHNESS_SECONDS, Registry } from '../registry/registry.js';
+import { CheckpointRefresher } from '../registry/checkpoint-refresher.js';
 import { Sequencer } from '../registry/sequencer.js';
 import { openPostgresStore } from '../store/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
@@ -32,7 +33,11 @@ export interface ServiceOptions extends DataDirOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Worker threads that check request signatures. Default: cores - 1, at least 1. */
   readonly verifyThreads?: number;
+  /** Re-sign the checkpoint after this many seconds without one. Default 60. */
+  readonly checkpointIntervalSeconds?: number;
 }
+
+export const DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 60;
 
 export interface RunningService {
   readonly url: string;
@@ -87,8 +92,20 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       metrics.saveCheckpoint.observe(seconds);
       metrics.batchSize.observe(writes);
     },
+    onTrustRecords: (kinds) => {
+      metrics.trustRecordsSeen(kinds);
+    },
   });
   await sequencer.start();
+  // A new log publishes its signed size-0 checkpoint before it serves, so clients can verify it.
+  if (sequencer.haltedReason === undefined && (await store.latestCheckpoint()) === undefined)
+    await sequencer.refreshCheckpoint();
+  metrics.observe({
+    store,
+    queueDepth: () => sequencer.queueDepth,
+    trust: () => sequencer.trust,
+    cryptoBackend: dir.mlDsa44.suite.backend,
+  });
   const pool = new VerifyPool(options.verifyThreads ?? Math.max(1, availableParallelism() - 1));
   await pool.ready;
   const registry = new Registry({
@@ -122,6 +139,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     void store.pruneNonces(Math.floor(Date.now() / 1000)).catch(() => undefined);
   }, 60_000);
   pruner.unref();
+  const refresher = new CheckpointRefresher(sequencer, {
+    intervalMs: 1000 * (options.checkpointIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_SECONDS),
+    onError: (error) => {
+      app.log.warn({ err: error }, 'checkpoint refresh failed');
+    },
+  });
+  refresher.start();
   const url = await app.listen({ host: options.host, port: options.port });
   return {
     url,
@@ -131,6 +155,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     haltedReason: () => sequencer.haltedReason,
     close: async () => {
       clearInterval(pruner);
+      refresher.stop();
       await app.close();
       await sequencer.drain();
       await pool.close();

@@ -273,11 +273,7 @@ class PostgresStore implements Store {
       // A batch without leaves signs the same tree again: its checkpoint replaces the older one.
       await client.query(
         'INSERT INTO checkpoints (size, note, signed_at) VALUES ($1, $2, $3) ON CONFLICT (size) DO UPDATE SET note = excluded.note, signed_at = excluded.signed_at',
-        [
-        batch.checkpoint.size,
-        batch.checkpoint.note,
-        batch.checkpoint.signedAt,
-        ],
+        [batch.checkpoint.size, batch.checkpoint.note, batch.checkpoint.signedAt],
       );
       // One statement per table for the whole batch, not one round trip per entry and table.
       // An id listed twice keeps its last state (ON CONFLICT cannot touch a row twice).

@@ -49,15 +49,15 @@ describe('checkpoint refresh', () => {
     expect(resigned.size).toBe(1);
     expect(resigned.signedAt).toBe(start / 1000 + 60);
     expect(resigned.note).not.toBe(written.checkpoint);
-    expect(opened(t, resigned.note).rootHash).toStrictEqual(
-      opened(t, written.checkpoint).rootHash,
-    );
+    expect(opened(t, resigned.note).rootHash).toStrictEqual(opened(t, written.checkpoint).rootHash);
     expect(await t.store.latestCheckpoint()).toStrictEqual(resigned);
     expect(t.sequencer.lastSignedAt).toBe(now);
     // The consistency proof between equal sizes is empty.
     expect((await t.registry.consistencyProof(1, 1)).hashes).toStrictEqual([]);
     const bob = await makeOwner('ed25519');
-    const next = await t.registry.register(bob.request({ op: 'register', nodeSpec: bob.spec('b') }));
+    const next = await t.registry.register(
+      bob.request({ op: 'register', nodeSpec: bob.spec('b') }),
+    );
     expect(next.index).toBe(1);
     expect(opened(t, next.checkpoint).size).toBe(2);
   });
@@ -74,7 +74,7 @@ describe('checkpoint refresh', () => {
   });
 
   it('refuses to re-sign a log whose stored tree no longer matches its checkpoint', async () => {
-    const file = path.join(await tempDir(), 'registry.sqlite3');
+    const file = path.join(tempDir(), 'registry.sqlite3');
     const first = await makeRegistry({ store: openSqliteStore({ path: file }) });
     const alice = await makeOwner('ed25519');
     for (const name of ['a', 'b'])

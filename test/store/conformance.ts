@@ -354,7 +354,7 @@ export function describeStoreConformance(
       expect(await store.nonceCount()).toBe(1);
     });
 
-    it('stores the empty log\'s size-0 checkpoint from a batch without leaves', async () => {
+    it("stores the empty log's size-0 checkpoint from a batch without leaves", async () => {
       await store.append(batchFor(log, []));
       expect(await store.treeSize()).toBe(0);
       expect(await store.latestCheckpoint()).toStrictEqual({

@@ -1,7 +1,7 @@
 /** `matriz serve`: the registry service on the embedded store (or PostgreSQL). */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { startService } from '../../server/service.js';
+import { DEFAULT_CHECKPOINT_INTERVAL_SECONDS, startService } from '../../server/service.js';
 import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -21,6 +21,7 @@ export interface ServeOptions {
   maxBatch: number;
   maxDelayMs: number;
   verifyThreads?: number;
+  checkpointInterval: number;
 }
 
 export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -83,6 +84,14 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
     )
     .addOption(
       new Option(
+        '--checkpoint-interval <seconds>',
+        're-sign the checkpoint after this many seconds without one, so freshness is observable',
+      )
+        .argParser(positiveInteger)
+        .default(DEFAULT_CHECKPOINT_INTERVAL_SECONDS),
+    )
+    .addOption(
+      new Option(
         '--key-scrypt-log-n <n>',
         'scrypt cost N = 2^n for log keys created at first start (10..22)',
       )
@@ -108,6 +117,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           maxBatch: opts.maxBatch,
           maxDelayMs: opts.maxDelayMs,
           ...(opts.verifyThreads === undefined ? {} : { verifyThreads: opts.verifyThreads }),
+          checkpointIntervalSeconds: opts.checkpointInterval,
           warn: (message) => {
             io.stderr(`matriz: warning: ${message}\n`);
           },

@@ -129,6 +129,8 @@ export class Sequencer {
       // A halted log still serves reads (and its evidence); writes are refused until repaired.
       if (!(error instanceof RegistryProblem && error.slug === 'log-inconsistent')) throw error;
     }
+    const latest = await this.store.latestCheckpoint();
+    if (latest !== undefined) this.signedAt = latest.signedAt * 1000;
   }
 
   /** Queues a verified write; resolves once it is committed in a signed checkpoint. */
@@ -156,7 +158,10 @@ export class Sequencer {
     return this.queue.depth;
   }
 
-  /** POSIX milliseconds at which this sequencer last stored a checkpoint, if it has. */
+  /**
+   * POSIX milliseconds at which this sequencer last stored a checkpoint, or the signed time of
+   * the newest checkpoint stored when it started; undefined for a log without a checkpoint.
+   */
   get lastSignedAt(): number | undefined {
     return this.signedAt;
   }

@@ -62,6 +62,19 @@ describe('checkpoint refresh', () => {
     expect(opened(t, next.checkpoint).size).toBe(2);
   });
 
+  it('starts counting the interval from the newest stored checkpoint, not from the start', async () => {
+    const t = await makeRegistry();
+    const stored = await t.sequencer.refreshCheckpoint();
+    const restarted = new Sequencer(t.store, {
+      origin: ORIGIN,
+      signer: t.keys.signer,
+      nonceTtlSeconds: 600,
+    });
+    expect(restarted.lastSignedAt).toBeUndefined();
+    await restarted.start();
+    expect(restarted.lastSignedAt).toBe(stored.signedAt * 1000);
+  });
+
   it('answers a refresh queued with a write from the checkpoint that write produced', async () => {
     const t = await makeRegistry({ maxDelayMs: 20 });
     const alice = await makeOwner('ed25519');

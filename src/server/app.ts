@@ -5,7 +5,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import underPressure from '@fastify/under-pressure';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from '../registry/registry.js';
 import { VERSION } from '../version.js';
 import { registerJsonBodyParser } from './body.js';
@@ -15,6 +15,7 @@ import { RegistryProblem } from '../registry/problems.js';
 import { logRoutes } from './routes/log.js';
 import { trustRoutes } from './routes/trust.js';
 import { registryRoutes } from './routes/registry.js';
+import { registerAccessLog, requestIdFor } from './request-log.js';
 import { problemSchema } from './schemas.js';
 
 declare module 'fastify' {
@@ -44,10 +45,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const metrics = options.metrics ?? new ServerMetrics();
   const app = Fastify({
     logger: options.logger ?? false,
+    // One access line per request (request-log.ts) instead of Fastify's two.
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'request_id',
+    }),
+    requestIdHeader: false,
+    genReqId: requestIdFor,
     bodyLimit,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorate('metrics', metrics);
+  registerAccessLog(app);
   app.addSchema(problemSchema);
   registerJsonBodyParser(app, bodyLimit);
 

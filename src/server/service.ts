@@ -2,7 +2,7 @@
  * The registry service as `matriz serve` runs it: data directory, store, sequencer, registry,
  * HTTP server, metrics, wired together, plus an orderly shutdown.
  */
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import { loadSignatureSuite } from '../crypto/suites.js';
 import type { CheckpointSigner } from '../log/checkpoint-signature.js';
 import { DEFAULT_POLICY, type EntitlementPolicy } from '../registry/policy.js';
@@ -55,6 +55,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ? await openPostgresStore({ connectionString: options.databaseUrl })
     : openSqliteStore({ path: dir.databaseFile, appendInWorker: true });
   const metrics = new ServerMetrics();
+  // The server's logger exists once the app is built; the sequencer's events before that (a new
+  // log's first checkpoint) are not logged.
+  let log: FastifyBaseLogger | undefined;
   const keyring = new Keyring(options.dataDir, dir.origin, dir.keyProvider, options.scrypt);
   const signer: CheckpointSigner = {
     name: dir.origin,
@@ -85,15 +88,21 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     policy: options.policy ?? DEFAULT_POLICY,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
     ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
-    onInconsistent: () => {
+    onInconsistent: (reason) => {
       metrics.logInconsistencies.inc();
+      log?.error({ reason }, 'log inconsistent: writes halted');
     },
     onCommit: (writes, seconds) => {
       metrics.saveCheckpoint.observe(seconds);
       metrics.batchSize.observe(writes);
+      log?.info(
+        { writes, duration_ms: Math.round(seconds * 1e6) / 1000 },
+        'sequencer batch committed',
+      );
     },
     onTrustRecords: (kinds) => {
       metrics.trustRecordsSeen(kinds);
+      log?.info({ kinds }, 'trust records appended to the log');
     },
   });
   await sequencer.start();
@@ -135,6 +144,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       return sequencer.haltedReason === undefined;
     },
   });
+  log = app.log;
+  const halted = sequencer.haltedReason;
+  if (halted !== undefined) log.error({ reason: halted }, 'log inconsistent: writes halted');
   const pruner = setInterval(() => {
     void store.pruneNonces(Math.floor(Date.now() / 1000)).catch(() => undefined);
   }, 60_000);

@@ -22,7 +22,12 @@ export interface ServeOptions {
   maxDelayMs: number;
   verifyThreads?: number;
   checkpointInterval: number;
+  logLevel?: string;
 }
+
+/** pino's levels: `--log-level` and MATRIZ_LOG_LEVEL take one of these. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_LEVEL_ENV = 'MATRIZ_LOG_LEVEL';
 
 export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Command {
   return new Command('serve')
@@ -92,6 +97,12 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
     )
     .addOption(
       new Option(
+        '--log-level <level>',
+        `JSON log lines on stdout from this level up (default: $${LOG_LEVEL_ENV}, else info)`,
+      ).choices(LOG_LEVELS),
+    )
+    .addOption(
+      new Option(
         '--key-scrypt-log-n <n>',
         'scrypt cost N = 2^n for log keys created at first start (10..22)',
       )
@@ -100,6 +111,11 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
     )
     .action(async (opts: ServeOptions) => {
       const policy = opts.policy === undefined ? undefined : await readPolicyFile(io, opts.policy);
+      const logLevel = opts.logLevel ?? io.env[LOG_LEVEL_ENV] ?? 'info';
+      if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+        throw new UsageError(
+          `${LOG_LEVEL_ENV}=${JSON.stringify(logLevel)} is not a log level; use one of ${LOG_LEVELS.join(', ')}`,
+        );
       let service;
       try {
         service = await startService({
@@ -118,6 +134,15 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           maxDelayMs: opts.maxDelayMs,
           ...(opts.verifyThreads === undefined ? {} : { verifyThreads: opts.verifyThreads }),
           checkpointIntervalSeconds: opts.checkpointInterval,
+          // JSON lines (pino, Fastify's logger) on stdout; the human status lines stay on stderr.
+          logger: {
+            level: logLevel,
+            stream: {
+              write: (line: string) => {
+                io.stdout(line);
+              },
+            },
+          },
           warn: (message) => {
             io.stderr(`matriz: warning: ${message}\n`);
           },

@@ -57,7 +57,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const metrics = new ServerMetrics();
   // The server's logger exists once the app is built; the sequencer's events before that (a new
   // log's first checkpoint) are not logged.
-  let log: FastifyBaseLogger | undefined;
+  const events: { log?: FastifyBaseLogger } = {};
   const keyring = new Keyring(options.dataDir, dir.origin, dir.keyProvider, options.scrypt);
   const signer: CheckpointSigner = {
     name: dir.origin,
@@ -90,19 +90,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
     onInconsistent: (reason) => {
       metrics.logInconsistencies.inc();
-      log?.error({ reason }, 'log inconsistent: writes halted');
+      events.log?.error({ reason }, 'log inconsistent: writes halted');
     },
     onCommit: (writes, seconds) => {
       metrics.saveCheckpoint.observe(seconds);
       metrics.batchSize.observe(writes);
-      log?.info(
+      events.log?.info(
         { writes, duration_ms: Math.round(seconds * 1e6) / 1000 },
         'sequencer batch committed',
       );
     },
     onTrustRecords: (kinds) => {
       metrics.trustRecordsSeen(kinds);
-      log?.info({ kinds }, 'trust records appended to the log');
+      events.log?.info({ kinds }, 'trust records appended to the log');
     },
   });
   await sequencer.start();
@@ -144,9 +144,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       return sequencer.haltedReason === undefined;
     },
   });
-  log = app.log;
+  events.log = app.log;
   const halted = sequencer.haltedReason;
-  if (halted !== undefined) log.error({ reason: halted }, 'log inconsistent: writes halted');
+  if (halted !== undefined) app.log.error({ reason: halted }, 'log inconsistent: writes halted');
   const pruner = setInterval(() => {
     void store.pruneNonces(Math.floor(Date.now() / 1000)).catch(() => undefined);
   }, 60_000);

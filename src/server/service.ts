@@ -14,6 +14,7 @@ import { openSqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { buildServer } from './app.js';
 import { openDataDir, type DataDirOptions } from '../operator/data-dir.js';
+import { checkProductionStart, noTrustRootRefusal } from '../operator/production.js';
 import { ServerMetrics } from './metrics.js';
 import { Keyring } from '../operator/keyring.js';
 import { VerifyPool } from './verify-pool.js';
@@ -33,6 +34,11 @@ export interface ServiceOptions extends DataDirOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Worker threads that check request signatures. Default: cores - 1, at least 1. */
   readonly verifyThreads?: number;
+  /**
+   * Production mode (src/operator/production.ts): refuse a data directory open to others, a
+   * generated or stored passphrase, a default origin and a log without a trust root.
+   */
+  readonly production?: boolean;
   /** Re-sign the checkpoint after this many seconds without one. Default 60. */
   readonly checkpointIntervalSeconds?: number;
 }
@@ -50,6 +56,13 @@ export interface RunningService {
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
+  if (options.production === true)
+    await checkProductionStart({
+      dataDir: options.dataDir,
+      env: options.env ?? process.env,
+      ...(options.origin === undefined ? {} : { origin: options.origin }),
+      ...(options.passphraseEnv === undefined ? {} : { passphraseEnv: options.passphraseEnv }),
+    });
   const dir = await openDataDir(options);
   const store = options.databaseUrl
     ? await openPostgresStore({ connectionString: options.databaseUrl })
@@ -106,6 +119,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     },
   });
   await sequencer.start();
+  if (options.production === true && sequencer.trust.root === undefined) {
+    await store.close();
+    throw noTrustRootRefusal(options.dataDir);
+  }
   // A new log publishes its signed size-0 checkpoint before it serves, so clients can verify it.
   if (sequencer.haltedReason === undefined && (await store.latestCheckpoint()) === undefined)
     await sequencer.refreshCheckpoint();

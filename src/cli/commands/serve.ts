@@ -1,6 +1,12 @@
 /** `matriz serve`: the registry service on the embedded store (or PostgreSQL). */
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import {
+  EXIT_PRODUCTION_REFUSED,
+  PRODUCTION_ENV,
+  ProductionRefusal,
+  productionMode,
+} from '../../operator/production.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_SECONDS, startService } from '../../server/service.js';
 import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
@@ -23,6 +29,7 @@ export interface ServeOptions {
   verifyThreads?: number;
   checkpointInterval: number;
   logLevel?: string;
+  production?: boolean;
 }
 
 /** pino's levels: `--log-level` and MATRIZ_LOG_LEVEL take one of these. */
@@ -95,6 +102,10 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
         .argParser(positiveInteger)
         .default(DEFAULT_CHECKPOINT_INTERVAL_SECONDS),
     )
+    .option(
+      '--production',
+      `refuse unsafe starts: data directory open to others, generated or stored passphrase, default origin, no trust root (also ${PRODUCTION_ENV}=production); exit ${EXIT_PRODUCTION_REFUSED}`,
+    )
     .addOption(
       new Option(
         '--log-level <level>',
@@ -116,6 +127,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
         throw new UsageError(
           `${LOG_LEVEL_ENV}=${JSON.stringify(logLevel)} is not a log level; use one of ${LOG_LEVELS.join(', ')}`,
         );
+      const production = productionMode(opts.production, io.env);
       let service;
       try {
         service = await startService({
@@ -134,6 +146,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           maxDelayMs: opts.maxDelayMs,
           ...(opts.verifyThreads === undefined ? {} : { verifyThreads: opts.verifyThreads }),
           checkpointIntervalSeconds: opts.checkpointInterval,
+          production,
           // JSON lines (pino, Fastify's logger) on stdout; the human status lines stay on stderr.
           logger: {
             level: logLevel,
@@ -148,11 +161,20 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           },
         });
       } catch (error) {
+        if (error instanceof ProductionRefusal) {
+          io.stderr(`matriz: refused in production mode (${error.check}): ${error.message}\n`);
+          setExitCode(EXIT_PRODUCTION_REFUSED);
+          return;
+        }
         throw new UsageError((error as Error).message, { cause: error });
       }
       io.stderr(
         `matriz: serving log ${service.origin} at ${service.url} (data in ${opts.dataDir})\n`,
       );
+      if (!production)
+        io.stderr(
+          'matriz: not in production mode: a generated origin or passphrase file is for trying matriz out; see docs/operations.md and --production\n',
+        );
       const halted = service.haltedReason();
       if (halted !== undefined)
         io.stderr(

@@ -1,7 +1,8 @@
 /**
  * A real Prometheus (Debian's `prometheus`) on loopback, with ops/prometheus/prometheus.yml and
  * alerts.yml, scraping a real `matriz serve`: the target is up, every metric the alerts and the
- * runbooks use is there, and MatrizLogInconsistent fires once the server restarts on a rewritten
+ * runbooks use is there, every Grafana panel query (ops/grafana) returns data, and
+ * MatrizLogInconsistent fires once the server restarts on a rewritten
  * tree. Prometheus missing: skipped with a message, unless MATRIZ_REQUIRE_PROMETHEUS=1 (CI).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,6 +11,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboards, panelQueries } from '../../ops/grafana/dashboards.js';
 import { makeOwner, ORIGIN } from '../support/registry.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 import { tempDir } from '../support/tmp.js';
@@ -183,6 +185,22 @@ describe.skipIf(!available && !required)('a real Prometheus scraping a real matr
       expect(rules.filter((r) => r.state === 'firing').map((r) => r.name)).toStrictEqual([]);
     },
   );
+
+  it('answers every Grafana panel query with data', { timeout: 90_000 }, async () => {
+    // Rates need two scrapes after the write of the first test: ask again until every query
+    // has data or the attempts run out, then name the queries that had none.
+    let empty: string[] = [];
+    for (let attempt = 0; attempt < 60; attempt++) {
+      empty = [];
+      for (const { dashboard } of dashboards())
+        for (const { panel, expr } of panelQueries(dashboard))
+          if ((await query(expr)).length === 0)
+            empty.push(`${dashboard.title} / ${panel}: ${expr}`);
+      if (empty.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(empty).toStrictEqual([]);
+  });
 
   it(
     'fires MatrizLogInconsistent after the tree was rewritten under the server',

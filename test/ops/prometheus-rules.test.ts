@@ -53,6 +53,7 @@ describe('alert rules', () => {
         'MatrizCheckpointStale',
         'MatrizHighErrorRatio',
         'MatrizLogInconsistent',
+        'MatrizNoopGuardFalsePositiveRatioHigh',
         'MatrizTargetDown',
         'MatrizTrustRootExpiringSoon',
         'MatrizVerifyFailureRatioHigh',

@@ -181,7 +181,7 @@ describe.skipIf(!available && !required)('a real Prometheus scraping a real matr
         data: { groups: { rules: { name: string; state: string }[] }[] };
       };
       const rules = alerts.data.groups.flatMap((g) => g.rules);
-      expect(rules).toHaveLength(11);
+      expect(rules).toHaveLength(12);
       expect(rules.filter((r) => r.state === 'firing').map((r) => r.name)).toStrictEqual([]);
     },
   );

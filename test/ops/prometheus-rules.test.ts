@@ -51,6 +51,7 @@ describe('alert rules', () => {
         'MatrizBackPressureRejections',
         'MatrizCheckpointSignSlow',
         'MatrizCheckpointStale',
+        'MatrizGateReportFailOnMain',
         'MatrizHighErrorRatio',
         'MatrizLogInconsistent',
         'MatrizNoopGuardFalsePositiveRatioHigh',

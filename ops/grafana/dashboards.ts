@@ -3,7 +3,8 @@
  * builders). `npm run dashboards` writes them to ops/grafana/dashboards/*.json;
  * test/ops/grafana-dashboards.test.ts keeps the files equal to this code, and
  * test/ops/prometheus-live.test.ts runs every panel's query against a real Prometheus scraping a
- * real `matriz serve`. Queries select `job="matriz"`, the job of ops/prometheus/prometheus.yml.
+ * real `matriz serve`. Queries select `job="matriz"` (the server) or `job="node"` (node_exporter's
+ * textfile collector, for the governance tools), the jobs of ops/prometheus/prometheus.yml.
  *
  * The classic dashboard JSON model (the SDK's `dashboard`), which the SDK marks deprecated in
  * favour of `dashboardv2`: file provisioning of every current Grafana reads the classic model,
@@ -300,12 +301,84 @@ function trust(): Dashboard {
     .build();
 }
 
+/**
+ * The governance tools write their metrics to files node_exporter's textfile collector serves
+ * (job "node"): `matriz guard noop-stats --format openmetrics` and `matriz gates run
+ * --openmetrics` (docs/operations.md).
+ */
+function governance(): Dashboard {
+  return base(
+    'matriz-governance',
+    'MATRIZ governance',
+    'The No-Op guard (runs, flags, false-positive ratio) and the post-merge gates on main.',
+  )
+    .withPanel(
+      stat(
+        'No-Op guard false-positive ratio',
+        'percentunit',
+        { expr: 'max(noop_guard_false_positive_ratio{job="node"})' },
+        'FP / (FP + TN) from the audit log; alert MatrizNoopGuardFalsePositiveRatioHigh above 0.2 %.',
+      ),
+    )
+    .withPanel(
+      stat(
+        'Gate run on main',
+        'short',
+        { expr: 'max(gate_report_failed{job="node",branch="main"})' },
+        '1: the latest gate run on main is FAIL (alert MatrizGateReportFailOnMain); 0: PASS.',
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'No-Op guard runs and flags',
+        'short',
+        [
+          { expr: 'max(noop_guard_runs_total{job="node"})', legend: 'runs' },
+          { expr: 'max(noop_guard_flags_total{job="node"})', legend: 'flagged no-op' },
+          {
+            expr: 'max(noop_guard_false_positives_total{job="node"})',
+            legend: 'labelled false positive',
+          },
+        ],
+        'Counts over the whole audit log.',
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'Judged paths by reason',
+        'short',
+        [
+          {
+            expr: 'sum by (reason) (noop_guard_path_reasons_total{job="node"})',
+            legend: '{{reason}}',
+          },
+        ],
+        'Why each changed path got its verdict (docs/noop-guard.md).',
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'Gates on main by status',
+        'short',
+        [
+          {
+            expr: 'max by (gate, status) (gate_status{job="node",branch="main"})',
+            legend: '{{gate}} {{status}}',
+          },
+        ],
+        'Each gate with its status in the latest run on main.',
+      ),
+    )
+    .build();
+}
+
 /** Every dashboard with the file it is written to under ops/grafana/dashboards/. */
 export function dashboards(): { readonly file: string; readonly dashboard: Dashboard }[] {
   return [
     { file: 'matriz-overview.json', dashboard: overview() },
     { file: 'matriz-pqc.json', dashboard: pqc() },
     { file: 'matriz-trust.json', dashboard: trust() },
+    { file: 'matriz-governance.json', dashboard: governance() },
   ];
 }
 

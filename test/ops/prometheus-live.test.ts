@@ -1,17 +1,28 @@
 /**
  * A real Prometheus (Debian's `prometheus`) on loopback, with ops/prometheus/prometheus.yml and
  * alerts.yml, scraping a real `matriz serve`: the target is up, every metric the alerts and the
- * runbooks use is there, every Grafana panel query (ops/grafana) returns data, and
+ * runbooks use is there, every Grafana panel query (ops/grafana) returns data (the governance
+ * panels from the files the governance commands write, served as node_exporter would), and
  * MatrizLogInconsistent fires once the server restarts on a rewritten
  * tree. Prometheus missing: skipped with a message, unless MATRIZ_REQUIRE_PROMETHEUS=1 (CI).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboards, panelQueries } from '../../ops/grafana/dashboards.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../support/cli.js';
 import { makeOwner, ORIGIN } from '../support/registry.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 import { tempDir } from '../support/tmp.js';
@@ -79,6 +90,7 @@ let prometheusUrl: string;
 let prometheus: ChildProcess | undefined;
 let server: ServeProcess | undefined;
 let prometheusLog = '';
+let textfileStub: Server | undefined;
 
 function serve(): Promise<ServeProcess> {
   return startServe(
@@ -105,6 +117,80 @@ async function query(
   return body.data.result;
 }
 
+/**
+ * What node_exporter's textfile collector would serve: the files the governance tools write
+ * (`guard noop-stats --format openmetrics`, `gates run --openmetrics`), made here by the real
+ * commands and served on loopback as the `node` job.
+ */
+async function startTextfileStub(dir: string): Promise<{ server: Server; port: number }> {
+  const textfiles = path.join(dir, 'textfile');
+  mkdirSync(textfiles);
+  const audit = path.join(dir, 'noop-guard.jsonl');
+  const reason = { path: 'a.ts', status: 'modified', verdict: 'noop', reason: 'equal-syntax-tree' };
+  writeFileSync(
+    audit,
+    [
+      { type: 'run', run_id: 'r1', verdict: 'noop', paths: [reason] },
+      { type: 'run', run_id: 'r2', verdict: 'substantive', paths: [] },
+      {
+        type: 'label',
+        run_id: 'r1',
+        label: 'true-positive',
+        by: 'ana',
+        time: '2026-12-01T00:00:00Z',
+      },
+    ]
+      .map((record) => `${JSON.stringify(record)}\n`)
+      .join(''),
+  );
+  writeFileSync(
+    path.join(dir, 'gates.yml'),
+    'gates:\n  - name: lint\n    command: "true"\n    timeout: 10\n',
+  );
+  const io = captureIo({ cwd: dir, env: { PATH: process.env.PATH ?? '' } });
+  expect(
+    await main(
+      [
+        'guard',
+        'noop-stats',
+        '--audit-log',
+        audit,
+        '--format',
+        'openmetrics',
+        '--output',
+        path.join(textfiles, 'noop-guard.prom'),
+      ],
+      io,
+    ),
+  ).toBe(0);
+  expect(
+    await main(
+      [
+        'gates',
+        'run',
+        '--config',
+        'gates.yml',
+        '--report',
+        'gates/report.json',
+        '--openmetrics',
+        path.join(textfiles, 'gates.prom'),
+        '--branch',
+        'main',
+      ],
+      io,
+    ),
+  ).toBe(0);
+  const server = createHttpServer((_request, response) => {
+    const body = readdirSync(textfiles)
+      .filter((file) => file.endsWith('.prom'))
+      .map((file) => readFileSync(path.join(textfiles, file), 'utf8'))
+      .join('');
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
 describe.skipIf(!available && !required)('a real Prometheus scraping a real matriz serve', () => {
   beforeAll(async () => {
     if (!available)
@@ -115,10 +201,13 @@ describe.skipIf(!available && !required)('a real Prometheus scraping a real matr
     dataDir = path.join(work, 'data');
     matrizPort = await freePort();
     server = await serve();
+    const stub = await startTextfileStub(work);
+    textfileStub = stub.server;
     const config = readFileSync(path.join(ROOT, 'ops/prometheus/prometheus.yml'), 'utf8')
       .replace(/scrape_interval: 15s/, 'scrape_interval: 1s')
       .replace(/evaluation_interval: 15s/, 'evaluation_interval: 1s')
-      .replace("targets: ['127.0.0.1:8080']", `targets: ['127.0.0.1:${matrizPort}']`);
+      .replace("targets: ['127.0.0.1:8080']", `targets: ['127.0.0.1:${matrizPort}']`)
+      .replace("targets: ['127.0.0.1:9100']", `targets: ['127.0.0.1:${stub.port}']`);
     expect(config).toContain(`127.0.0.1:${matrizPort}`);
     writeFileSync(path.join(work, 'prometheus.yml'), config);
     copyFileSync(path.join(ROOT, 'ops/prometheus/alerts.yml'), path.join(work, 'alerts.yml'));
@@ -143,6 +232,8 @@ describe.skipIf(!available && !required)('a real Prometheus scraping a real matr
 
   afterAll(async () => {
     await server?.stop();
+    const stub = textfileStub;
+    if (stub) await new Promise((resolve) => stub.close(resolve));
     if (prometheus && prometheus.exitCode === null) {
       const exited = new Promise((resolve) => prometheus?.on('exit', resolve));
       prometheus.kill('SIGTERM');

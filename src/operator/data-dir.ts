@@ -53,6 +53,9 @@ export interface OpenedDataDir {
 
 const DIRECTORY_MODE = 0o700;
 
+/** The origin prefix made up when none is given at first start (production refuses it). */
+export const DEFAULT_ORIGIN_PREFIX = 'matriz.local/';
+
 /** The log's two signing keys: key file name (under `keys/`) = purpose, and algorithm. */
 const LOG_KEYS = { ed25519: 'log-ed25519', mlDsa44: 'log-ml-dsa-44' } as const;
 
@@ -64,7 +67,7 @@ export async function openDataDir(options: DataDirOptions): Promise<OpenedDataDi
   const existing = await readJson(configFile);
   let origin: string;
   if (existing === undefined) {
-    origin = options.origin ?? `matriz.local/${randomBytes(6).toString('hex')}`;
+    origin = options.origin ?? `${DEFAULT_ORIGIN_PREFIX}${randomBytes(6).toString('hex')}`;
     if (!isValidOrigin(origin))
       throw new Error(
         `--origin ${JSON.stringify(origin)} is not a valid log origin (no spaces or +)`,

@@ -17,7 +17,7 @@ import { equalBytes } from '../crypto/encoding.js';
 import type { SignatureSuite } from '../crypto/suite.js';
 import { canonicalize } from '../json/canonicalize.js';
 import { openCheckpoint, type CheckpointVerifier } from '../log/checkpoint-signature.js';
-import { leafHash } from '../log/hash.js';
+import { emptyTreeHash, leafHash } from '../log/hash.js';
 import { completedSubtrees, rangeHash, rangeRefs } from '../log/subtree.js';
 import { ScratchSpace, type ScratchMap } from '../store/scratch.js';
 import type {
@@ -146,9 +146,11 @@ async function check(
     const opened = await openLatest(latest.note, replay.ledger, options);
     if (!opened.ok) problem(`the latest checkpoint does not verify: ${opened.message}`);
     else if (
-      size > 0 &&
       opened.checkpoint.size === size &&
-      !equalBytes(opened.checkpoint.rootHash, rangeHash({ start: 0, end: size }, lookup))
+      !equalBytes(
+        opened.checkpoint.rootHash,
+        size === 0 ? emptyTreeHash() : rangeHash({ start: 0, end: size }, lookup),
+      )
     ) {
       problem(
         `the root hash of the stored leaves is not the root hash in the signed checkpoint of size ${size}`,

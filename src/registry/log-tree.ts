@@ -7,7 +7,7 @@
  */
 import { equalBytes } from '../crypto/encoding.js';
 import { parseCheckpoint } from '../log/checkpoint.js';
-import { leafHash } from '../log/hash.js';
+import { emptyTreeHash, leafHash } from '../log/hash.js';
 import { parseNote } from '../log/note.js';
 import { completedSubtrees, rangeHash, rangeRefs, type SubtreeLookup } from '../log/subtree.js';
 import type { Store, SubtreeHash } from '../store/store.js';
@@ -72,9 +72,10 @@ export class LogTree {
       }
     });
     const size = this.size + leaves.length;
-    const root = rangeHash({ start: 0, end: size }, lookup);
+    // An empty extension of the empty log: its checkpoint signs the empty tree (RFC 9162 §2.1.1).
+    const root = size === 0 ? emptyTreeHash() : rangeHash({ start: 0, end: size }, lookup);
     const frontier = new Map(
-      rangeRefs({ start: 0, end: size }).map((ref) => [
+      (size === 0 ? [] : rangeRefs({ start: 0, end: size })).map((ref) => [
         ref.level,
         { ...ref, hash: lookup(ref.level, ref.index) },
       ]),
@@ -113,7 +114,8 @@ async function inconsistency(
     if (signed.size !== size || !equalBytes(signed.rootHash, root as Uint8Array))
       return `the latest stored checkpoint (size ${signed.size}) does not sign the stored tree of size ${size}`;
   }
-  if (previous === undefined) return undefined;
+  // Every tree extends the empty one (a new log's size-0 checkpoint).
+  if (previous === undefined || previous.size === 0) return undefined;
   if (size < previous.size) return `the log shrank from size ${previous.size} to ${size}`;
   if (size === previous.size)
     return equalBytes(root as Uint8Array, previous.root)

@@ -18,11 +18,13 @@ import { signCheckpoint, type CheckpointSigner } from '../log/checkpoint-signatu
 import {
   StoreError,
   type RegistryEntry,
+  type StoredCheckpoint,
   type Store,
   type StoredEnrolment,
   type StoredTrustDocument,
 } from '../store/store.js';
 import type { SuiteLoader } from '../trust/signatures.js';
+import { controlKindOf, type ControlKind } from '../verify/leaf.js';
 import type { ControlResult, WriteResult } from '../verify/wire.js';
 import { EntryLedger } from './entry-ledger.js';
 import { controlRegistryIds, loadEntrySnapshot } from './entry-snapshot.js';
@@ -64,14 +66,23 @@ export interface SequencerOptions {
   readonly onCommit?: (writes: number, seconds: number) => void;
   /** Called when the stored log is found inconsistent with what this sequencer signed. */
   readonly onInconsistent?: (reason: string) => void;
+  /**
+   * Called with the kinds of the trust records this sequencer appended, or found appended by
+   * another writer (an operator command, a replica) when it reloaded the log, for metrics.
+   */
+  readonly onTrustRecords?: (kinds: readonly ControlKind[]) => void;
 }
 
-/** A queued write: an owner's request or a trust record. */
+/**
+ * A queued write: an owner's request, a trust record, or a request to sign the current tree
+ * again (a checkpoint of the same size with a new timestamp, appending no leaf).
+ */
 type Write =
-  | { readonly request: WriteRequest; readonly control?: undefined }
-  | { readonly request?: undefined; readonly control: ControlWrite };
+  | { readonly request: WriteRequest; readonly control?: undefined; readonly refresh?: undefined }
+  | { readonly request?: undefined; readonly control: ControlWrite; readonly refresh?: undefined }
+  | { readonly request?: undefined; readonly control?: undefined; readonly refresh: true };
 
-type Answer = WriteResult | ControlResult;
+type Answer = WriteResult | ControlResult | StoredCheckpoint;
 
 /** How often a batch is planned again after another writer appended first. */
 const MAX_REPLANS = 5;
@@ -85,6 +96,7 @@ export class Sequencer {
   private ledger: TrustLedger;
   /** Why writes are halted, once the stored log stopped matching what was signed. */
   private halted: string | undefined;
+  private signedAt: number | undefined;
 
   constructor(
     private readonly store: Store,
@@ -117,6 +129,8 @@ export class Sequencer {
       // A halted log still serves reads (and its evidence); writes are refused until repaired.
       if (!(error instanceof RegistryProblem && error.slug === 'log-inconsistent')) throw error;
     }
+    const latest = await this.store.latestCheckpoint();
+    if (latest !== undefined) this.signedAt = latest.signedAt * 1000;
   }
 
   /** Queues a verified write; resolves once it is committed in a signed checkpoint. */
@@ -126,7 +140,30 @@ export class Sequencer {
 
   /** Queues a trust record; resolves once it is committed in a signed checkpoint. */
   submitControl(control: ControlWrite): Promise<ControlResult> {
-    return this.queue.submit({ control });
+    return this.queue.submit({ control }) as Promise<ControlResult>;
+  }
+
+  /**
+   * Signs the current tree again: a checkpoint of the same size and root with a new timestamp
+   * (for an empty log, the signed size-0 checkpoint), so that readers and witnesses can tell a
+   * live log from a stale one. Queued like a write, so it never races one; a batch that appends
+   * leaves signs a new checkpoint anyway. Resolves with the stored checkpoint.
+   */
+  refreshCheckpoint(): Promise<StoredCheckpoint> {
+    return this.queue.submit({ refresh: true }) as Promise<StoredCheckpoint>;
+  }
+
+  /** Writes waiting for a batch (not counting the batch being committed). */
+  get queueDepth(): number {
+    return this.queue.depth;
+  }
+
+  /**
+   * POSIX milliseconds at which this sequencer last stored a checkpoint, or the signed time of
+   * the newest checkpoint stored when it started; undefined for a log without a checkpoint.
+   */
+  get lastSignedAt(): number | undefined {
+    return this.signedAt;
   }
 
   /** Commits everything queued, then resolves. */
@@ -146,7 +183,8 @@ export class Sequencer {
       const tree = this.tree as LogTree;
       const now = this.clock();
       const plan = await this.plan(batch, tree.size, now);
-      if (plan.leaves.length === 0) return this.answer(plan, undefined);
+      const refresh = batch.some((write) => write.refresh);
+      if (plan.leaves.length === 0 && !refresh) return this.answer(plan, undefined);
       const extension = tree.extend(plan.leaves);
       const signedAt = Math.floor(now / 1000);
       const checkpoint = {
@@ -187,7 +225,13 @@ export class Sequencer {
       }
       this.tree = extension.tree;
       this.ledger = plan.trust;
-      this.options.onCommit?.(plan.leaves.length, (performance.now() - started) / 1000);
+      this.signedAt = now;
+      if (plan.leaves.length > 0)
+        this.options.onCommit?.(plan.leaves.length, (performance.now() - started) / 1000);
+      const trustKinds = batch.flatMap((write, i) =>
+        write.control && plan.decisions[i]?.outcome === 'append' ? [write.control.kind] : [],
+      );
+      if (trustKinds.length > 0) this.options.onTrustRecords?.(trustKinds);
       return this.answer(plan, checkpoint);
     }
   }
@@ -214,6 +258,10 @@ export class Sequencer {
     const enrolments: StoredEnrolment[] = [];
     for (const write of batch) {
       const index = size + leaves.length;
+      if (write.refresh) {
+        decisions.push({ outcome: 'refresh' });
+        continue;
+      }
       if (write.control) {
         const decision = await ledger.applyControl(write.control, index, integratedAt);
         if (decision.outcome === 'refused') {
@@ -255,10 +303,10 @@ export class Sequencer {
   /** Each write's outcome: its refusal, or its proof against the checkpoint just committed. */
   private async answer(
     plan: BatchPlan,
-    committed: { size: number; note: string } | undefined,
+    committed: StoredCheckpoint | undefined,
   ): Promise<Outcome<Answer>[]> {
     const proven = plan.decisions.flatMap((decision) =>
-      decision.outcome === 'refused' ? [] : [decision.index],
+      decision.outcome === 'append' || decision.outcome === 'idempotent' ? [decision.index] : [],
     );
     let proofs: ControlResult[] = [];
     if (proven.length > 0) {
@@ -270,6 +318,7 @@ export class Sequencer {
     let next = 0;
     return plan.decisions.map((decision): Outcome<Answer> => {
       if (decision.outcome === 'refused') return { ok: false, error: decision.error };
+      if (decision.outcome === 'refresh') return { ok: true, value: committed as StoredCheckpoint };
       const proof = proofs[next++] as ControlResult;
       if (decision.write?.request === undefined) return { ok: true, value: proof };
       return {
@@ -289,6 +338,7 @@ export class Sequencer {
    * or forked under us, and nothing more is signed (`log-inconsistent`).
    */
   private async reload(): Promise<void> {
+    const before = this.tree?.size;
     try {
       this.tree = await LogTree.load(this.store, this.tree?.signed);
     } catch (error) {
@@ -299,6 +349,14 @@ export class Sequencer {
       throw error;
     }
     this.ledger = await TrustLedger.load(this.store, this.options.origin, this.suites);
+    // Trust records another writer appended since our last look (not the history read at start).
+    if (before !== undefined && this.options.onTrustRecords && this.tree.size > before) {
+      const kinds = (await this.store.readLeaves(before, this.tree.size)).flatMap((leaf) => {
+        const kind = controlKindOf(leaf);
+        return kind === undefined ? [] : [kind];
+      });
+      if (kinds.length > 0) this.options.onTrustRecords(kinds);
+    }
   }
 
   private get suites(): SuiteLoader {
@@ -316,7 +374,8 @@ export class Sequencer {
 /** What a write is told once its batch is committed (or finally refused). */
 type Decision =
   | { readonly outcome: 'append' | 'idempotent'; readonly index: number; readonly write?: Write }
-  | { readonly outcome: 'refused'; readonly error: unknown };
+  | { readonly outcome: 'refused'; readonly error: unknown }
+  | { readonly outcome: 'refresh' };
 
 /** A batch as planned: what to append, and each write's decision. */
 interface BatchPlan {

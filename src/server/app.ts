@@ -6,16 +6,17 @@ import http from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import underPressure from '@fastify/under-pressure';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from '../registry/registry.js';
 import { VERSION } from '../version.js';
 import { registerJsonBodyParser } from './body.js';
-import { ServerMetrics } from './metrics.js';
+import { pressureReason, ServerMetrics } from './metrics.js';
 import { problemFor, sendProblem } from './problem-reply.js';
 import { RegistryProblem } from '../registry/problems.js';
 import { logRoutes } from './routes/log.js';
 import { trustRoutes } from './routes/trust.js';
 import { registryRoutes } from './routes/registry.js';
+import { registerAccessLog, requestIdFor } from './request-log.js';
 import { problemSchema } from './schemas.js';
 
 declare module 'fastify' {
@@ -65,6 +66,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
   const app = Fastify({
     logger: options.logger ?? false,
+    // One access line per request (request-log.ts) instead of Fastify's two.
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'request_id',
+    }),
+    requestIdHeader: false,
+    genReqId: requestIdFor,
     bodyLimit,
     // Node checks request deadlines every connectionsCheckingInterval (30 s by default): check
     // often enough that a deadline means what it says.
@@ -85,6 +93,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorate('metrics', metrics);
+  registerAccessLog(app);
   app.addSchema(problemSchema);
   registerJsonBodyParser(app, bodyLimit);
 
@@ -102,7 +111,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     maxEventLoopDelay: options.maxEventLoopDelayMs ?? 1000,
     retryAfter: 5,
     exposeStatusRoute: false,
-    pressureHandler: (_request, reply) => {
+    pressureHandler: (_request, reply, type) => {
+      metrics.rejections.inc({ reason: pressureReason(type) });
       void reply.header('retry-after', '5');
       sendProblem(
         reply,
@@ -118,6 +128,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     max: options.rateLimitPerMinute ?? 6000,
     timeWindow: 60_000,
     errorResponseBuilder: (_request, context) => {
+      metrics.rejections.inc({ reason: 'rate_limit' });
       const problem = new RegistryProblem(
         'rate-limited',
         `more than ${context.max} requests in ${context.after}; retry after the time in Retry-After`,

@@ -5,10 +5,54 @@
  */
 import {
   Counter,
+  Gauge,
   Histogram,
   Registry as MetricsRegistry,
   collectDefaultMetrics,
 } from 'prom-client';
+import { CONTROL_KINDS, type ControlKind } from '../verify/leaf.js';
+import type { TrustLedger } from '../registry/trust-ledger.js';
+import type { Store } from '../store/store.js';
+import { VERSION } from '../version.js';
+
+/** What the state gauges read at each scrape. */
+export interface ObservedRegistry {
+  readonly store: Store;
+  /** Writes waiting for a sequencer batch. */
+  readonly queueDepth: () => number;
+  /** The trust state as of the sequencer's last commit or reload. */
+  readonly trust: () => TrustLedger;
+  /** The signature backend that signs and verifies ML-DSA here (`noble`, `liboqs`). */
+  readonly cryptoBackend: string;
+  /** POSIX milliseconds; default Date.now. */
+  readonly clock?: () => number;
+}
+
+/** Why a request was refused before any route ran: per-client rate limit or server pressure. */
+export const REJECTION_REASONS = [
+  'rate_limit',
+  'event_loop_delay',
+  'event_loop_utilization',
+  'heap_used',
+  'rss',
+  'health_check',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+const PRESSURE_REASONS: Readonly<Record<string, RejectionReason>> = {
+  eventLoopDelay: 'event_loop_delay',
+  eventLoopUtilization: 'event_loop_utilization',
+  heapUsedBytes: 'heap_used',
+  rssBytes: 'rss',
+  healthCheck: 'health_check',
+};
+
+/** The rejection reason for an @fastify/under-pressure pressure type. */
+export function pressureReason(type: string): RejectionReason {
+  return PRESSURE_REASONS[type] ?? 'event_loop_delay';
+}
+
+const DAY_MS = 86_400_000;
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -75,7 +119,105 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly rejections = new Counter({
+    name: 'registry_rejections_total',
+    help: 'Requests refused before any route ran, by reason: the per-client rate limit (rate_limit) or back-pressure (event_loop_delay, event_loop_utilization, heap_used, rss, health_check).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly trustRecords = new Counter({
+    name: 'registry_trust_records_seen_total',
+    help: 'Trust records this server appended or found appended by another writer since it started, by kind (log-rotation: log key rotations; revocations: revocation list versions).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Every series exists from the first scrape, so rate() and increase() see the first event.
+    for (const reason of REJECTION_REASONS) this.rejections.inc({ reason }, 0);
+    for (const kind of CONTROL_KINDS) this.trustRecords.inc({ kind }, 0);
+  }
+
+  /** Counts trust records seen (Sequencer `onTrustRecords`). */
+  trustRecordsSeen(kinds: readonly ControlKind[]): void {
+    for (const kind of kinds) this.trustRecords.inc({ kind });
+  }
+
+  /**
+   * Registers the gauges read from the running registry at each scrape: tree size, checkpoint
+   * age, queue depth, stored nonces, trust root version and expiry, revoked keys, build info.
+   */
+  observe(observed: ObservedRegistry): void {
+    const registers = [this.registry];
+    const clock = observed.clock ?? Date.now;
+    new Gauge({
+      name: 'registry_tree_size',
+      help: 'Leaves in the transparency log.',
+      registers,
+      async collect() {
+        this.set(await observed.store.treeSize());
+      },
+    });
+    new Gauge({
+      name: 'registry_checkpoint_age_seconds',
+      help: "Now minus the signed time of the newest stored checkpoint; grows when the log stops signing (the checkpoint is re-signed every --checkpoint-interval seconds without writes). NaN before the log's first checkpoint.",
+      registers,
+      async collect() {
+        const latest = await observed.store.latestCheckpoint();
+        this.set(latest === undefined ? Number.NaN : clock() / 1000 - latest.signedAt);
+      },
+    });
+    new Gauge({
+      name: 'registry_sequencer_queue_depth',
+      help: 'Accepted writes waiting for a sequencer batch (not counting the batch being committed).',
+      registers,
+      collect() {
+        this.set(observed.queueDepth());
+      },
+    });
+    new Gauge({
+      name: 'registry_nonces',
+      help: 'Request nonces stored (accepted, kept twice the freshness window to refuse replays).',
+      registers,
+      async collect() {
+        this.set(await observed.store.nonceCount());
+      },
+    });
+    new Gauge({
+      name: 'registry_trust_root_version',
+      help: 'Version of the newest trust root in the log; 0 before `matriz trust init`.',
+      registers,
+      collect() {
+        this.set(observed.trust().root?.version ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'registry_trust_root_days_to_expiry',
+      help: 'Days until the newest trust root expires (negative once expired); NaN without a trust root.',
+      registers,
+      collect() {
+        const root = observed.trust().root;
+        this.set(root === undefined ? Number.NaN : (Date.parse(root.expires) - clock()) / DAY_MS);
+      },
+    });
+    new Gauge({
+      name: 'registry_revoked_keys',
+      help: 'Keys listed in the newest revocation list in the log.',
+      registers,
+      collect() {
+        this.set(observed.trust().revocations?.revoked.length ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'matriz_build_info',
+      help: 'Always 1; the labels say which matriz, Node.js and ML-DSA backend this server runs.',
+      labelNames: ['version', 'node', 'crypto_backend'] as const,
+      registers,
+    }).set(
+      { version: VERSION, node: process.versions.node, crypto_backend: observed.cryptoBackend },
+      1,
+    );
   }
 }

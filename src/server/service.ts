@@ -2,17 +2,19 @@
  * The registry service as `matriz serve` runs it: data directory, store, sequencer, registry,
  * HTTP server, metrics, wired together, plus an orderly shutdown.
  */
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import { loadSignatureSuite } from '../crypto/suites.js';
 import type { CheckpointSigner } from '../log/checkpoint-signature.js';
 import { DEFAULT_POLICY, type EntitlementPolicy } from '../registry/policy.js';
 import { DEFAULT_FRESHNESS_SECONDS, Registry } from '../registry/registry.js';
+import { CheckpointRefresher } from '../registry/checkpoint-refresher.js';
 import { Sequencer } from '../registry/sequencer.js';
 import { openPostgresStore } from '../store/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { buildServer, type ConnectionLimits } from './app.js';
 import { openDataDir, type DataDirOptions } from '../operator/data-dir.js';
+import { checkProductionStart, noTrustRootRefusal } from '../operator/production.js';
 import { ServerMetrics } from './metrics.js';
 import { Keyring } from '../operator/keyring.js';
 import { VerifyPool } from './verify-pool.js';
@@ -33,7 +35,16 @@ export interface ServiceOptions extends DataDirOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Worker threads that check request signatures. Default: cores - 1, at least 1. */
   readonly verifyThreads?: number;
+  /**
+   * Production mode (src/operator/production.ts): refuse a data directory open to others, a
+   * generated or stored passphrase, a default origin and a log without a trust root.
+   */
+  readonly production?: boolean;
+  /** Re-sign the checkpoint after this many seconds without one. Default 60. */
+  readonly checkpointIntervalSeconds?: number;
 }
+
+export const DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 60;
 
 export interface RunningService {
   readonly url: string;
@@ -46,11 +57,21 @@ export interface RunningService {
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
+  if (options.production === true)
+    await checkProductionStart({
+      dataDir: options.dataDir,
+      env: options.env ?? process.env,
+      ...(options.origin === undefined ? {} : { origin: options.origin }),
+      ...(options.passphraseEnv === undefined ? {} : { passphraseEnv: options.passphraseEnv }),
+    });
   const dir = await openDataDir(options);
   const store = options.databaseUrl
     ? await openPostgresStore({ connectionString: options.databaseUrl })
     : openSqliteStore({ path: dir.databaseFile, appendInWorker: true });
   const metrics = new ServerMetrics();
+  // The server's logger exists once the app is built; the sequencer's events before that (a new
+  // log's first checkpoint) are not logged.
+  const events: { log?: FastifyBaseLogger } = {};
   const keyring = new Keyring(options.dataDir, dir.origin, dir.keyProvider, options.scrypt);
   const signer: CheckpointSigner = {
     name: dir.origin,
@@ -81,15 +102,37 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     policy: options.policy ?? DEFAULT_POLICY,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
     ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
-    onInconsistent: () => {
+    onInconsistent: (reason) => {
       metrics.logInconsistencies.inc();
+      events.log?.error({ reason }, 'log inconsistent: writes halted');
     },
     onCommit: (writes, seconds) => {
       metrics.saveCheckpoint.observe(seconds);
       metrics.batchSize.observe(writes);
+      events.log?.info(
+        { writes, duration_ms: Math.round(seconds * 1e6) / 1000 },
+        'sequencer batch committed',
+      );
+    },
+    onTrustRecords: (kinds) => {
+      metrics.trustRecordsSeen(kinds);
+      events.log?.info({ kinds }, 'trust records appended to the log');
     },
   });
   await sequencer.start();
+  if (options.production === true && sequencer.trust.root === undefined) {
+    await store.close();
+    throw noTrustRootRefusal(options.dataDir);
+  }
+  // A new log publishes its signed size-0 checkpoint before it serves, so clients can verify it.
+  if (sequencer.haltedReason === undefined && (await store.latestCheckpoint()) === undefined)
+    await sequencer.refreshCheckpoint();
+  metrics.observe({
+    store,
+    queueDepth: () => sequencer.queueDepth,
+    trust: () => sequencer.trust,
+    cryptoBackend: dir.mlDsa44.suite.backend,
+  });
   const pool = new VerifyPool(options.verifyThreads ?? Math.max(1, availableParallelism() - 1));
   await pool.ready;
   const registry = new Registry({
@@ -120,10 +163,20 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       return sequencer.haltedReason === undefined;
     },
   });
+  events.log = app.log;
+  const halted = sequencer.haltedReason;
+  if (halted !== undefined) app.log.error({ reason: halted }, 'log inconsistent: writes halted');
   const pruner = setInterval(() => {
     void store.pruneNonces(Math.floor(Date.now() / 1000)).catch(() => undefined);
   }, 60_000);
   pruner.unref();
+  const refresher = new CheckpointRefresher(sequencer, {
+    intervalMs: 1000 * (options.checkpointIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_SECONDS),
+    onError: (error) => {
+      app.log.warn({ err: error }, 'checkpoint refresh failed');
+    },
+  });
+  refresher.start();
   const url = await app.listen({ host: options.host, port: options.port });
   return {
     url,
@@ -133,6 +186,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     haltedReason: () => sequencer.haltedReason,
     close: async () => {
       clearInterval(pruner);
+      refresher.stop();
       await app.close();
       await sequencer.drain();
       await pool.close();

@@ -281,11 +281,11 @@ class PostgresStore implements Store {
           ],
         );
       }
-      await client.query('INSERT INTO checkpoints (size, note, signed_at) VALUES ($1, $2, $3)', [
-        batch.checkpoint.size,
-        batch.checkpoint.note,
-        batch.checkpoint.signedAt,
-      ]);
+      // A batch without leaves signs the same tree again: its checkpoint replaces the older one.
+      await client.query(
+        'INSERT INTO checkpoints (size, note, signed_at) VALUES ($1, $2, $3) ON CONFLICT (size) DO UPDATE SET note = excluded.note, signed_at = excluded.signed_at',
+        [batch.checkpoint.size, batch.checkpoint.note, batch.checkpoint.signedAt],
+      );
       // One statement per table for the whole batch, not one round trip per entry and table.
       // An id listed twice keeps its last state (ON CONFLICT cannot touch a row twice).
       const entries = [...new Map(batch.entries.map((e) => [e.registryId, e])).values()];
@@ -357,6 +357,11 @@ class PostgresStore implements Store {
     } finally {
       client.release();
     }
+  }
+
+  async nonceCount(): Promise<number> {
+    const { rows } = await this.db.query<{ count: string }>('SELECT count(*) AS count FROM nonces');
+    return Number(rows[0]?.count ?? 0);
   }
 
   async pruneNonces(now: number): Promise<number> {

@@ -153,6 +153,9 @@ class WorkerAppendingStore implements Store {
   listEnrolments(): Promise<StoredEnrolment[]> {
     return this.reader.listEnrolments();
   }
+  nonceCount(): Promise<number> {
+    return this.reader.nonceCount();
+  }
   pruneNonces(now: number): Promise<number> {
     return this.reader.pruneNonces(now);
   }
@@ -230,7 +233,7 @@ class SqliteStore implements Store {
       ),
       checkpointAt: db.prepare('SELECT size, note, signed_at FROM checkpoints WHERE size = ?'),
       insertCheckpoint: db.prepare(
-        'INSERT INTO checkpoints (size, note, signed_at) VALUES (?, ?, ?)',
+        'INSERT INTO checkpoints (size, note, signed_at) VALUES (?, ?, ?) ON CONFLICT (size) DO UPDATE SET note = excluded.note, signed_at = excluded.signed_at',
       ),
       entry: db.prepare('SELECT * FROM entries WHERE registry_id = ?'),
       versions: db.prepare(
@@ -257,6 +260,7 @@ class SqliteStore implements Store {
       nonceSeen: db.prepare('SELECT 1 FROM nonces WHERE nonce = ? AND expires_at > ?').pluck(),
       insertNonce: db.prepare('INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)'),
       pruneNonces: db.prepare('DELETE FROM nonces WHERE expires_at <= ?'),
+      nonceCount: db.prepare('SELECT count(*) FROM nonces').pluck(),
       trustDocument: db.prepare(
         'SELECT kind, version, envelope, log_index FROM trust_documents WHERE kind = ? AND version = ?',
       ),
@@ -441,6 +445,10 @@ class SqliteStore implements Store {
         })
         .immediate();
     });
+  }
+
+  nonceCount(): Promise<number> {
+    return settle(() => this.statements.nonceCount.get() as number);
   }
 
   pruneNonces(now: number): Promise<number> {

@@ -106,7 +106,11 @@ export interface AppendBatch {
   readonly leaves: readonly Uint8Array[];
   /** Every subtree hash the new leaves complete (log/subtree.ts `completedSubtrees`). */
   readonly subtreeHashes: readonly SubtreeHash[];
-  /** The signed checkpoint of the new tree (size = expectedSize + leaves.length). */
+  /**
+   * The signed checkpoint of the new tree (size = expectedSize + leaves.length). A batch without
+   * leaves signs the same tree again (a fresher timestamp, or the empty log's first checkpoint):
+   * its checkpoint replaces any stored one of that size.
+   */
   readonly checkpoint: StoredCheckpoint;
   /** Entries created or changed by the batch, in their new state. */
   readonly entries: readonly RegistryEntry[];
@@ -212,6 +216,8 @@ export interface Store {
     records: AsyncIterable<SnapshotRecord> | Iterable<SnapshotRecord>,
     verify: (view: Store) => Promise<void>,
   ): Promise<void>;
+  /** Nonces stored (accepted and not yet pruned), for the `registry_nonces` metric. */
+  nonceCount(): Promise<number>;
   /** Deletes nonces expired before `now`; returns how many. */
   pruneNonces(now: number): Promise<number>;
   close(): Promise<void>;

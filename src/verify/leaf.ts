@@ -71,6 +71,20 @@ export function encodeControlLeaf(
   );
 }
 
+const leafDecoder = new TextDecoder();
+
+/** The kind of an operator record's leaf; undefined for an owner's write (or unreadable bytes). */
+export function controlKindOf(leaf: Uint8Array): ControlKind | undefined {
+  let content: unknown;
+  try {
+    content = JSON.parse(leafDecoder.decode(leaf));
+  } catch {
+    return undefined;
+  }
+  const kind = (content as { kind?: unknown } | null)?.kind;
+  return isControlKind(kind) ? kind : undefined;
+}
+
 /** A log leaf as read back: an owner's write or an operator record. */
 export type LogLeaf =
   | {

@@ -387,8 +387,32 @@ export function describeStoreConformance(
         ],
       });
       expect(await store.nonceSeen('old', 150)).toBe(false);
+      expect(await store.nonceCount()).toBe(2);
       expect(await store.pruneNonces(200)).toBe(1);
       expect(await store.nonceSeen('new', 200)).toBe(true);
+      expect(await store.nonceCount()).toBe(1);
+    });
+
+    it("stores the empty log's size-0 checkpoint from a batch without leaves", async () => {
+      await store.append(batchFor(log, []));
+      expect(await store.treeSize()).toBe(0);
+      expect(await store.latestCheckpoint()).toStrictEqual({
+        size: 0,
+        note: 'note for 0\n',
+        signedAt: 1_790_000_000,
+      });
+    });
+
+    it('replaces the checkpoint of the same size when a batch without leaves re-signs the tree', async () => {
+      await store.append(batchFor(log, ['a', 'b']));
+      const resigned = { size: 2, note: 'note for 2, later\n', signedAt: 1_790_000_060 };
+      await store.append({ ...batchFor(log, []), checkpoint: resigned });
+      expect(await store.treeSize()).toBe(2);
+      expect(await store.latestCheckpoint()).toStrictEqual(resigned);
+      expect(await store.checkpointAt(2)).toStrictEqual(resigned);
+      await expect(
+        store.append({ ...batchFor(log, []), expectedSize: 1, checkpoint: resigned }),
+      ).rejects.toMatchObject({ code: 'size-conflict' });
     });
 
     it('reads a snapshot as of one moment while appends go on, and writes it into an empty store', async () => {

@@ -47,6 +47,8 @@ export async function logKeys(origin = ORIGIN): Promise<{
 
 export interface Owner {
   readonly key: PublicKey;
+  /** The owner's secret key (tests that check it never leaks, e.g. into logs). */
+  readonly secretKey: Uint8Array;
   readonly ownerId: string;
   request(operation: WriteOperation, options?: { origin?: string; now?: number }): unknown;
   /** An example NodeSpec owned by this owner, in a lane/tier anyone may claim by default. */
@@ -61,6 +63,7 @@ export async function makeOwner(algorithm: KeyAlgorithm = 'ml-dsa-44'): Promise<
   const id = ownerId(key.keyid);
   return {
     key,
+    secretKey: pair.secretKey,
     ownerId: id,
     request: (operation, options = {}) =>
       JSON.parse(

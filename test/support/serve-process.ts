@@ -7,6 +7,8 @@ export interface ServeProcess {
   readonly url: string;
   readonly child: ChildProcess;
   readonly stderr: () => string;
+  /** The JSON log lines the server wrote to stdout so far. */
+  readonly stdout: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -24,6 +26,11 @@ export async function startServe(
     },
   );
   let stderr = '';
+  // Always drained: a server blocked on a full stdout pipe would stall its tests.
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new Error(`matriz serve did not start in 30 s:\n${stderr}`));
@@ -50,6 +57,7 @@ export async function startServe(
     url,
     child,
     stderr: () => stderr,
+    stdout: () => stdout,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

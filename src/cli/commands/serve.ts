@@ -1,7 +1,13 @@
 /** `matriz serve`: the registry service on the embedded store (or PostgreSQL). */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { startService } from '../../server/service.js';
+import {
+  EXIT_PRODUCTION_REFUSED,
+  PRODUCTION_ENV,
+  ProductionRefusal,
+  productionMode,
+} from '../../operator/production.js';
+import { DEFAULT_CHECKPOINT_INTERVAL_SECONDS, startService } from '../../server/service.js';
 import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -24,7 +30,14 @@ export interface ServeOptions {
   maxBatch: number;
   maxDelayMs: number;
   verifyThreads?: number;
+  checkpointInterval: number;
+  logLevel?: string;
+  production?: boolean;
 }
+
+/** pino's levels: `--log-level` and MATRIZ_LOG_LEVEL take one of these. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_LEVEL_ENV = 'MATRIZ_LOG_LEVEL';
 
 export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Command {
   return new Command('serve')
@@ -104,6 +117,24 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
     )
     .addOption(
       new Option(
+        '--checkpoint-interval <seconds>',
+        're-sign the checkpoint after this many seconds without one, so freshness is observable',
+      )
+        .argParser(positiveInteger)
+        .default(DEFAULT_CHECKPOINT_INTERVAL_SECONDS),
+    )
+    .option(
+      '--production',
+      `refuse unsafe starts: data directory open to others, generated or stored passphrase, default origin, no trust root (also ${PRODUCTION_ENV}=production); exit ${EXIT_PRODUCTION_REFUSED}`,
+    )
+    .addOption(
+      new Option(
+        '--log-level <level>',
+        `JSON log lines on stdout from this level up (default: $${LOG_LEVEL_ENV}, else info)`,
+      ).choices(LOG_LEVELS),
+    )
+    .addOption(
+      new Option(
         '--key-scrypt-log-n <n>',
         'scrypt cost N = 2^n for log keys created at first start (10..22)',
       )
@@ -112,6 +143,12 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
     )
     .action(async (opts: ServeOptions) => {
       const policy = opts.policy === undefined ? undefined : await readPolicyFile(io, opts.policy);
+      const logLevel = opts.logLevel ?? io.env[LOG_LEVEL_ENV] ?? 'info';
+      if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+        throw new UsageError(
+          `${LOG_LEVEL_ENV}=${JSON.stringify(logLevel)} is not a log level; use one of ${LOG_LEVELS.join(', ')}`,
+        );
+      const production = productionMode(opts.production, io.env);
       let service;
       try {
         service = await startService({
@@ -134,16 +171,36 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           maxBatch: opts.maxBatch,
           maxDelayMs: opts.maxDelayMs,
           ...(opts.verifyThreads === undefined ? {} : { verifyThreads: opts.verifyThreads }),
+          checkpointIntervalSeconds: opts.checkpointInterval,
+          production,
+          // JSON lines (pino, Fastify's logger) on stdout; the human status lines stay on stderr.
+          logger: {
+            level: logLevel,
+            stream: {
+              write: (line: string) => {
+                io.stdout(line);
+              },
+            },
+          },
           warn: (message) => {
             io.stderr(`matriz: warning: ${message}\n`);
           },
         });
       } catch (error) {
+        if (error instanceof ProductionRefusal) {
+          io.stderr(`matriz: refused in production mode (${error.check}): ${error.message}\n`);
+          setExitCode(EXIT_PRODUCTION_REFUSED);
+          return;
+        }
         throw new UsageError((error as Error).message, { cause: error });
       }
       io.stderr(
         `matriz: serving log ${service.origin} at ${service.url} (data in ${opts.dataDir})\n`,
       );
+      if (!production)
+        io.stderr(
+          'matriz: not in production mode: a generated origin or passphrase file is for trying matriz out; see docs/operations.md and --production\n',
+        );
       const halted = service.haltedReason();
       if (halted !== undefined)
         io.stderr(

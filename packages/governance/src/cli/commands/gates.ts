@@ -18,6 +18,7 @@ import {
 } from '../../gates/gate-report.js';
 import { gateReportErrors } from '../../gates/gate-report-schema.js';
 import { runGates } from '../../gates/gate-runner.js';
+import { gateReportMetrics } from '../../gates/gate-report-metrics.js';
 import { writeFileAtomic } from '../../files/atomic-file.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -35,6 +36,8 @@ interface RunOptions {
   only?: string[];
   jobs: number;
   logs?: string;
+  openmetrics?: string;
+  branch?: string;
 }
 
 export function gatesCommand(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -55,6 +58,11 @@ export function gatesCommand(io: CliIo, setExitCode: (code: number) => void): Co
       Math.min(availableParallelism(), 4),
     )
     .option('--logs <dir>', 'directory for gate logs (default: logs/ next to the report)')
+    .option(
+      '--openmetrics <file>',
+      "also write the result as Prometheus metrics for node_exporter's textfile collector",
+    )
+    .option('--branch <name>', 'the branch label of --openmetrics (default: $GITHUB_REF_NAME)')
     .action(async (opts: RunOptions) => {
       setExitCode(await runGatesCommand(opts, io));
     });
@@ -119,6 +127,12 @@ async function runGatesCommand(opts: RunOptions, io: CliIo): Promise<number> {
   try {
     await mkdir(path.dirname(reportFile), { recursive: true });
     await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`, 0o644);
+    if (opts.openmetrics !== undefined) {
+      const metricsFile = path.resolve(io.cwd, opts.openmetrics);
+      await mkdir(path.dirname(metricsFile), { recursive: true });
+      const branch = opts.branch ?? io.env.GITHUB_REF_NAME ?? 'unknown';
+      await writeFileAtomic(metricsFile, gateReportMetrics(report, branch), 0o644);
+    }
     if (opts.markdown !== undefined) {
       const markdownFile = path.resolve(io.cwd, opts.markdown);
       await mkdir(path.dirname(markdownFile), { recursive: true });

@@ -10,7 +10,9 @@ import { Option } from 'commander';
 import { appendAuditRecord, readAuditLog, type RunRecord } from '../../noop/audit-log.js';
 import { AnalysisCache } from '../../noop/analysis-cache.js';
 import { judgeBatchPair, parseBatchLines } from '../../noop/batch.js';
-import { computeStats } from '../../noop/guard-stats.js';
+import { writeFileAtomic } from '../../files/atomic-file.js';
+import { computeStats, type GuardStats } from '../../noop/guard-stats.js';
+import { guardStatsMetrics } from '../../noop/guard-stats-metrics.js';
 import { GitError, GitRepository } from '../../noop/git-object-store.js';
 import {
   loadPolicy,
@@ -98,8 +100,20 @@ export const registerNoopGuard: GuardRegistration = (group, io, setExitCode) => 
       `the audit log (default ${DEFAULT_NOOP_AUDIT_LOG})`,
       DEFAULT_NOOP_AUDIT_LOG,
     )
-    .option('--json', 'print JSON', false)
-    .action(async (opts: { auditLog: string; json: boolean }) => {
+    .option('--json', 'print JSON (the same as --format json)', false)
+    .addOption(
+      new Option(
+        '--format <format>',
+        "text, json, or openmetrics: Prometheus text for node_exporter's textfile collector",
+      )
+        .choices(['text', 'json', 'openmetrics'])
+        .default('text'),
+    )
+    .option(
+      '--output <file>',
+      'write the report to this file (replaced atomically, mode 0644) instead of stdout',
+    )
+    .action(async (opts: StatsOptions) => {
       setExitCode(await runStatsCommand(opts, io));
     });
 };
@@ -317,26 +331,38 @@ async function runLabelCommand(
   return EXIT_OK;
 }
 
-async function runStatsCommand(
-  opts: { auditLog: string; json: boolean },
-  io: CliIo,
-): Promise<number> {
+interface StatsOptions {
+  auditLog: string;
+  json: boolean;
+  format: 'text' | 'json' | 'openmetrics';
+  output?: string;
+}
+
+async function runStatsCommand(opts: StatsOptions, io: CliIo): Promise<number> {
   const read = await readAuditLog(path.resolve(io.cwd, opts.auditLog));
   if (!read.ok) throw new UsageError(`${read.error.message} [${read.error.code}]`);
   const stats = computeStats(read.records);
-  if (opts.json) {
-    io.stdout(`${JSON.stringify(stats, null, 2)}\n`);
-    return EXIT_OK;
-  }
+  const format = opts.json ? 'json' : opts.format;
+  const report =
+    format === 'json'
+      ? `${JSON.stringify(stats, null, 2)}\n`
+      : format === 'openmetrics'
+        ? guardStatsMetrics(stats)
+        : statsText(stats);
+  if (opts.output === undefined) io.stdout(report);
+  else await writeFileAtomic(path.resolve(io.cwd, opts.output), report, 0o644);
+  return EXIT_OK;
+}
+
+function statsText(stats: GuardStats): string {
   const rate =
     stats.false_positive_rate === null
       ? 'n/a (no runs)'
       : `${(stats.false_positive_rate * 100).toFixed(2)} %`;
-  io.stdout(
+  return (
     `runs: ${stats.runs}\nflags (no-op verdicts): ${stats.flags}\n` +
-      `labelled false positives: ${stats.labelled_false_positives}\nlabelled true positives: ${stats.labelled_true_positives}\n` +
-      `unlabelled flags: ${stats.unlabelled_flags}\nsubstantive verdicts (true negatives): ${stats.true_negatives}\n` +
-      `false_positive_rate = FP / (FP + TN) = ${rate}\n`,
+    `labelled false positives: ${stats.labelled_false_positives}\nlabelled true positives: ${stats.labelled_true_positives}\n` +
+    `unlabelled flags: ${stats.unlabelled_flags}\nsubstantive verdicts (true negatives): ${stats.true_negatives}\n` +
+    `false_positive_rate = FP / (FP + TN) = ${rate}\n`
   );
-  return EXIT_OK;
 }

@@ -44,11 +44,39 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** Why `serve` could not start, in words an operator can act on; the cause is kept. */
+export class ServiceStartError extends Error {
+  override readonly name = 'ServiceStartError';
+}
+
+/**
+ * Opens everything `serve` needs and listens. When any step fails, what was already opened
+ * (store, sequencer, verify workers, HTTP server) is closed again before the error is thrown, so
+ * a failed start leaves nothing running that would keep the process alive.
+ */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const opened: (() => Promise<void>)[] = [];
+  const closeOpened = async (): Promise<void> => {
+    for (const close of opened.splice(0).reverse()) await close().catch(() => undefined);
+  };
+  try {
+    return await openService(options, opened, closeOpened);
+  } catch (error) {
+    await closeOpened();
+    throw startError(error, options);
+  }
+}
+
+async function openService(
+  options: ServiceOptions,
+  opened: (() => Promise<void>)[],
+  closeOpened: () => Promise<void>,
+): Promise<RunningService> {
   const dir = await openDataDir(options);
   const store = options.databaseUrl
     ? await openPostgresStore({ connectionString: options.databaseUrl })
     : openSqliteStore({ path: dir.databaseFile, appendInWorker: true });
+  opened.push(() => store.close());
   const metrics = new ServerMetrics();
   const keyring = new Keyring(options.dataDir, dir.origin, dir.keyProvider, options.scrypt);
   const signer: CheckpointSigner = {
@@ -90,6 +118,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   await sequencer.start();
   const pool = new VerifyPool(options.verifyThreads ?? Math.max(1, availableParallelism() - 1));
+  opened.push(() => pool.close());
+  // Drained before the workers close: queued writes were verified already.
+  opened.push(() => sequencer.drain());
   await pool.ready;
   const registry = new Registry({
     origin: dir.origin,
@@ -118,10 +149,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       return sequencer.haltedReason === undefined;
     },
   });
+  opened.push(() => app.close());
   const pruner = setInterval(() => {
     void store.pruneNonces(Math.floor(Date.now() / 1000)).catch(() => undefined);
   }, 60_000);
   pruner.unref();
+  opened.push(() => {
+    clearInterval(pruner);
+    return Promise.resolve();
+  });
   const url = await app.listen({ host: options.host, port: options.port });
   return {
     url,
@@ -129,12 +165,38 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     app,
     store,
     haltedReason: () => sequencer.haltedReason,
-    close: async () => {
-      clearInterval(pruner);
-      await app.close();
-      await sequencer.drain();
-      await pool.close();
-      await store.close();
-    },
+    // In reverse order of opening: timer, HTTP server, verify workers, sequencer, store.
+    close: closeOpened,
   };
+}
+
+function startError(error: unknown, options: ServiceOptions): Error {
+  const code = (error as { code?: unknown }).code;
+  const where = `${options.host}:${options.port}`;
+  if (code === 'EADDRINUSE')
+    return new ServiceStartError(
+      `cannot listen on ${where}: the address is in use (another server on that port?); stop it or pick another --port`,
+      { cause: error },
+    );
+  if (code === 'EACCES' && (error as { syscall?: unknown }).syscall === 'listen')
+    return new ServiceStartError(
+      `cannot listen on ${where}: permission denied; ports below 1024 need privileges, pick another --port`,
+      { cause: error },
+    );
+  if (code === 'EADDRNOTAVAIL')
+    return new ServiceStartError(
+      `cannot listen on ${where}: no such address on this machine; check --host`,
+      { cause: error },
+    );
+  if (typeof code === 'string' && /^SQLITE_/.test(code))
+    return new ServiceStartError(
+      `cannot open the store in ${options.dataDir}: ${(error as Error).message} (${code}); check --data-dir and its permissions`,
+      { cause: error },
+    );
+  if (typeof code === 'string' && typeof (error as { syscall?: unknown }).syscall === 'string')
+    return new ServiceStartError(
+      `cannot use the data directory ${options.dataDir}: ${(error as Error).message}; check --data-dir and its permissions`,
+      { cause: error },
+    );
+  return error instanceof Error ? error : new Error(String(error));
 }

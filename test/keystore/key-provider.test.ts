@@ -317,15 +317,15 @@ describe('keyProviderFromEnvironment', () => {
     warn: (text: string) => warnings.push(text),
   });
 
-  it('refuses MATRIZ_KEY_COMMAND and MATRIZ_KEY_PASSPHRASE set together', async () => {
+  it('refuses MATRIZ_KEY_COMMAND and MATRIZ_LOG_PASSPHRASE set together', async () => {
     const directory = tempDir();
     expect(
       await message(
         keyProviderFromEnvironment(
-          base(directory, { MATRIZ_KEY_COMMAND: 'true', MATRIZ_KEY_PASSPHRASE: PASSPHRASE }),
+          base(directory, { MATRIZ_KEY_COMMAND: 'true', MATRIZ_LOG_PASSPHRASE: PASSPHRASE }),
         ),
       ),
-    ).toMatch(/both MATRIZ_KEY_COMMAND and MATRIZ_KEY_PASSPHRASE are set/);
+    ).toMatch(/both MATRIZ_KEY_COMMAND and MATRIZ_LOG_PASSPHRASE are set/);
   });
 
   it('prefers the command, then the passphrase variable, then the passphrase file', async () => {
@@ -336,9 +336,9 @@ describe('keyProviderFromEnvironment', () => {
     );
     expect(command.description).toBe('the key command MATRIZ_KEY_COMMAND');
     const variable = await keyProviderFromEnvironment(
-      base(directory, { MATRIZ_KEY_PASSPHRASE: PASSPHRASE }),
+      base(directory, { MATRIZ_LOG_PASSPHRASE: PASSPHRASE }),
     );
-    expect(variable.description).toBe('MATRIZ_KEY_PASSPHRASE');
+    expect(variable.description).toBe('MATRIZ_LOG_PASSPHRASE');
     warnings.length = 0;
     const stored = await keyProviderFromEnvironment(base(directory, {}));
     expect(stored.description).toBe(path.join(directory, 'passphrase'));
@@ -358,7 +358,7 @@ describe('keyProviderFromEnvironment', () => {
   it('generates a passphrase file (0600) only on a first start', async () => {
     const directory = tempDir();
     expect(await message(keyProviderFromEnvironment(base(directory, {})))).toMatch(
-      /no passphrase for the secret keys: set MATRIZ_KEY_COMMAND or MATRIZ_KEY_PASSPHRASE/,
+      /no passphrase for the secret keys: set MATRIZ_KEY_COMMAND or MATRIZ_LOG_PASSPHRASE/,
     );
     warnings.length = 0;
     const provider = await keyProviderFromEnvironment(base(directory, {}, true));

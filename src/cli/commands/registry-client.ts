@@ -5,13 +5,18 @@
  * last checkpoint this client saw.
  *
  * Exit codes: 0 ok, 1 refused by the registry, 2 usage or I/O error, 3 verification failed,
- * 4 the log forked or rolled back.
+ * 4 the log forked or rolled back, 5 no usable answer (unreachable, timeout, not a registry).
  */
+import { OWNER_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { configDir } from '../../client/client-state.js';
-import { RegistryClient, RegistryRequestError } from '../../client/http-client.js';
+import {
+  RegistryHttp,
+  RegistryRequestError,
+  RegistryUnavailableError,
+} from '../../client/http-client.js';
 import { ForkDetectedError, openLogSession } from '../../client/log-session.js';
 import { VerificationError, verifyWriteResult } from '../../client/log-verifier.js';
 import { ownerKey } from '../../client/owner-key.js';
@@ -22,20 +27,32 @@ import type { NodeSpec } from '../../nodespec/nodespec.js';
 import { buildWriteRequest, type WriteOperation } from '../../registry/request-builder.js';
 import { writeFileAtomic } from '../../files/atomic-file.js';
 import { passphraseEnvOption, passphraseSource } from '../crypto-context.js';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js';
+import {
+  EXIT_FINDINGS,
+  EXIT_FORK,
+  EXIT_OK,
+  EXIT_UNAVAILABLE,
+  EXIT_USAGE,
+  EXIT_VERIFICATION_FAILED,
+  UsageError,
+} from '../exit-codes.js';
+import { clientSettings, serverOption, timeoutOption } from '../client-settings.js';
 import { readJsonFile } from '../inputs.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../options.js';
 import { LANES } from '../../nodespec/nodespec.js';
 
-export const EXIT_VERIFICATION_FAILED = 3;
-export const EXIT_FORK = 4;
-export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
-
 type SetExitCode = (code: number) => void;
 
-function serverOption(): Option {
-  return new Option('--server <url>', 'registry base URL').default(DEFAULT_SERVER);
+interface ConnectionOptions {
+  server?: string;
+  timeout?: number;
+}
+
+/** The HTTP client for `--server`/`--timeout` (or MATRIZ_SERVER, MATRIZ_TIMEOUT, config.json). */
+async function connect(io: CliIo, opts: ConnectionOptions): Promise<RegistryHttp> {
+  const settings = await clientSettings(io, opts);
+  return new RegistryHttp(settings.server, { timeoutMs: settings.timeoutMs });
 }
 
 function trustRootOption(): Option {
@@ -46,14 +63,10 @@ function trustRootOption(): Option {
 }
 
 /** Opens the client's session with the log, pinning `--trust-root` when given. */
-async function session(
-  io: CliIo,
-  client: RegistryClient,
-  opts: { server: string; trustRoot?: string },
-) {
+async function session(io: CliIo, client: RegistryHttp, opts: { trustRoot?: string }) {
   const trustRoot =
     opts.trustRoot === undefined ? undefined : await readJsonFile(io, opts.trustRoot);
-  const opened = await openLogSession(client, opts.server, configDir(io.env), {
+  const opened = await openLogSession(client, client.base, configDir(io.env), {
     ...(trustRoot === undefined ? {} : { trustRoot }),
   });
   if (opened.pinnedNow)
@@ -81,6 +94,9 @@ async function clientAction(
     } else if (error instanceof VerificationError) {
       io.stderr(`matriz: verification failed: ${error.message}\n`);
       setExitCode(EXIT_VERIFICATION_FAILED);
+    } else if (error instanceof RegistryUnavailableError) {
+      io.stderr(`matriz: error: ${error.message}\n`);
+      setExitCode(EXIT_UNAVAILABLE);
     } else if (error instanceof RegistryRequestError) {
       io.stderr(
         `matriz: ${error.problem ? `refused: ${error.message}` : `error: ${error.message}`}\n`,
@@ -103,6 +119,7 @@ export function registerCommand(io: CliIo, setExitCode: SetExitCode): Command {
     )
     .argument('<nodespec>', 'NodeSpec JSON file')
     .addOption(serverOption())
+    .addOption(timeoutOption())
     .option(
       '--key <file>',
       'owner secret key file (default: owner.key in the config directory, created on first use)',
@@ -111,12 +128,13 @@ export function registerCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .option('--save-request <file>', 'also write the exact signed request body sent')
     .option('--json', 'print one JSON object', false)
     .addOption(trustRootOption())
-    .addOption(passphraseEnvOption())
+    .addOption(passphraseEnvOption(OWNER_PASSPHRASE_ENV))
     .action(
       async (
         file: string,
         opts: {
-          server: string;
+          server?: string;
+          timeout?: number;
           key?: string;
           setOwner: boolean;
           saveRequest?: string;
@@ -161,16 +179,18 @@ export function deregisterCommand(io: CliIo, setExitCode: SetExitCode): Command 
     .description('sign and send a deregistration of one of your entries (logged like any write)')
     .argument('<registry_id>', '<name>@<version>')
     .addOption(serverOption())
+    .addOption(timeoutOption())
     .option('--key <file>', 'owner secret key file (default: owner.key in the config directory)')
     .option('--save-request <file>', 'also write the exact signed request body sent')
     .option('--json', 'print one JSON object', false)
     .addOption(trustRootOption())
-    .addOption(passphraseEnvOption())
+    .addOption(passphraseEnvOption(OWNER_PASSPHRASE_ENV))
     .action(
       async (
         registryId: string,
         opts: {
-          server: string;
+          server?: string;
+          timeout?: number;
           key?: string;
           saveRequest?: string;
           json: boolean;
@@ -197,11 +217,11 @@ export function deregisterCommand(io: CliIo, setExitCode: SetExitCode): Command 
 
 async function sendWrite(
   io: CliIo,
-  opts: { server: string; saveRequest?: string; trustRoot?: string },
+  opts: ConnectionOptions & { saveRequest?: string; trustRoot?: string },
   operation: WriteOperation,
   owner: Awaited<ReturnType<typeof ownerKey>>,
 ): Promise<Record<string, unknown> & { registry_id: string; index: number }> {
-  const client = new RegistryClient(opts.server);
+  const client = await connect(io, opts);
   const log = await session(io, client, opts);
   const envelope = buildWriteRequest(operation, {
     owner: owner.key,
@@ -224,6 +244,7 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
   return new Command('query')
     .description('list active entries by signal (emitted or subscribed), capability, lane or owner')
     .addOption(serverOption())
+    .addOption(timeoutOption())
     .option('--signal <name>')
     .option('--capability <verb:resource/path>')
     .addOption(new Option('--lane <lane>').choices(LANES))
@@ -233,7 +254,8 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .option('--json', 'print the JSON page', false)
     .action(
       async (opts: {
-        server: string;
+        server?: string;
+        timeout?: number;
         signal?: string;
         capability?: string;
         lane?: string;
@@ -243,7 +265,9 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
         json: boolean;
       }) =>
         clientAction(io, setExitCode, async () => {
-          const page = await new RegistryClient(opts.server).query({
+          const page = await (
+            await connect(io, opts)
+          ).query({
             signal: opts.signal,
             capability: opts.capability,
             lane: opts.lane,
@@ -271,10 +295,11 @@ export function getCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .description('show one entry and its NodeSpec')
     .argument('<registry_id>', '<name>@<version>')
     .addOption(serverOption())
+    .addOption(timeoutOption())
     .option('--json', 'print the JSON entry', false)
-    .action(async (registryId: string, opts: { server: string; json: boolean }) =>
+    .action(async (registryId: string, opts: ConnectionOptions & { json: boolean }) =>
       clientAction(io, setExitCode, async () => {
-        const entry = await new RegistryClient(opts.server).get(registryId);
+        const entry = await (await connect(io, opts)).get(registryId);
         if (opts.json) io.stdout(`${JSON.stringify(entry, null, 2)}\n`);
         else {
           io.stdout(
@@ -291,11 +316,12 @@ export function verifyCommand(io: CliIo, setExitCode: SetExitCode): Command {
       "verify the latest checkpoint (signatures by the trust root's log keys, or the keys pinned on first contact) and its consistency with the last one seen (exit 3 invalid, 4 fork or rollback)",
     )
     .addOption(serverOption())
+    .addOption(timeoutOption())
     .addOption(trustRootOption())
     .option('--json', 'print one JSON object', false)
-    .action(async (opts: { server: string; trustRoot?: string; json: boolean }) =>
+    .action(async (opts: ConnectionOptions & { trustRoot?: string; json: boolean }) =>
       clientAction(io, setExitCode, async () => {
-        const client = new RegistryClient(opts.server);
+        const client = await connect(io, opts);
         const log = await session(io, client, opts);
         const checkpoint = await log.advance(await client.checkpoint());
         const summary = {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { startService } from '../../server/service.js';
-import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
+import { LOG_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { readPolicyFile } from '../inputs.js';
@@ -60,7 +60,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       new Option(
         '--passphrase-env <name>',
         'environment variable holding the log key passphrase (MATRIZ_KEY_COMMAND, when set, is asked instead)',
-      ).default(DEFAULT_PASSPHRASE_ENV),
+      ).default(LOG_PASSPHRASE_ENV),
     )
     .addOption(
       new Option('--max-batch <n>', 'most writes per checkpoint')

@@ -23,6 +23,7 @@ export {
   type TreeHead,
 } from './proofs.js';
 export { verifyWriteResult } from './write.js';
+export { verifyEntry, type RegistryEntry } from './entry.js';
 export { verifyRevocations, verifyTrustRootChain, type TrustRootChain } from './trust.js';
 export { EvidenceError, type EvidenceErrorCode } from './errors.js';
 export type { ControlResult, InclusionProofJson, WriteResult } from './wire.js';

@@ -203,7 +203,7 @@ const MISTAKES: Mistake[] = [
     run: () => matriz(['get', 'x@1.0.0', '--server', foreign.json404], clientEnv()),
     exit: 5,
     message:
-      /^matriz: error: http:\/\/127\.0\.0\.1:\d+ does not look like a MATRIZ registry: GET \/api\/v1\/registry\/x%401\.0\.0: it answered 404 with application\/json, not a MATRIZ problem document/,
+      /^matriz: error: http:\/\/127\.0\.0\.1:\d+ does not look like a MATRIZ registry: GET \/api\/v1\/\S+: it answered 404 with application\/json, not a MATRIZ problem document/,
   },
   {
     name: 'a server that does not answer within --timeout',

@@ -5,7 +5,13 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import underPressure from '@fastify/under-pressure';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
+import { registerCors, type CorsOrigins } from './cors.js';
 import type { Registry } from '../registry/registry.js';
 import { VERSION } from '../version.js';
 import { registerJsonBodyParser } from './body.js';
@@ -35,6 +41,14 @@ export interface ServerOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Readiness: false while the store or keys are not usable. */
   readonly ready?: () => Promise<boolean>;
+  /** Origins whose pages may read the API (CORS); `*` for any. Default none. */
+  readonly corsOrigins?: CorsOrigins;
+  /**
+   * Behind a reverse proxy: trust its X-Forwarded-For so that rate limits and logs see each real
+   * client. `true` trusts every hop; a string lists the proxies' addresses or CIDRs
+   * (`127.0.0.1,10.0.0.0/8`). Default false: the TCP peer is the client.
+   */
+  readonly trustProxy?: boolean | string;
 }
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
@@ -45,6 +59,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit,
+    trustProxy: options.trustProxy ?? false,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorate('metrics', metrics);
@@ -94,13 +109,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       error.problem instanceof RegistryProblem ? error.problem : problemFor(error, request);
     return sendProblem(reply, problem, metrics);
   });
-  app.setNotFoundHandler((request, reply) =>
+  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
     sendProblem(
       reply,
       new RegistryProblem('not-found', `no route ${request.method} ${request.url}`),
       metrics,
-    ),
-  );
+    );
+  app.setNotFoundHandler(notFound);
+  registerCors(app, options.corsOrigins ?? [], notFound);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -32,6 +32,10 @@ export interface ServiceOptions extends DataDirOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Worker threads that check request signatures. Default: cores - 1, at least 1. */
   readonly verifyThreads?: number;
+  /** CORS allow-list (ServerOptions.corsOrigins). */
+  readonly corsOrigins?: readonly string[];
+  /** Reverse proxies to trust (ServerOptions.trustProxy). */
+  readonly trustProxy?: boolean | string;
 }
 
 export interface RunningService {
@@ -143,6 +147,8 @@ async function openService(
       ? {}
       : { rateLimitPerMinute: options.rateLimitPerMinute }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     // Not ready while writes are halted on an inconsistent log (the reason is in the logs).
     ready: async () => {
       await store.treeSize();

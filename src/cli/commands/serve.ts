@@ -1,6 +1,7 @@
 /** `matriz serve`: the registry service on the embedded store (or PostgreSQL). */
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { isCorsOrigin } from '../../server/cors.js';
 import { startService } from '../../server/service.js';
 import { LOG_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
@@ -21,6 +22,8 @@ export interface ServeOptions {
   maxBatch: number;
   maxDelayMs: number;
   verifyThreads?: number;
+  corsOrigin?: string[];
+  trustProxy?: boolean | string;
 }
 
 export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -83,6 +86,16 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
     )
     .addOption(
       new Option(
+        '--cors-origin <origin...>',
+        'let web pages of this origin read the API (CORS), e.g. https://app.example; * for any (default: none)',
+      ).argParser(corsOrigins),
+    )
+    .option(
+      '--trust-proxy [addresses]',
+      "behind a reverse proxy: take the client's address from X-Forwarded-For, from any proxy or only from these comma-separated addresses/CIDRs (rate limits per real client)",
+    )
+    .addOption(
+      new Option(
         '--key-scrypt-log-n <n>',
         'scrypt cost N = 2^n for log keys created at first start (10..22)',
       )
@@ -108,6 +121,8 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           maxBatch: opts.maxBatch,
           maxDelayMs: opts.maxDelayMs,
           ...(opts.verifyThreads === undefined ? {} : { verifyThreads: opts.verifyThreads }),
+          ...(opts.corsOrigin === undefined ? {} : { corsOrigins: opts.corsOrigin }),
+          ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
           warn: (message) => {
             io.stderr(`matriz: warning: ${message}\n`);
           },
@@ -136,6 +151,15 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       await service.close();
       setExitCode(EXIT_OK);
     });
+}
+
+/** Collects repeated --cors-origin values, each a browser origin or `*`. */
+function corsOrigins(value: string, previous: string[] | undefined): string[] {
+  if (!isCorsOrigin(value))
+    throw new UsageError(
+      `--cors-origin must be an origin like https://app.example (scheme, host, optional port, no path) or *, got ${JSON.stringify(value)}`,
+    );
+  return [...(previous ?? []), value];
 }
 
 function nonNegativeInteger(value: string): number {

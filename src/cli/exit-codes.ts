@@ -2,7 +2,7 @@
  * Exit codes of `matriz` (docs/cli.md, "Exit codes"). 0, 1 and 2 are shared by every command of
  * both binaries (packages/governance/src/cli/exit-codes.ts); the client commands add 3 to 5.
  */
-export { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from 'matriz-governance/cli';
+export { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from 'matriz-governance/cli/core';
 
 /** A registry answer did not verify (signatures, proofs, trust root). */
 export const EXIT_VERIFICATION_FAILED = 3;

@@ -1,5 +1,5 @@
 /** The `matriz` command line: one binary, subcommands grouped by noun (docs/cli.md). */
-import { runProgram, type CommandGroup } from 'matriz-governance/cli';
+import { runProgram, type CommandGroup } from 'matriz-governance/cli/core';
 import { processIo, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -47,6 +47,11 @@ export const DEBUG_ENV = 'MATRIZ_DEBUG';
 export async function main(allArgs: readonly string[], io: CliIo = processIo): Promise<number> {
   const { args, debug: debugFlag } = withoutDebugFlag(allArgs);
   const debug = debugFlag || isTrue(io.env[DEBUG_ENV]);
+  // Answered before any command group loads: scripts and shells ask this often.
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
   // The named group alone; every group for help, --version and names matriz does not know.
   const named = COMMAND_GROUPS.filter(([name]) => name === args[0]);
   const groups = await Promise.all(

@@ -21,7 +21,8 @@ import { RegistryProblem } from '../registry/problems.js';
 import { logRoutes } from './routes/log.js';
 import { trustRoutes } from './routes/trust.js';
 import { registryRoutes } from './routes/registry.js';
-import { problemSchema } from './schemas.js';
+import { namedSchemas } from './schemas.js';
+import { completeOpenApi } from './openapi.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -63,7 +64,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorate('metrics', metrics);
-  app.addSchema(problemSchema);
+  for (const schema of namedSchemas) app.addSchema(schema);
   registerJsonBodyParser(app, bodyLimit);
 
   await app.register(swagger, {
@@ -75,6 +76,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         description: 'Post-quantum signed transparency registry for MATRIZ nodes.',
       },
     },
+    // Components are named by their $id (Problem, Entry, ...), not def-0, def-1.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+    transformObject: (document) => completeOpenApi(document),
   });
   await app.register(underPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs ?? 1000,

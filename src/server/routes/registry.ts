@@ -9,10 +9,10 @@ import type { Registry } from '../../registry/registry.js';
 import {
   envelopeSchema,
   querySchema,
-  queryResultSchema,
+  pageRef,
   registryIdParams,
-  entrySchema,
-  writeResultSchema,
+  entryRef,
+  writeResultRef,
 } from '../schemas.js';
 
 const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
@@ -22,6 +22,7 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/registry/validate',
     {
       schema: {
+        operationId: 'validateNodeSpec',
         summary:
           'Validate a NodeSpec (no authentication). Body: a NodeSpec, or {"node_spec": ...}.',
         querystring: {
@@ -89,9 +90,10 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/registry/register',
     {
       schema: {
+        operationId: 'registerNodeSpec',
         summary: 'Register a NodeSpec: a DSSE-signed request from its owner.',
         body: envelopeSchema,
-        response: { 200: writeResultSchema, ...problemResponses },
+        response: { 200: writeResultRef, ...problemResponses },
       },
     },
     (request) => registry.register(request.body),
@@ -101,9 +103,10 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/registry/query',
     {
       schema: {
+        operationId: 'queryEntries',
         summary: 'Active entries matching every filter, in registry id order.',
         querystring: querySchema,
-        response: { 200: queryResultSchema, ...problemResponses },
+        response: { 200: pageRef, ...problemResponses },
       },
     },
     (request) => {
@@ -123,9 +126,10 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/registry/:registry_id',
     {
       schema: {
+        operationId: 'getEntry',
         summary: 'One entry by registry id <name>@<version>.',
         params: registryIdParams,
-        response: { 200: entrySchema, ...problemResponses },
+        response: { 200: entryRef, ...problemResponses },
       },
     },
     (request) => registry.get((request.params as { registry_id: string }).registry_id),
@@ -135,11 +139,12 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/registry/:registry_id',
     {
       schema: {
+        operationId: 'deregisterEntry',
         summary:
           'Deregister an entry: a DSSE-signed request from its owner, logged like any write.',
         params: registryIdParams,
         body: envelopeSchema,
-        response: { 200: writeResultSchema, ...problemResponses },
+        response: { 200: writeResultRef, ...problemResponses },
       },
     },
     (request) =>

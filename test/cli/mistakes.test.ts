@@ -172,7 +172,7 @@ const MISTAKES: Mistake[] = [
       }),
     exit: 2,
     message:
-      /^matriz: error: the log-ed25519 key \S+log-ed25519\.json does not open with the passphrase from MATRIZ_LOG_PASSPHRASE: wrong passphrase; the log's keys open with MATRIZ_KEY_COMMAND, MATRIZ_LOG_PASSPHRASE or /,
+      /^matriz: error: the log-(ed25519|ml-dsa-44) key \S+log-(ed25519|ml-dsa-44)\.json does not open with the passphrase from MATRIZ_LOG_PASSPHRASE: wrong passphrase; the log's keys open with MATRIZ_KEY_COMMAND, MATRIZ_LOG_PASSPHRASE or /,
   },
   {
     name: 'the wrong passphrase for the log keys (an operator command)',
@@ -182,7 +182,7 @@ const MISTAKES: Mistake[] = [
       }),
     exit: 2,
     message:
-      /^matriz: error: the log-ed25519 key \S+ does not open with the passphrase from MATRIZ_LOG_PASSPHRASE: wrong passphrase/,
+      /^matriz: error: the log-(ed25519|ml-dsa-44) key \S+ does not open with the passphrase from MATRIZ_LOG_PASSPHRASE: wrong passphrase/,
   },
   {
     name: 'a server that is not running',

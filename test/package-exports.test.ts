@@ -26,6 +26,7 @@ describe('the published package', () => {
         'verifyInclusionProof',
         'verifyConsistencyProof',
         'verifyWriteResult',
+        'verifyEntry',
         'verifyTrustRootChain',
         'verifyRevocations',
         'checkpointKeysFromRoot',
@@ -34,6 +35,17 @@ describe('the published package', () => {
         'TrustError',
         'EvidenceError',
         'CryptoError',
+      ],
+    ],
+    [
+      'matriz/client',
+      [
+        'RegistryClient',
+        'openOwnerKey',
+        'RegistryRequestError',
+        'RegistryUnavailableError',
+        'VerificationError',
+        'ForkDetectedError',
       ],
     ],
   ])('exports %s from the build', async (specifier, names) => {

@@ -7,7 +7,12 @@ import { Option } from 'commander';
 import { CryptoError } from '../crypto/errors.js';
 import { isBackendPreference, type BackendPreference } from '../crypto/suites.js';
 import { KeyStoreError } from '../keystore/errors.js';
-import { DEFAULT_PASSPHRASE_ENV, type PassphraseSource } from '../keystore/passphrase.js';
+import {
+  DEFAULT_PASSPHRASE_ENV,
+  LEGACY_PASSPHRASE_ENV,
+  OWNER_PASSPHRASE_ENV,
+  type PassphraseSource,
+} from '../keystore/passphrase.js';
 import { terminalPrompt } from '../keystore/terminal-prompt.js';
 import { UsageError } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -24,15 +29,34 @@ export function cryptoBackend(io: CliIo): BackendPreference {
   return value;
 }
 
-export function passphraseEnvOption(): Option {
+/** `--passphrase-env`: owner-key commands default to MATRIZ_OWNER_PASSPHRASE. */
+export function passphraseEnvOption(defaultEnv: string = DEFAULT_PASSPHRASE_ENV): Option {
   return new Option(
     '--passphrase-env <name>',
-    'environment variable holding the key passphrase (prompted on a terminal when unset)',
-  ).default(DEFAULT_PASSPHRASE_ENV);
+    defaultEnv === OWNER_PASSPHRASE_ENV
+      ? `environment variable holding the owner key's passphrase (${LEGACY_PASSPHRASE_ENV}, deprecated, when it is unset; prompted on a terminal when neither is set)`
+      : 'environment variable holding the key passphrase (prompted on a terminal when unset)',
+  ).default(defaultEnv);
 }
 
+/**
+ * Where a command's key passphrase comes from. For the owner's key (MATRIZ_OWNER_PASSPHRASE)
+ * the deprecated MATRIZ_KEY_PASSPHRASE is read when it is unset, with a notice on stderr.
+ */
 export function passphraseSource(io: CliIo, envName: string): PassphraseSource {
-  return { env: io.env, envName, prompt: terminalPrompt() };
+  return {
+    env: io.env,
+    envName,
+    prompt: terminalPrompt(),
+    ...(envName === OWNER_PASSPHRASE_ENV
+      ? {
+          fallbackEnvName: LEGACY_PASSPHRASE_ENV,
+          onDeprecated: (message: string) => {
+            io.stderr(`matriz: warning: ${message}\n`);
+          },
+        }
+      : {}),
+  };
 }
 
 /** Runs `work`, turning key-store and crypto errors into usage errors with the same message. */

@@ -1,5 +1,5 @@
 /** The `matriz` command line: one binary, subcommands grouped by noun (docs/cli.md). */
-import { runProgram, type CommandGroup } from 'matriz-governance/cli';
+import { runProgram, type CommandGroup } from 'matriz-governance/cli/core';
 import { processIo, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -37,8 +37,22 @@ const COMMAND_GROUPS: readonly (readonly [string, () => Promise<CommandGroup>])[
   ['bench', async () => (await import('./commands/bench.js')).benchCommand],
 ];
 
-/** Runs the CLI with `args` (without the node and script paths) and returns the exit code. */
-export async function main(args: readonly string[], io: CliIo = processIo): Promise<number> {
+/** The variable that turns on stack traces, like `--debug`. */
+export const DEBUG_ENV = 'MATRIZ_DEBUG';
+
+/**
+ * Runs the CLI with `args` (without the node and script paths) and returns the exit code.
+ * `--debug` (anywhere before `--`) or MATRIZ_DEBUG=1 print stack traces; otherwise every failure
+ * is one line.
+ */
+export async function main(allArgs: readonly string[], io: CliIo = processIo): Promise<number> {
+  const { args, debug: debugFlag } = withoutDebugFlag(allArgs);
+  const debug = debugFlag || isTrue(io.env[DEBUG_ENV]);
+  // Answered before any command group loads: scripts and shells ask this often.
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
   // The named group alone; every group for help, --version and names matriz does not know.
   const named = COMMAND_GROUPS.filter(([name]) => name === args[0]);
   const groups = await Promise.all(
@@ -51,8 +65,21 @@ export async function main(args: readonly string[], io: CliIo = processIo): Prom
         'MATRIZ Registry: NodeSpec toolkit, post-quantum signed transparency registry, governance tools',
       version: VERSION,
       groups,
+      debug,
     },
     args,
     io,
   );
+}
+
+function withoutDebugFlag(args: readonly string[]): { args: string[]; debug: boolean } {
+  const end = args.indexOf('--');
+  const options = end === -1 ? args : args.slice(0, end);
+  const rest = end === -1 ? [] : args.slice(end);
+  const kept = options.filter((arg) => arg !== '--debug');
+  return { args: [...kept, ...rest], debug: kept.length !== options.length };
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
 }

@@ -9,7 +9,7 @@ import { RegistryProblem } from '../registry/problems.js';
 import type { ControlResult } from '../verify/wire.js';
 import { DataDirError } from '../operator/data-dir.js';
 import { Operator, OperatorError } from '../operator/operator.js';
-import { DEFAULT_PASSPHRASE_ENV } from '../keystore/passphrase.js';
+import { LOG_PASSPHRASE_ENV } from '../keystore/passphrase.js';
 import { TrustError } from '../trust/errors.js';
 import { withKeyErrors } from './crypto-context.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from './exit-codes.js';
@@ -40,7 +40,7 @@ export function storageOptions(command: Command): Command {
       new Option(
         '--passphrase-env <name>',
         'environment variable holding the key passphrase (MATRIZ_KEY_COMMAND, when set, is asked instead)',
-      ).default(DEFAULT_PASSPHRASE_ENV),
+      ).default(LOG_PASSPHRASE_ENV),
     )
     .addOption(
       new Option('--key-scrypt-log-n <n>', 'scrypt cost N = 2^n for keys this command creates')

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 
 /** Shared with the governance commands: packages/governance/src/cli/options.ts. */
-export { positiveInteger } from 'matriz-governance/cli';
+export { positiveInteger } from 'matriz-governance/cli/core';
 
 /** Parses a positive number of seconds (fractions allowed), for commander. */
 export function positiveSeconds(value: string): number {

@@ -5,4 +5,4 @@ export {
   type SarifFinding,
   type SarifRule,
   type SarifTool,
-} from 'matriz-governance/cli';
+} from 'matriz-governance/cli/core';

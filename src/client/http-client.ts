@@ -1,6 +1,14 @@
 /**
- * A client of the registry's HTTP API. Refusals come back as `RegistryRequestError` carrying
- * the server's RFC 9457 problem document, so callers can branch on its `type`.
+ * The registry's HTTP API as plain requests: one method per route, a timeout on every request
+ * (the answer's body included), retries with backoff on 429 and 503 that honour `Retry-After`,
+ * and every failure as a typed error with one line saying what happened and what to do:
+ *
+ * - `RegistryRequestError`: the registry refused, with its RFC 9457 problem document;
+ * - `RegistryUnavailableError`: no usable answer (`unreachable`, `timeout`, or `not-a-registry`
+ *   when whatever answered is not a MATRIZ registry: an HTML page, a JSON 404, a wrong shape).
+ *
+ * Proxies: requests go through the platform's `fetch` (Node.js: undici), so whatever dispatcher
+ * the application installs applies; nothing here reads proxy variables itself.
  */
 import type { WriteResult } from '../verify/wire.js';
 
@@ -12,6 +20,7 @@ export interface ProblemDetails {
   readonly [extension: string]: unknown;
 }
 
+/** The registry answered with a problem document (a refusal, or its own 5xx). */
 export class RegistryRequestError extends Error {
   override readonly name = 'RegistryRequestError';
   constructor(
@@ -23,6 +32,20 @@ export class RegistryRequestError extends Error {
   }
 }
 
+export type UnavailableReason = 'unreachable' | 'timeout' | 'not-a-registry';
+
+/** No usable answer from the server; `reason` says which kind. */
+export class RegistryUnavailableError extends Error {
+  override readonly name = 'RegistryUnavailableError';
+  constructor(
+    readonly reason: UnavailableReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export interface LogKeysDocument {
   readonly origin: string;
   readonly ed25519_vkey: string;
@@ -30,11 +53,47 @@ export interface LogKeysDocument {
   readonly ed25519: { readonly alg: string; readonly public_key: string; readonly keyid: string };
 }
 
-export class RegistryClient {
-  private readonly base: string;
+export interface HttpOptions {
+  /** Each request, answer body included, must finish within this. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** How often a 429 or 503 answer is retried. Default 3. */
+  readonly retries?: number;
+  /** First backoff when the server sends no `Retry-After`; doubled each retry. Default 500 ms. */
+  readonly backoffMs?: number;
+  /** A `Retry-After` longer than this is not waited for: the error is returned. Default 60 s. */
+  readonly maxRetryWaitMs?: number;
+  /** The fetch to use; default the platform's (which honours the application's dispatcher). */
+  readonly fetch?: typeof fetch;
+  /** How to wait between retries; tests pass one that records the waits. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
 
-  constructor(server: string) {
+export const DEFAULT_TIMEOUT_MS = 30_000;
+const PROBLEM_TYPE_PREFIX = 'urn:matriz:problem:';
+
+/** The log's HTTP routes (docs/api.md). */
+export class RegistryHttp {
+  readonly base: string;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly maxRetryWaitMs: number;
+  private readonly fetchFunction: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(server: string, options: HttpOptions = {}) {
     this.base = server.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.retries = options.retries ?? 3;
+    this.backoffMs = options.backoffMs ?? 500;
+    this.maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
+    this.fetchFunction = options.fetch ?? ((input, init) => fetch(input, init));
+    this.sleep =
+      options.sleep ??
+      ((ms) =>
+        new Promise((resolve) => {
+          setTimeout(resolve, ms);
+        }));
   }
 
   register(envelope: unknown): Promise<WriteResult> {
@@ -49,17 +108,30 @@ export class RegistryClient {
     return this.json('GET', `/api/v1/registry/${encodeURIComponent(registryId)}`);
   }
 
-  query(
+  async query(
     parameters: Record<string, string | number | undefined>,
   ): Promise<{ entries: Record<string, unknown>[]; next_cursor: string | null }> {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(parameters))
       if (value !== undefined) search.set(name, String(value));
-    return this.json('GET', `/api/v1/registry/query?${search.toString()}`);
+    const path = `/api/v1/registry/query?${search.toString()}`;
+    const page = await this.json<{ entries?: unknown; next_cursor?: unknown }>('GET', path);
+    if (!Array.isArray(page.entries) || !(page.next_cursor === null || isString(page.next_cursor)))
+      throw this.notARegistry('GET', path, 'the answer is not a page of entries');
+    return page as { entries: Record<string, unknown>[]; next_cursor: string | null };
   }
 
-  keys(): Promise<LogKeysDocument> {
-    return this.json('GET', '/api/v1/log/keys');
+  async keys(): Promise<LogKeysDocument> {
+    const path = '/api/v1/log/keys';
+    const keys = await this.json<Partial<LogKeysDocument>>('GET', path);
+    if (
+      !isString(keys.origin) ||
+      !isString(keys.ed25519_vkey) ||
+      !isString(keys.ml_dsa_44?.public_key) ||
+      !isString(keys.ed25519?.public_key)
+    )
+      throw this.notARegistry('GET', path, 'the answer is not a log keys document');
+    return keys as LogKeysDocument;
   }
 
   async checkpoint(): Promise<string> {
@@ -100,47 +172,179 @@ export class RegistryClient {
     }
   }
 
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.fetch(method, path, body);
-    return (await response.json()) as T;
+  private json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.request(method, path, body, async (response) => {
+      const type = response.headers.get('content-type') ?? '';
+      if (!/^application\/json\b/i.test(type))
+        throw this.notARegistry(method, path, describeType(type, 'JSON'));
+      try {
+        return (await response.json()) as T;
+      } catch (error) {
+        if (error instanceof SyntaxError)
+          throw this.notARegistry(method, path, 'the answer is not valid JSON');
+        throw error;
+      }
+    });
   }
 
-  private async bytes(path: string): Promise<Uint8Array> {
-    const response = await this.fetch('GET', path);
-    return new Uint8Array(await response.arrayBuffer());
+  private bytes(path: string): Promise<Uint8Array> {
+    return this.request('GET', path, undefined, async (response) => {
+      const type = response.headers.get('content-type') ?? '';
+      if (/^text\/html\b/i.test(type))
+        throw this.notARegistry('GET', path, describeType(type, 'the log'));
+      return new Uint8Array(await response.arrayBuffer());
+    });
   }
 
-  private async fetch(method: string, path: string, body?: unknown): Promise<Response> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.base}${path}`, {
+  /** Sends one request (retrying 429 and 503), reads a successful answer with `read`. */
+  private async request<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    read: (response: Response) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const signal = AbortSignal.timeout(this.timeoutMs);
+      try {
+        const response = await this.fetchFunction(`${this.base}${path}`, {
+          method,
+          signal,
+          headers: {
+            accept: 'application/json, application/problem+json;q=0.9, text/plain;q=0.8',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        if (response.ok) return await read(response);
+        const failure = await this.failure(method, path, response);
+        const wait = this.retryWait(response, attempt);
+        if (wait === undefined) throw failure;
+        await response.body?.cancel().catch(() => undefined);
+        await this.sleep(wait);
+      } catch (error) {
+        throw this.asTypedError(error, signal);
+      }
+    }
+  }
+
+  /** How long to wait before retrying this answer, or undefined not to retry it. */
+  private retryWait(response: Response, attempt: number): number | undefined {
+    if ((response.status !== 429 && response.status !== 503) || attempt >= this.retries)
+      return undefined;
+    const asked = retryAfterMs(response.headers.get('retry-after'));
+    const wait = asked ?? this.backoffMs * 2 ** attempt;
+    return wait > this.maxRetryWaitMs ? undefined : wait;
+  }
+
+  private async failure(method: string, path: string, response: Response): Promise<Error> {
+    const text = await response.text();
+    const problem = parseProblem(text);
+    if (problem === undefined) {
+      const type = response.headers.get('content-type') ?? 'no content type';
+      return this.notARegistry(
         method,
-        ...(body === undefined
-          ? {}
-          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-      });
-    } catch (error) {
-      throw new RegistryRequestError(
-        0,
-        undefined,
-        `cannot reach the registry at ${this.base}: ${(error as Error).message}`,
+        path,
+        `it answered ${response.status} with ${/html/i.test(type) ? 'an HTML page' : type}, not a MATRIZ problem document`,
       );
     }
-    if (response.ok) return response;
-    const text = await response.text();
-    let problem: ProblemDetails | undefined;
-    try {
-      problem = JSON.parse(text) as ProblemDetails;
-    } catch {
-      problem = undefined;
-    }
-    const reason = problem
-      ? `${problem.type.replace('urn:matriz:problem:', '')}: ${problem.detail}`
-      : text.slice(0, 200);
-    throw new RegistryRequestError(
+    return new RegistryRequestError(
       response.status,
       problem,
-      `${method} ${path} failed with ${response.status} (${reason})`,
+      `${method} ${path} failed with ${response.status} (${problem.type.slice(PROBLEM_TYPE_PREFIX.length)}: ${problem.detail})`,
     );
   }
+
+  private notARegistry(method: string, path: string, what: string): RegistryUnavailableError {
+    return new RegistryUnavailableError(
+      'not-a-registry',
+      `${this.base} does not look like a MATRIZ registry: ${method} ${path}: ${what}; check the URL (--server or MATRIZ_SERVER)`,
+    );
+  }
+
+  private asTypedError(error: unknown, signal: AbortSignal): Error {
+    if (error instanceof RegistryRequestError || error instanceof RegistryUnavailableError)
+      return error;
+    if (signal.aborted && isTimeout(signal.reason))
+      return new RegistryUnavailableError(
+        'timeout',
+        `no answer from the registry at ${this.base} within ${formatSeconds(this.timeoutMs)}; retry later or allow more time (--timeout or MATRIZ_TIMEOUT)`,
+        { cause: error },
+      );
+    if (error instanceof TypeError) {
+      const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const why =
+        typeof cause?.code === 'string'
+          ? describeNetworkCode(cause.code)
+          : typeof cause?.message === 'string'
+            ? cause.message
+            : error.message;
+      return new RegistryUnavailableError(
+        'unreachable',
+        `cannot reach the registry at ${this.base}: ${why}; is the server running and the URL right (--server or MATRIZ_SERVER)?`,
+        { cause: error },
+      );
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function parseProblem(text: string): ProblemDetails | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const problem = value as Partial<ProblemDetails>;
+  if (
+    !isString(problem.type) ||
+    !problem.type.startsWith(PROBLEM_TYPE_PREFIX) ||
+    !isString(problem.detail)
+  )
+    return undefined;
+  return problem as ProblemDetails;
+}
+
+/** `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP date; undefined when absent. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function describeType(type: string, expected: string): string {
+  if (type === '') return `the answer has no content type, expected ${expected}`;
+  if (/html/i.test(type)) return `it answered with an HTML page, not ${expected}`;
+  return `it answered ${type.split(';')[0] ?? type}, not ${expected}`;
+}
+
+function describeNetworkCode(code: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (ECONNREFUSED)';
+    case 'ENOTFOUND':
+      return 'no such host (ENOTFOUND)';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return `the connection was closed (${code})`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `no route to the host (${code})`;
+    default:
+      return code;
+  }
+}
+
+function isTimeout(reason: unknown): boolean {
+  return (reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+}
+
+function formatSeconds(ms: number): string {
+  return `${ms / 1000} s`;
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
 }

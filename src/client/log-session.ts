@@ -25,7 +25,7 @@ import {
 } from '../trust/trust-root.js';
 import { peekCheckpoint, verifyRevocations, verifyTrustRootChain } from '../verify/index.js';
 import { loadLogState, saveForkEvidence, saveLogState, type LogState } from './client-state.js';
-import type { LogKeysDocument, RegistryClient } from './http-client.js';
+import type { LogKeysDocument, RegistryHttp } from './http-client.js';
 import {
   checkpointVerifierFor,
   isConsistent,
@@ -63,7 +63,7 @@ export interface LogSessionOptions {
 }
 
 export async function openLogSession(
-  client: RegistryClient,
+  client: RegistryHttp,
   server: string,
   configDir: string,
   options: LogSessionOptions = {},
@@ -163,7 +163,7 @@ interface Trust {
  * VerificationError naming the TrustError code: rollback, gap, threshold, expired, ...
  */
 async function walkTrust(
-  client: RegistryClient,
+  client: RegistryHttp,
   keys: LogKeysDocument,
   state: LogState | undefined,
   servedRoot: unknown,

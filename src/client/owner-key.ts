@@ -5,8 +5,11 @@ import path from 'node:path';
 import { signerFor, type EnvelopeSigner } from '../crypto/dsse.js';
 import { ownerId, type PublicKey } from '../crypto/keys.js';
 import { createSecretKeyFile } from '../keystore/create-key-file.js';
+import { KeyStoreError } from '../keystore/errors.js';
 import { openSecretKey } from '../keystore/key-file.js';
 import {
+  LOG_PASSPHRASE_ENV,
+  passphraseOrigin,
   passphraseToCreate,
   passphraseToOpen,
   type PassphraseSource,
@@ -35,7 +38,11 @@ export async function ownerKey(
   );
   let created = false;
   if (!exists) {
-    if (file !== undefined) throw new Error(`${file}: no such key file`);
+    if (file !== undefined)
+      throw new KeyStoreError(
+        'io',
+        `owner key ${file}: no such file; create it with \`matriz keys generate --alg ${DEFAULT_OWNER_KEY_ALGORITHM} --out ${file}\`, or leave out --key to use the one in the config directory`,
+      );
     await mkdir(configDir, { recursive: true, mode: 0o700 });
     await createSecretKeyFile(
       keyFile,
@@ -44,7 +51,17 @@ export async function ownerKey(
     );
     created = true;
   }
-  const opened = await openSecretKey(keyFile, await passphraseToOpen(passphrase, keyFile));
+  const opened = await openSecretKey(keyFile, await passphraseToOpen(passphrase, keyFile)).catch(
+    (error: unknown) => {
+      if (error instanceof KeyStoreError && error.code === 'wrong-passphrase')
+        throw new KeyStoreError(
+          'wrong-passphrase',
+          `the owner key ${keyFile} does not open with the passphrase from ${passphraseOrigin(passphrase)}: wrong passphrase; owner keys open with ${passphrase.envName} (${LOG_PASSPHRASE_ENV} is for the log's keys)`,
+          { cause: error },
+        );
+      throw error;
+    },
+  );
   return {
     file: keyFile,
     key: opened.key,

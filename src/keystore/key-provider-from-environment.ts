@@ -2,12 +2,15 @@
  * Which key provider a process uses, from its environment:
  *
  *   1. MATRIZ_KEY_COMMAND set: the external key command (command-key-provider.ts);
- *   2. MATRIZ_KEY_PASSPHRASE (or the variable named by --passphrase-env) set: that passphrase;
+ *   2. MATRIZ_LOG_PASSPHRASE (or the variable named by --passphrase-env) set: that passphrase;
  *   3. otherwise a generated passphrase file (the data directory's `passphrase`, mode 0600),
  *      refused when group or others can read it, and used with a warning;
- *   4. otherwise, only when the caller is about to create the keys: that file is generated.
+ *   4. otherwise the deprecated MATRIZ_KEY_PASSPHRASE, with a deprecation notice;
+ *   5. otherwise, only when the caller is about to create the keys: that file is generated.
  *
- * Setting both variables is refused: which one holds the keys would be a guess.
+ * Setting both variables of 1 and 2 is refused: which one holds the keys would be a guess.
+ * MATRIZ_KEY_PASSPHRASE comes after the data directory's own file because it may well be an
+ * owner's passphrase exported in the same shell; it is not an error to have it set.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -20,7 +23,7 @@ import {
 import { KeyStoreError } from './errors.js';
 import { SECRET_KEY_FILE_MODE } from './key-file.js';
 import { passphraseKeyProvider, type KeyProvider } from './key-provider.js';
-import { DEFAULT_PASSPHRASE_ENV } from './passphrase.js';
+import { LEGACY_PASSPHRASE_ENV, LOG_PASSPHRASE_ENV, OWNER_PASSPHRASE_ENV } from './passphrase.js';
 
 export interface KeyProviderEnvironment extends CommandProviderOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -28,7 +31,7 @@ export interface KeyProviderEnvironment extends CommandProviderOptions {
   readonly passphraseFile: string;
   /** Generate `passphraseFile` when nothing else is configured (a first start). */
   readonly generatePassphraseFile: boolean;
-  /** The variable holding the passphrase; default MATRIZ_KEY_PASSPHRASE. */
+  /** The variable holding the passphrase; default MATRIZ_LOG_PASSPHRASE. */
   readonly passphraseEnv?: string;
   readonly warn: (message: string) => void;
 }
@@ -36,7 +39,8 @@ export interface KeyProviderEnvironment extends CommandProviderOptions {
 export async function keyProviderFromEnvironment(
   options: KeyProviderEnvironment,
 ): Promise<KeyProvider> {
-  const passphraseEnv = options.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV;
+  const passphraseEnv = options.passphraseEnv ?? LOG_PASSPHRASE_ENV;
+  const hint = `the log's keys open with ${KEY_COMMAND_ENV}, ${passphraseEnv} or ${options.passphraseFile}, whichever is set first (${OWNER_PASSPHRASE_ENV} is for owner keys)`;
   const command = nonEmpty(options.env[KEY_COMMAND_ENV]);
   const passphrase = nonEmpty(options.env[passphraseEnv]);
   const backend = options.backend ? { backend: options.backend } : {};
@@ -52,14 +56,34 @@ export async function keyProviderFromEnvironment(
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
   if (passphrase !== undefined)
-    return passphraseKeyProvider(passphrase, { description: passphraseEnv, ...backend });
+    return passphraseKeyProvider(passphrase, {
+      description: passphraseEnv,
+      wrongPassphraseHint: hint,
+      ...backend,
+    });
   const file = options.passphraseFile;
   const stored = await readStoredPassphrase(file);
   if (stored !== undefined) {
     options.warn(
       `secret keys are encrypted with the passphrase stored in ${file}; set ${KEY_COMMAND_ENV} or ${passphraseEnv} and remove that file to keep the passphrase off the disk`,
     );
-    return passphraseKeyProvider(stored, { description: file, ...backend });
+    return passphraseKeyProvider(stored, {
+      description: file,
+      wrongPassphraseHint: hint,
+      ...backend,
+    });
+  }
+  const legacy =
+    passphraseEnv === LOG_PASSPHRASE_ENV ? nonEmpty(options.env[LEGACY_PASSPHRASE_ENV]) : undefined;
+  if (legacy !== undefined) {
+    options.warn(
+      `${LEGACY_PASSPHRASE_ENV} is deprecated for the log's keys: set ${passphraseEnv} instead (${LEGACY_PASSPHRASE_ENV} is read because ${passphraseEnv} is not set and ${file} does not exist)`,
+    );
+    return passphraseKeyProvider(legacy, {
+      description: `${LEGACY_PASSPHRASE_ENV} (deprecated)`,
+      wrongPassphraseHint: hint,
+      ...backend,
+    });
   }
   if (!options.generatePassphraseFile)
     throw new KeyStoreError(
@@ -72,7 +96,11 @@ export async function keyProviderFromEnvironment(
     `${passphraseEnv} is not set: generated a random passphrase for the secret keys in ${file} (mode 0600). ` +
       `For production, set ${passphraseEnv} from a secret store (or ${KEY_COMMAND_ENV}) and delete that file.`,
   );
-  return passphraseKeyProvider(generated, { description: file, ...backend });
+  return passphraseKeyProvider(generated, {
+    description: file,
+    wrongPassphraseHint: hint,
+    ...backend,
+  });
 }
 
 async function readStoredPassphrase(file: string): Promise<string | undefined> {

@@ -68,10 +68,14 @@ export function checkNewPassphrase(passphrase: string, source: string): void {
     );
 }
 
-/** Opens key files with one passphrase (MATRIZ_KEY_PASSPHRASE or the data dir's file). */
+/** Opens key files with one passphrase (MATRIZ_LOG_PASSPHRASE or the data dir's file). */
 export function passphraseKeyProvider(
   passphrase: string,
-  options: ProviderOptions & { readonly description?: string } = {},
+  options: ProviderOptions & {
+    readonly description?: string;
+    /** Appended to a wrong-passphrase error: where the right passphrase would come from. */
+    readonly wrongPassphraseHint?: string;
+  } = {},
 ): KeyProvider {
   if (passphrase === '')
     throw new KeyStoreError('passphrase-unavailable', 'the key passphrase is empty');
@@ -81,7 +85,17 @@ export function passphraseKeyProvider(
     description,
     openKey: async (file, purpose) => {
       checkPurpose(purpose);
-      return cachedOpen(opened, file, () => openSecretKey(file, passphrase, options.backend));
+      return cachedOpen(opened, file, () =>
+        openSecretKey(file, passphrase, options.backend).catch((error: unknown) => {
+          if (error instanceof KeyStoreError && error.code === 'wrong-passphrase')
+            throw new KeyStoreError(
+              'wrong-passphrase',
+              `the ${purpose} key ${file} does not open with the passphrase from ${description}: wrong passphrase${options.wrongPassphraseHint === undefined ? '' : `; ${options.wrongPassphraseHint}`}`,
+              { cause: error },
+            );
+          throw error;
+        }),
+      );
     },
     createKey: async (file, algorithm, purpose, create = {}) => {
       checkPurpose(purpose);

@@ -19,7 +19,7 @@ import { writeFileAtomic } from '../files/atomic-file.js';
 import { readSecretKeyFile } from '../keystore/key-file.js';
 import type { KeyProvider, OpenedKey } from '../keystore/key-provider.js';
 import { keyProviderFromEnvironment } from '../keystore/key-provider-from-environment.js';
-import { DEFAULT_PASSPHRASE_ENV } from '../keystore/passphrase.js';
+import { LOG_PASSPHRASE_ENV } from '../keystore/passphrase.js';
 import type { ScryptParameters } from '../keystore/secret-key-file.js';
 import { isValidOrigin } from '../log/checkpoint.js';
 import { base64Decode } from '../crypto/encoding.js';
@@ -33,7 +33,7 @@ export interface DataDirOptions {
   readonly keyProvider?: KeyProvider;
   /** The environment the default provider reads (MATRIZ_KEY_COMMAND, ...); default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** The variable holding the key passphrase; default MATRIZ_KEY_PASSPHRASE. */
+  /** The variable holding the key passphrase; default MATRIZ_LOG_PASSPHRASE. */
   readonly passphraseEnv?: string;
   /** A passphrase given directly, in place of the passphrase variable. */
   readonly passphrase?: string;
@@ -138,7 +138,7 @@ export function dataDirKeyFile(dataDir: string, purpose: string): string {
 }
 
 function defaultKeyProvider(options: DataDirOptions, firstStart: boolean): Promise<KeyProvider> {
-  const passphraseEnv = options.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV;
+  const passphraseEnv = options.passphraseEnv ?? LOG_PASSPHRASE_ENV;
   const env = options.env ?? process.env;
   return openKeyProvider(
     options.dataDir,

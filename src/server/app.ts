@@ -6,7 +6,14 @@ import http from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import underPressure from '@fastify/under-pressure';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
+import { registerCors, type CorsOrigins } from './cors.js';
 import type { Registry } from '../registry/registry.js';
 import { VERSION } from '../version.js';
 import { registerJsonBodyParser } from './body.js';
@@ -17,7 +24,8 @@ import { logRoutes } from './routes/log.js';
 import { trustRoutes } from './routes/trust.js';
 import { registryRoutes } from './routes/registry.js';
 import { registerAccessLog, requestIdFor } from './request-log.js';
-import { problemSchema } from './schemas.js';
+import { namedSchemas } from './schemas.js';
+import { completeOpenApi } from './openapi.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,6 +47,14 @@ export interface ServerOptions {
   readonly ready?: () => Promise<boolean>;
   /** Limits on connections: slow and silent clients (DEFAULT_CONNECTION_LIMITS). */
   readonly connections?: Partial<ConnectionLimits>;
+  /** Origins whose pages may read the API (CORS); `*` for any. Default none. */
+  readonly corsOrigins?: CorsOrigins;
+  /**
+   * Behind a reverse proxy: trust its X-Forwarded-For so that rate limits and logs see each real
+   * client. `true` trusts every hop; a string lists the proxies' addresses or CIDRs
+   * (`127.0.0.1,10.0.0.0/8`). Default false: the TCP peer is the client.
+   */
+  readonly trustProxy?: boolean | string;
 }
 
 /**
@@ -90,11 +106,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       server.maxConnections = limits.maxConnections;
       return server;
     },
+    trustProxy: options.trustProxy ?? false,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorate('metrics', metrics);
   registerAccessLog(app);
-  app.addSchema(problemSchema);
+  for (const schema of namedSchemas) app.addSchema(schema);
   registerJsonBodyParser(app, bodyLimit);
 
   await app.register(swagger, {
@@ -106,6 +123,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         description: 'Post-quantum signed transparency registry for MATRIZ nodes.',
       },
     },
+    // Components are named by their $id (Problem, Entry, ...), not def-0, def-1.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+    transformObject: (document) => completeOpenApi(document),
   });
   await app.register(underPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs ?? 1000,
@@ -142,13 +165,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       error.problem instanceof RegistryProblem ? error.problem : problemFor(error, request);
     return sendProblem(reply, problem, metrics);
   });
-  app.setNotFoundHandler((request, reply) =>
+  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
     sendProblem(
       reply,
       new RegistryProblem('not-found', `no route ${request.method} ${request.url}`),
       metrics,
-    ),
-  );
+    );
+  app.setNotFoundHandler(notFound);
+  registerCors(app, options.corsOrigins ?? [], notFound);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -31,7 +31,10 @@ const proofSchema = {
 } as const;
 
 export const writeResultSchema = {
+  $id: 'WriteResult',
   type: 'object',
+  description:
+    'The answer to a register or deregister request: where the log holds it, with proof.',
   required: ['registry_id', 'index', 'checkpoint', 'inclusion_proof'],
   properties: {
     registry_id: { type: 'string' },
@@ -46,7 +49,9 @@ export const writeResultSchema = {
 } as const;
 
 export const entrySchema = {
+  $id: 'Entry',
   type: 'object',
+  description: 'A registry entry: a NodeSpec registered by its owner, and where the log holds it.',
   properties: {
     registry_id: { type: 'string' },
     owner_id: { type: 'string' },
@@ -103,9 +108,11 @@ export const querySchema = {
 } as const;
 
 export const queryResultSchema = {
+  $id: 'Page',
   type: 'object',
+  description: 'One page of entries; `next_cursor` continues after the last one (null: no more).',
   properties: {
-    entries: { type: 'array', items: entrySchema },
+    entries: { type: 'array', items: { $ref: 'Entry#' } },
     next_cursor: { type: ['string', 'null'] },
   },
 } as const;
@@ -125,3 +132,10 @@ export const consistencyQuery = {
 } as const;
 
 export { proofSchema };
+
+/** Schemas with a name: registered once (app.addSchema), referenced as `{ $ref: 'Name#' }`. */
+export const namedSchemas = [problemSchema, entrySchema, writeResultSchema, queryResultSchema];
+
+export const entryRef = { $ref: 'Entry#' } as const;
+export const writeResultRef = { $ref: 'WriteResult#' } as const;
+export const pageRef = { $ref: 'Page#' } as const;

@@ -42,6 +42,10 @@ export interface ServiceOptions extends DataDirOptions {
   readonly production?: boolean;
   /** Re-sign the checkpoint after this many seconds without one. Default 60. */
   readonly checkpointIntervalSeconds?: number;
+  /** CORS allow-list (ServerOptions.corsOrigins). */
+  readonly corsOrigins?: readonly string[];
+  /** Reverse proxies to trust (ServerOptions.trustProxy). */
+  readonly trustProxy?: boolean | string;
 }
 
 export const DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 60;
@@ -56,6 +60,16 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** Why `serve` could not start, in words an operator can act on; the cause is kept. */
+export class ServiceStartError extends Error {
+  override readonly name = 'ServiceStartError';
+}
+
+/**
+ * Opens everything `serve` needs and listens. When any step fails, what was already opened
+ * (store, sequencer, verify workers, HTTP server) is closed again before the error is thrown, so
+ * a failed start leaves nothing running that would keep the process alive.
+ */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   if (options.production === true)
     await checkProductionStart({
@@ -64,10 +78,28 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ...(options.origin === undefined ? {} : { origin: options.origin }),
       ...(options.passphraseEnv === undefined ? {} : { passphraseEnv: options.passphraseEnv }),
     });
+  const opened: (() => Promise<void>)[] = [];
+  const closeOpened = async (): Promise<void> => {
+    for (const close of opened.splice(0).reverse()) await close().catch(() => undefined);
+  };
+  try {
+    return await openService(options, opened, closeOpened);
+  } catch (error) {
+    await closeOpened();
+    throw startError(error, options);
+  }
+}
+
+async function openService(
+  options: ServiceOptions,
+  opened: (() => Promise<void>)[],
+  closeOpened: () => Promise<void>,
+): Promise<RunningService> {
   const dir = await openDataDir(options);
   const store = options.databaseUrl
     ? await openPostgresStore({ connectionString: options.databaseUrl })
     : openSqliteStore({ path: dir.databaseFile, appendInWorker: true });
+  opened.push(() => store.close());
   const metrics = new ServerMetrics();
   // The server's logger exists once the app is built; the sequencer's events before that (a new
   // log's first checkpoint) are not logged.
@@ -134,6 +166,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     cryptoBackend: dir.mlDsa44.suite.backend,
   });
   const pool = new VerifyPool(options.verifyThreads ?? Math.max(1, availableParallelism() - 1));
+  opened.push(() => pool.close());
+  // Drained before the workers close: queued writes were verified already.
+  opened.push(() => sequencer.drain());
   await pool.ready;
   const registry = new Registry({
     origin: dir.origin,
@@ -157,6 +192,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       : { rateLimitPerMinute: options.rateLimitPerMinute }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.connections === undefined ? {} : { connections: options.connections }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     // Not ready while writes are halted on an inconsistent log (the reason is in the logs).
     ready: async () => {
       await store.treeSize();
@@ -166,6 +203,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   events.log = app.log;
   const halted = sequencer.haltedReason;
   if (halted !== undefined) app.log.error({ reason: halted }, 'log inconsistent: writes halted');
+  opened.push(() => app.close());
   const pruner = setInterval(() => {
     void store.pruneNonces(Math.floor(Date.now() / 1000)).catch(() => undefined);
   }, 60_000);
@@ -177,6 +215,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     },
   });
   refresher.start();
+  opened.push(() => {
+    clearInterval(pruner);
+    return Promise.resolve();
+  });
+  opened.push(() => {
+    refresher.stop();
+    return Promise.resolve();
+  });
   const url = await app.listen({ host: options.host, port: options.port });
   return {
     url,
@@ -184,13 +230,38 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     app,
     store,
     haltedReason: () => sequencer.haltedReason,
-    close: async () => {
-      clearInterval(pruner);
-      refresher.stop();
-      await app.close();
-      await sequencer.drain();
-      await pool.close();
-      await store.close();
-    },
+    // In reverse order of opening: timer, HTTP server, verify workers, sequencer, store.
+    close: closeOpened,
   };
+}
+
+function startError(error: unknown, options: ServiceOptions): Error {
+  const code = (error as { code?: unknown }).code;
+  const where = `${options.host}:${options.port}`;
+  if (code === 'EADDRINUSE')
+    return new ServiceStartError(
+      `cannot listen on ${where}: the address is in use (another server on that port?); stop it or pick another --port`,
+      { cause: error },
+    );
+  if (code === 'EACCES' && (error as { syscall?: unknown }).syscall === 'listen')
+    return new ServiceStartError(
+      `cannot listen on ${where}: permission denied; ports below 1024 need privileges, pick another --port`,
+      { cause: error },
+    );
+  if (code === 'EADDRNOTAVAIL')
+    return new ServiceStartError(
+      `cannot listen on ${where}: no such address on this machine; check --host`,
+      { cause: error },
+    );
+  if (typeof code === 'string' && /^SQLITE_/.test(code))
+    return new ServiceStartError(
+      `cannot open the store in ${options.dataDir}: ${(error as Error).message} (${code}); check --data-dir and its permissions`,
+      { cause: error },
+    );
+  if (typeof code === 'string' && typeof (error as { syscall?: unknown }).syscall === 'string')
+    return new ServiceStartError(
+      `cannot use the data directory ${options.dataDir}: ${(error as Error).message}; check --data-dir and its permissions`,
+      { cause: error },
+    );
+  return error instanceof Error ? error : new Error(String(error));
 }

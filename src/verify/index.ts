@@ -41,6 +41,7 @@ export {
   type LegacySkip,
   type LegacySource,
 } from '../trust/index.js';
+export { verifyEntry, type RegistryEntry } from './entry.js';
 export { verifyRevocations, verifyTrustRootChain, type TrustRootChain } from './trust.js';
 export { EvidenceError, type EvidenceErrorCode } from './errors.js';
 export type { ControlResult, InclusionProofJson, WriteResult } from './wire.js';

@@ -63,7 +63,7 @@ describe('matriz keys / sign / verify-envelope', () => {
     expect(unknown.err).toContain('unknown algorithm "rsa"');
     const noPassphrase = await run(['keys', 'generate', '--alg', 'ed25519', '--out', 'x.key'], {});
     expect(noPassphrase.code).toBe(2);
-    expect(noPassphrase.err).toContain('set the environment variable MATRIZ_KEY_PASSPHRASE');
+    expect(noPassphrase.err).toContain('set the environment variable MATRIZ_OWNER_PASSPHRASE');
     const noDirectory = await run([
       'keys',
       'generate',

@@ -15,7 +15,7 @@ const servers: ServeProcess[] = [];
 
 beforeEach(() => {
   work = tempDir();
-  env = { MATRIZ_CONFIG_DIR: path.join(work, 'config'), MATRIZ_KEY_PASSPHRASE: PASSPHRASE };
+  env = { MATRIZ_CONFIG_DIR: path.join(work, 'config'), MATRIZ_OWNER_PASSPHRASE: PASSPHRASE };
 });
 
 afterEach(async () => {
@@ -32,7 +32,7 @@ async function serve(
   args: string[],
   extraEnv: Record<string, string | undefined> = {},
 ): Promise<ServeProcess> {
-  const server = await startServe(args, { MATRIZ_KEY_PASSPHRASE: PASSPHRASE, ...extraEnv });
+  const server = await startServe(args, { MATRIZ_LOG_PASSPHRASE: PASSPHRASE, ...extraEnv });
   servers.push(server);
   return server;
 }
@@ -95,7 +95,10 @@ describe('matriz serve + the client commands, as a new user would run them', () 
         owner.keyFile,
       ]);
       expect(refused.code).toBe(2);
-      expect(refused.err).toContain('rerun with --set-owner');
+      expect(refused.err).toContain(
+        'rerun with --write-owner to rewrite it in the file, or --set-owner to sign with your id and leave the file as it is',
+      );
+      const before = readFileSync(example, 'utf8');
 
       const saved = path.join(work, 'request.json');
       const registered = await matriz([
@@ -117,6 +120,11 @@ describe('matriz serve + the client commands, as a new user would run them', () 
         verified: true,
       });
       expect(registered.err).toContain('pinned the keys of log registry.test/e2e');
+      // --set-owner signs with the key's id and leaves the file as it is.
+      expect(readFileSync(example, 'utf8')).toBe(before);
+      expect(registered.err).toContain(
+        `registered with identity.owner_id ${owner.ownerId}; ${example} still says`,
+      );
 
       const query = await matriz(['query', '--signal', 'memory_stored', '--server', server.url]);
       expect(query.code).toBe(0);
@@ -178,8 +186,11 @@ describe('matriz serve + the client commands, as a new user would run them', () 
     { timeout: 120_000 },
     async () => {
       const dataDir = path.join(work, 'data');
-      const server = await serve(['--data-dir', dataDir], { MATRIZ_KEY_PASSPHRASE: undefined });
-      expect(server.stderr()).toContain('MATRIZ_KEY_PASSPHRASE is not set');
+      const server = await serve(['--data-dir', dataDir], {
+        MATRIZ_LOG_PASSPHRASE: undefined,
+        MATRIZ_KEY_PASSPHRASE: undefined,
+      });
+      expect(server.stderr()).toContain('MATRIZ_LOG_PASSPHRASE is not set');
       expect(statSync(path.join(dataDir, 'passphrase')).mode & 0o777).toBe(0o600);
       const spec = JSON.parse(
         readFileSync(path.join(EXAMPLES_DIR, 'telemetry_probe.json'), 'utf8'),

@@ -317,15 +317,15 @@ describe('keyProviderFromEnvironment', () => {
     warn: (text: string) => warnings.push(text),
   });
 
-  it('refuses MATRIZ_KEY_COMMAND and MATRIZ_KEY_PASSPHRASE set together', async () => {
+  it('refuses MATRIZ_KEY_COMMAND and MATRIZ_LOG_PASSPHRASE set together', async () => {
     const directory = tempDir();
     expect(
       await message(
         keyProviderFromEnvironment(
-          base(directory, { MATRIZ_KEY_COMMAND: 'true', MATRIZ_KEY_PASSPHRASE: PASSPHRASE }),
+          base(directory, { MATRIZ_KEY_COMMAND: 'true', MATRIZ_LOG_PASSPHRASE: PASSPHRASE }),
         ),
       ),
-    ).toMatch(/both MATRIZ_KEY_COMMAND and MATRIZ_KEY_PASSPHRASE are set/);
+    ).toMatch(/both MATRIZ_KEY_COMMAND and MATRIZ_LOG_PASSPHRASE are set/);
   });
 
   it('prefers the command, then the passphrase variable, then the passphrase file', async () => {
@@ -336,13 +336,46 @@ describe('keyProviderFromEnvironment', () => {
     );
     expect(command.description).toBe('the key command MATRIZ_KEY_COMMAND');
     const variable = await keyProviderFromEnvironment(
-      base(directory, { MATRIZ_KEY_PASSPHRASE: PASSPHRASE }),
+      base(directory, { MATRIZ_LOG_PASSPHRASE: PASSPHRASE }),
     );
-    expect(variable.description).toBe('MATRIZ_KEY_PASSPHRASE');
+    expect(variable.description).toBe('MATRIZ_LOG_PASSPHRASE');
     warnings.length = 0;
     const stored = await keyProviderFromEnvironment(base(directory, {}));
     expect(stored.description).toBe(path.join(directory, 'passphrase'));
     expect(warnings.join('\n')).toContain('remove that file');
+  });
+
+  it('reads the deprecated MATRIZ_KEY_PASSPHRASE for log keys last, after the data directory file', async () => {
+    const directory = tempDir();
+    warnings.length = 0;
+    const legacy = await keyProviderFromEnvironment(
+      base(directory, { MATRIZ_KEY_PASSPHRASE: PASSPHRASE }),
+    );
+    expect(legacy.description).toBe('MATRIZ_KEY_PASSPHRASE (deprecated)');
+    expect(warnings.join('\n')).toContain(
+      "MATRIZ_KEY_PASSPHRASE is deprecated for the log's keys: set MATRIZ_LOG_PASSPHRASE instead",
+    );
+    // An owner's passphrase exported in the same shell does not shadow the data directory's own.
+    await writeFile(path.join(directory, 'passphrase'), `${PASSPHRASE}\n`, { mode: 0o600 });
+    const stored = await keyProviderFromEnvironment(
+      base(directory, { MATRIZ_KEY_PASSPHRASE: 'an owner passphrase' }),
+    );
+    expect(stored.description).toBe(path.join(directory, 'passphrase'));
+  });
+
+  it('names the key, where the passphrase came from and where the right one comes from', async () => {
+    const directory = tempDir();
+    const file = path.join(directory, 'k.json');
+    const right = await keyProviderFromEnvironment(
+      base(directory, { MATRIZ_LOG_PASSPHRASE: PASSPHRASE }),
+    );
+    await right.createKey(file, 'ed25519', 'log-ed25519', { scrypt: FAST });
+    const wrong = await keyProviderFromEnvironment(
+      base(directory, { MATRIZ_LOG_PASSPHRASE: 'not the passphrase' }),
+    );
+    expect(await message(wrong.openKey(file, 'log-ed25519'))).toBe(
+      `the log-ed25519 key ${file} does not open with the passphrase from MATRIZ_LOG_PASSPHRASE: wrong passphrase; the log's keys open with MATRIZ_KEY_COMMAND, MATRIZ_LOG_PASSPHRASE or ${path.join(directory, 'passphrase')}, whichever is set first (MATRIZ_OWNER_PASSPHRASE is for owner keys)`,
+    );
   });
 
   it('refuses a passphrase file that group or others can read', async () => {
@@ -358,7 +391,7 @@ describe('keyProviderFromEnvironment', () => {
   it('generates a passphrase file (0600) only on a first start', async () => {
     const directory = tempDir();
     expect(await message(keyProviderFromEnvironment(base(directory, {})))).toMatch(
-      /no passphrase for the secret keys: set MATRIZ_KEY_COMMAND or MATRIZ_KEY_PASSPHRASE/,
+      /no passphrase for the secret keys: set MATRIZ_KEY_COMMAND or MATRIZ_LOG_PASSPHRASE/,
     );
     warnings.length = 0;
     const provider = await keyProviderFromEnvironment(base(directory, {}, true));

@@ -6,6 +6,14 @@ import { formatCanonical } from '../../src/json/canonicalize.js';
 import { isFullDate, nodeSpecSchema, validateNodeSpec } from '../../src/nodespec/index.js';
 import { example, exampleSources } from '../support/examples.js';
 
+/** A reference example as the seed had it, kept unchanged for provenance. */
+function referenceSeed(name: string): string {
+  return readFileSync(
+    path.resolve(import.meta.dirname, '../fixtures/reference-examples', name),
+    'utf8',
+  );
+}
+
 function messages(document: unknown): string[] {
   const result = validateNodeSpec(document);
   return result.valid ? [] : result.findings.map((f) => `${f.pointer}: ${f.message}`);
@@ -16,14 +24,28 @@ describe('NodeSpec v1 schema', () => {
     expect(messages(example(name))).toStrictEqual([]);
   });
 
-  it('keeps the two reference examples byte-identical to the seed', () => {
+  it('keeps the two reference examples byte-identical to the seed in test/fixtures', () => {
     // The seed files are absent in CI's clone; their SHA-256 digests are pinned here instead.
-    expect(sha256Digest(exampleSources().get('memory_adapter.json') ?? '')).toBe(
+    expect(sha256Digest(referenceSeed('memory_adapter.json'))).toBe(
       'sha256:f6add5c51f7cc3d2b547819f9a18ef3dbca78cdcd613aa6991fad3d3f2c47593',
     );
-    expect(sha256Digest(exampleSources().get('dream_processor.json') ?? '')).toBe(
+    expect(sha256Digest(referenceSeed('dream_processor.json'))).toBe(
       'sha256:a801172f93bcfbb7cb3c26bd32569522dc4331542cd88f051c34cd7476b444dc',
     );
+  });
+
+  it.each(['memory_adapter.json', 'dream_processor.json'])(
+    'ships the reference example %s as the canonical form of its seed',
+    (name) => {
+      expect(exampleSources().get(name)).toBe(
+        formatCanonical(JSON.parse(referenceSeed(name)) as unknown),
+      );
+    },
+  );
+
+  it.each([...exampleSources().keys()])('ships the example %s in canonical form', (name) => {
+    const source = exampleSources().get(name) ?? '';
+    expect(source).toBe(formatCanonical(JSON.parse(source) as unknown));
   });
 
   it('is itself in canonical form', () => {

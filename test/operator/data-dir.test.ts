@@ -73,23 +73,23 @@ describe('openDataDir with a key provider', () => {
       scrypt: FAST,
       warn: () => undefined,
     });
-    const provider = await openKeyProvider(dataDir, { MATRIZ_KEY_PASSPHRASE: PASSPHRASE }, () => {
+    const provider = await openKeyProvider(dataDir, { MATRIZ_LOG_PASSPHRASE: PASSPHRASE }, () => {
       throw new Error('no warning expected');
     });
     const key = await provider.openKey(dataDirKeyFile(dataDir, 'log-ml-dsa-44'), 'log-ml-dsa-44');
     expect(key.key.keyid).toBe(opened.mlDsa44.key.keyid);
   });
 
-  it('refuses MATRIZ_KEY_COMMAND and MATRIZ_KEY_PASSPHRASE set together', async () => {
+  it('refuses MATRIZ_KEY_COMMAND and MATRIZ_LOG_PASSPHRASE set together', async () => {
     const work = tempDir();
     await expect(
       openDataDir({
         dataDir: path.join(work, 'data'),
-        env: { MATRIZ_KEY_COMMAND: await passphraseCommand(work), MATRIZ_KEY_PASSPHRASE: 'x' },
+        env: { MATRIZ_KEY_COMMAND: await passphraseCommand(work), MATRIZ_LOG_PASSPHRASE: 'x' },
         scrypt: FAST,
         warn: () => undefined,
       }),
-    ).rejects.toThrow(/both MATRIZ_KEY_COMMAND and MATRIZ_KEY_PASSPHRASE are set/);
+    ).rejects.toThrow(/both MATRIZ_KEY_COMMAND and MATRIZ_LOG_PASSPHRASE are set/);
   });
 
   it('falls back to a generated passphrase file, refused once others can read it', async () => {
@@ -100,7 +100,7 @@ describe('openDataDir with a key provider', () => {
     const first = await openDataDir({ dataDir, env: {}, scrypt: FAST, warn });
     const file = path.join(dataDir, 'passphrase');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(warnings.join('\n')).toContain('MATRIZ_KEY_PASSPHRASE is not set');
+    expect(warnings.join('\n')).toContain('MATRIZ_LOG_PASSPHRASE is not set');
     const again = await openDataDir({ dataDir, env: {}, warn });
     expect(again.ed25519.key.keyid).toBe(first.ed25519.key.keyid);
     await chmod(file, 0o644);
@@ -119,7 +119,7 @@ describe('openDataDir with a key provider', () => {
       warn: () => undefined,
     });
     await expect(openDataDir({ dataDir, env: {}, warn: () => undefined })).rejects.toThrow(
-      /set MATRIZ_KEY_COMMAND or MATRIZ_KEY_PASSPHRASE/,
+      /set MATRIZ_KEY_COMMAND or MATRIZ_LOG_PASSPHRASE/,
     );
   });
 });
@@ -138,7 +138,7 @@ describe('matriz serve with MATRIZ_KEY_COMMAND', () => {
       const dataDir = path.join(work, 'data');
       const env = {
         MATRIZ_CONFIG_DIR: path.join(work, 'config'),
-        MATRIZ_KEY_PASSPHRASE: PASSPHRASE,
+        MATRIZ_OWNER_PASSPHRASE: PASSPHRASE,
       };
       const matriz = async (args: string[]) => {
         const io = captureIo({ cwd: work, env });
@@ -176,7 +176,7 @@ describe('matriz serve with MATRIZ_KEY_COMMAND', () => {
           '--key-scrypt-log-n',
           '10',
         ],
-        { MATRIZ_KEY_PASSPHRASE: undefined, MATRIZ_KEY_COMMAND: command },
+        { MATRIZ_LOG_PASSPHRASE: undefined, MATRIZ_KEY_COMMAND: command },
       );
       servers.push(server);
       expect(server.stderr()).not.toContain('warning');
@@ -219,7 +219,7 @@ describe('matriz serve with MATRIZ_KEY_COMMAND', () => {
     });
     await expect(
       startServe(['--data-dir', path.join(work, 'data'), '--key-scrypt-log-n', '10'], {
-        MATRIZ_KEY_PASSPHRASE: undefined,
+        MATRIZ_LOG_PASSPHRASE: undefined,
         MATRIZ_KEY_COMMAND: script,
       }),
     ).rejects.toThrow(

@@ -3,6 +3,7 @@
  * docs/runbooks/restore-from-backup.md). Exit 0 done; 1 the export was refused by a check of
  * restore (`matriz: refused: <code>: ...`); 2 usage or I/O, a non-empty target, key problems.
  */
+import { LOG_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { exportLog, ExportError } from '../../backup/export.js';
@@ -44,7 +45,7 @@ export function exportCommand(io: CliIo, setExitCode: (code: number) => void): C
     )
     .requiredOption('--out <file>', 'export file to create (never overwritten)')
     .addOption(new Option('--plaintext', 'TESTS ONLY: do not encrypt').default(false).hideHelp())
-    .addOption(passphraseEnvOption())
+    .addOption(passphraseEnvOption(LOG_PASSPHRASE_ENV))
     .option('--json', 'print one JSON object', false)
     .action(
       async (opts: {

@@ -1,4 +1,5 @@
 /** The `matriz keys` command group: generate, show, export-public (docs/crypto.md). */
+import { OWNER_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -45,7 +46,7 @@ export function keysCommand(io: CliIo, setExitCode: (code: number) => void): Com
       `algorithm: ${KEY_ALGORITHMS.join(', ')} (dilithium2|3|5 read as ml-dsa-44|65|87), or x-wing for an export recipient key`,
     )
     .requiredOption('--out <file>', 'secret key file to create (never overwritten)')
-    .addOption(passphraseEnvOption())
+    .addOption(passphraseEnvOption(OWNER_PASSPHRASE_ENV))
     .addOption(
       new Option('--scrypt-log-n <n>', 'scrypt cost: N = 2^n (10..22)')
         .argParser(scryptLogN)

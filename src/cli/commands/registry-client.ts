@@ -5,37 +5,66 @@
  * last checkpoint this client saw.
  *
  * Exit codes: 0 ok, 1 refused by the registry, 2 usage or I/O error, 3 verification failed,
- * 4 the log forked or rolled back.
+ * 4 the log forked or rolled back, 5 no usable answer (unreachable, timeout, not a registry).
  */
-import { readFile } from 'node:fs/promises';
+import { OWNER_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
+import { readFile, stat } from 'node:fs/promises';
+import { formatCanonical } from '../../json/canonicalize.js';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { configDir } from '../../client/client-state.js';
-import { RegistryClient, RegistryRequestError } from '../../client/http-client.js';
-import { ForkDetectedError, openLogSession } from '../../client/log-session.js';
-import { VerificationError, verifyWriteResult } from '../../client/log-verifier.js';
+import { RegistryRequestError, RegistryUnavailableError } from '../../client/http-client.js';
+import { RegistryClient, type VerifiedWrite } from '../../client/registry-client.js';
+import { ForkDetectedError } from '../../client/log-session.js';
+import { VerificationError } from '../../client/log-verifier.js';
 import { ownerKey } from '../../client/owner-key.js';
 import { CryptoError } from '../../crypto/errors.js';
 import { KeyStoreError } from '../../keystore/errors.js';
 import { checkNodeSpecSource } from '../../nodespec/check.js';
 import type { NodeSpec } from '../../nodespec/nodespec.js';
-import { buildWriteRequest, type WriteOperation } from '../../registry/request-builder.js';
+import type { WriteOperation } from '../../registry/request-builder.js';
 import { writeFileAtomic } from '../../files/atomic-file.js';
 import { passphraseEnvOption, passphraseSource } from '../crypto-context.js';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js';
+import {
+  EXIT_FINDINGS,
+  EXIT_FORK,
+  EXIT_OK,
+  EXIT_UNAVAILABLE,
+  EXIT_USAGE,
+  EXIT_VERIFICATION_FAILED,
+  UsageError,
+} from '../exit-codes.js';
+import { clientSettings, serverOption, timeoutOption } from '../client-settings.js';
 import { readJsonFile } from '../inputs.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../options.js';
 import { LANES } from '../../nodespec/nodespec.js';
 
-export const EXIT_VERIFICATION_FAILED = 3;
-export const EXIT_FORK = 4;
-export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
-
 type SetExitCode = (code: number) => void;
 
-function serverOption(): Option {
-  return new Option('--server <url>', 'registry base URL').default(DEFAULT_SERVER);
+interface ConnectionOptions {
+  server?: string;
+  timeout?: number;
+}
+
+/**
+ * The `matriz/client` RegistryClient for `--server`/`--timeout` (or MATRIZ_SERVER,
+ * MATRIZ_TIMEOUT, config.json), pinning `--trust-root` when given; it says so on stderr when this
+ * run pinned the log's keys or trust root.
+ */
+async function connect(
+  io: CliIo,
+  opts: ConnectionOptions & { trustRoot?: string },
+): Promise<RegistryClient> {
+  const settings = await clientSettings(io, opts);
+  const trustRoot =
+    opts.trustRoot === undefined ? undefined : await readJsonFile(io, opts.trustRoot);
+  return new RegistryClient({
+    server: settings.server,
+    timeoutMs: settings.timeoutMs,
+    stateDir: configDir(io.env),
+    ...(trustRoot === undefined ? {} : { trustRoot }),
+  });
 }
 
 function trustRootOption(): Option {
@@ -45,17 +74,9 @@ function trustRootOption(): Option {
   );
 }
 
-/** Opens the client's session with the log, pinning `--trust-root` when given. */
-async function session(
-  io: CliIo,
-  client: RegistryClient,
-  opts: { server: string; trustRoot?: string },
-) {
-  const trustRoot =
-    opts.trustRoot === undefined ? undefined : await readJsonFile(io, opts.trustRoot);
-  const opened = await openLogSession(client, opts.server, configDir(io.env), {
-    ...(trustRoot === undefined ? {} : { trustRoot }),
-  });
+/** Opens the client's session with the log, and says when this run pinned its keys or root. */
+async function session(io: CliIo, client: RegistryClient) {
+  const opened = await client.session();
   if (opened.pinnedNow)
     io.stderr(
       opened.trustRoot
@@ -81,6 +102,9 @@ async function clientAction(
     } else if (error instanceof VerificationError) {
       io.stderr(`matriz: verification failed: ${error.message}\n`);
       setExitCode(EXIT_VERIFICATION_FAILED);
+    } else if (error instanceof RegistryUnavailableError) {
+      io.stderr(`matriz: error: ${error.message}\n`);
+      setExitCode(EXIT_UNAVAILABLE);
     } else if (error instanceof RegistryRequestError) {
       io.stderr(
         `matriz: ${error.problem ? `refused: ${error.message}` : `error: ${error.message}`}\n`,
@@ -103,21 +127,33 @@ export function registerCommand(io: CliIo, setExitCode: SetExitCode): Command {
     )
     .argument('<nodespec>', 'NodeSpec JSON file')
     .addOption(serverOption())
+    .addOption(timeoutOption())
     .option(
       '--key <file>',
       'owner secret key file (default: owner.key in the config directory, created on first use)',
     )
-    .option('--set-owner', "rewrite identity.owner_id to the key's GLYMPH id", false)
+    .option(
+      '--write-owner',
+      "rewrite identity.owner_id in the file to the key's GLYMPH id (atomically, canonical form) once the registration is verified",
+      false,
+    )
+    .option(
+      '--set-owner',
+      "sign with the key's GLYMPH id as identity.owner_id, leaving the file as it is",
+      false,
+    )
     .option('--save-request <file>', 'also write the exact signed request body sent')
     .option('--json', 'print one JSON object', false)
     .addOption(trustRootOption())
-    .addOption(passphraseEnvOption())
+    .addOption(passphraseEnvOption(OWNER_PASSPHRASE_ENV))
     .action(
       async (
         file: string,
         opts: {
-          server: string;
+          server?: string;
+          timeout?: number;
           key?: string;
+          writeOwner: boolean;
           setOwner: boolean;
           saveRequest?: string;
           json: boolean;
@@ -137,15 +173,24 @@ export function registerCommand(io: CliIo, setExitCode: SetExitCode): Command {
             io.stderr(
               `matriz: created owner key ${owner.file} (owner_id ${owner.ownerId}); back it up: it is the only proof you own your nodes\n`,
             );
-          if (spec.identity.owner_id !== owner.ownerId) {
-            if (!opts.setOwner) {
+          const inFile = spec.identity.owner_id;
+          const differs = inFile !== owner.ownerId;
+          if (differs) {
+            if (!opts.setOwner && !opts.writeOwner) {
               throw new UsageError(
-                `${file}: identity.owner_id is ${spec.identity.owner_id}, but your key is ${owner.ownerId}; rerun with --set-owner to rewrite it`,
+                `${file}: identity.owner_id is ${inFile}, but your key is ${owner.ownerId}; rerun with --write-owner to rewrite it in the file, or --set-owner to sign with your id and leave the file as it is`,
               );
             }
             spec.identity.owner_id = owner.ownerId;
           }
           const result = await sendWrite(io, opts, { op: 'register', nodeSpec: spec }, owner);
+          if (differs && opts.writeOwner) {
+            await writeNodeSpec(io, file, spec);
+            io.stderr(`matriz: wrote identity.owner_id ${owner.ownerId} into ${file}\n`);
+          } else if (differs)
+            io.stderr(
+              `matriz: registered with identity.owner_id ${owner.ownerId}; ${file} still says ${inFile} (--write-owner rewrites it)\n`,
+            );
           report(
             io,
             opts.json,
@@ -161,16 +206,18 @@ export function deregisterCommand(io: CliIo, setExitCode: SetExitCode): Command 
     .description('sign and send a deregistration of one of your entries (logged like any write)')
     .argument('<registry_id>', '<name>@<version>')
     .addOption(serverOption())
+    .addOption(timeoutOption())
     .option('--key <file>', 'owner secret key file (default: owner.key in the config directory)')
     .option('--save-request <file>', 'also write the exact signed request body sent')
     .option('--json', 'print one JSON object', false)
     .addOption(trustRootOption())
-    .addOption(passphraseEnvOption())
+    .addOption(passphraseEnvOption(OWNER_PASSPHRASE_ENV))
     .action(
       async (
         registryId: string,
         opts: {
-          server: string;
+          server?: string;
+          timeout?: number;
           key?: string;
           saveRequest?: string;
           json: boolean;
@@ -197,33 +244,31 @@ export function deregisterCommand(io: CliIo, setExitCode: SetExitCode): Command 
 
 async function sendWrite(
   io: CliIo,
-  opts: { server: string; saveRequest?: string; trustRoot?: string },
+  opts: ConnectionOptions & { saveRequest?: string; trustRoot?: string },
   operation: WriteOperation,
   owner: Awaited<ReturnType<typeof ownerKey>>,
-): Promise<Record<string, unknown> & { registry_id: string; index: number }> {
-  const client = new RegistryClient(opts.server);
-  const log = await session(io, client, opts);
-  const envelope = buildWriteRequest(operation, {
-    owner: owner.key,
-    signer: owner.signer,
-    origin: log.verifier.name,
-  });
-  if (opts.saveRequest !== undefined)
-    await writeFileAtomic(path.resolve(io.cwd, opts.saveRequest), JSON.stringify(envelope), 0o600);
-  const result =
-    operation.op === 'register'
-      ? await client.register(envelope)
-      : await client.deregister(operation.registryId, envelope);
-  const leaf = await client.leaf(result.index);
-  verifyWriteResult(result, leaf, envelope, log.verifier);
-  const checkpoint = await log.advance(result.checkpoint);
-  return { ...result, verified: true, checkpoint_size: checkpoint.size };
+): Promise<VerifiedWrite> {
+  const client = await connect(io, opts);
+  await session(io, client);
+  const saveRequest = opts.saveRequest;
+  const options = {
+    ...(saveRequest === undefined
+      ? {}
+      : {
+          beforeSend: (envelope: unknown) =>
+            writeFileAtomic(path.resolve(io.cwd, saveRequest), JSON.stringify(envelope), 0o600),
+        }),
+  };
+  return operation.op === 'register'
+    ? client.register(operation.nodeSpec, owner, options)
+    : client.deregister(operation.registryId, owner, options);
 }
 
 export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
   return new Command('query')
     .description('list active entries by signal (emitted or subscribed), capability, lane or owner')
     .addOption(serverOption())
+    .addOption(timeoutOption())
     .option('--signal <name>')
     .option('--capability <verb:resource/path>')
     .addOption(new Option('--lane <lane>').choices(LANES))
@@ -233,7 +278,8 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .option('--json', 'print the JSON page', false)
     .action(
       async (opts: {
-        server: string;
+        server?: string;
+        timeout?: number;
         signal?: string;
         capability?: string;
         lane?: string;
@@ -243,24 +289,28 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
         json: boolean;
       }) =>
         clientAction(io, setExitCode, async () => {
-          const page = await new RegistryClient(opts.server).query({
-            signal: opts.signal,
-            capability: opts.capability,
-            lane: opts.lane,
-            owner: opts.owner,
+          const client = await connect(io, opts);
+          await session(io, client);
+          const pages = client.query({
+            ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+            ...(opts.capability === undefined ? {} : { capability: opts.capability }),
+            ...(opts.lane === undefined ? {} : { lane: opts.lane }),
+            ...(opts.owner === undefined ? {} : { owner: opts.owner }),
             limit: opts.limit,
-            cursor: opts.cursor,
+            ...(opts.cursor === undefined ? {} : { cursor: opts.cursor }),
           });
+          // One page per run: --cursor continues.
+          const page = (await pages.next()).value ?? { entries: [], next_cursor: null };
           if (opts.json) {
             io.stdout(`${JSON.stringify(page, null, 2)}\n`);
             return;
           }
           for (const entry of page.entries)
             io.stdout(
-              `${String(entry.registry_id)}\t${String(entry.lane)}\ttier ${String(entry.tier)}\t${String(entry.owner_id)}\n`,
+              `${entry.registry_id}\t${entry.lane}\ttier ${entry.tier}\t${entry.owner_id}\n`,
             );
           io.stdout(
-            `${page.entries.length} entr${page.entries.length === 1 ? 'y' : 'ies'}${page.next_cursor ? `; more with --cursor ${page.next_cursor}` : ''}\n`,
+            `${page.entries.length} entr${page.entries.length === 1 ? 'y' : 'ies'}, verified: each in the log under the signed checkpoint${page.next_cursor ? `; more with --cursor ${page.next_cursor}` : ''}\n`,
           );
         }),
     );
@@ -271,14 +321,17 @@ export function getCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .description('show one entry and its NodeSpec')
     .argument('<registry_id>', '<name>@<version>')
     .addOption(serverOption())
+    .addOption(timeoutOption())
     .option('--json', 'print the JSON entry', false)
-    .action(async (registryId: string, opts: { server: string; json: boolean }) =>
+    .action(async (registryId: string, opts: ConnectionOptions & { json: boolean }) =>
       clientAction(io, setExitCode, async () => {
-        const entry = await new RegistryClient(opts.server).get(registryId);
+        const client = await connect(io, opts);
+        await session(io, client);
+        const entry = await client.get(registryId);
         if (opts.json) io.stdout(`${JSON.stringify(entry, null, 2)}\n`);
         else {
           io.stdout(
-            `${String(entry.registry_id)}  ${String(entry.status)}\nowner     ${String(entry.owner_id)}\nlane      ${String(entry.lane)} (tier ${String(entry.tier)})\nlog index ${String(entry.log_index)}\ndigest    ${String(entry.spec_digest)}\n${JSON.stringify(entry.node_spec, null, 2)}\n`,
+            `${entry.registry_id}  ${entry.status}\nowner     ${entry.owner_id}\nlane      ${entry.lane} (tier ${entry.tier})\nlog index ${entry.log_index}\ndigest    ${entry.spec_digest}\nverified  in the log under the signed checkpoint of size ${entry.checkpoint_size}\n${JSON.stringify(entry.node_spec, null, 2)}\n`,
           );
         }
       }),
@@ -291,21 +344,14 @@ export function verifyCommand(io: CliIo, setExitCode: SetExitCode): Command {
       "verify the latest checkpoint (signatures by the trust root's log keys, or the keys pinned on first contact) and its consistency with the last one seen (exit 3 invalid, 4 fork or rollback)",
     )
     .addOption(serverOption())
+    .addOption(timeoutOption())
     .addOption(trustRootOption())
     .option('--json', 'print one JSON object', false)
-    .action(async (opts: { server: string; trustRoot?: string; json: boolean }) =>
+    .action(async (opts: ConnectionOptions & { trustRoot?: string; json: boolean }) =>
       clientAction(io, setExitCode, async () => {
-        const client = new RegistryClient(opts.server);
-        const log = await session(io, client, opts);
-        const checkpoint = await log.advance(await client.checkpoint());
-        const summary = {
-          origin: checkpoint.origin,
-          size: checkpoint.size,
-          signed_at: new Date(checkpoint.timestamp * 1000).toISOString(),
-          keys_pinned_now: log.pinnedNow,
-          trust_root_version: log.trustRoot?.version ?? null,
-          consistent_with_size: log.previous?.size ?? null,
-        };
+        const client = await connect(io, opts);
+        const log = await session(io, client);
+        const summary = await client.verify();
         if (opts.json) io.stdout(`${JSON.stringify({ ok: true, ...summary })}\n`);
         else {
           io.stdout(
@@ -336,7 +382,20 @@ async function readNodeSpec(io: CliIo, file: string): Promise<NodeSpec> {
   return parsed.value as unknown as NodeSpec;
 }
 
-function report(io: CliIo, json: boolean, result: Record<string, unknown>, line: string): void {
+/** Rewrites a NodeSpec file atomically in canonical form (what `nodespec fmt` writes), keeping its mode. */
+async function writeNodeSpec(io: CliIo, file: string, spec: NodeSpec): Promise<void> {
+  const absolute = path.resolve(io.cwd, file);
+  try {
+    const { mode } = await stat(absolute);
+    await writeFileAtomic(absolute, formatCanonical(spec), mode & 0o7777);
+  } catch (error) {
+    throw new UsageError(
+      `${file}: registered, but could not rewrite identity.owner_id in the file: ${(error as Error).message}`,
+    );
+  }
+}
+
+function report(io: CliIo, json: boolean, result: VerifiedWrite, line: string): void {
   if (json) io.stdout(`${JSON.stringify(result)}\n`);
   else io.stdout(`${line}; verified: checkpoint signatures, inclusion proof, consistency\n`);
 }

@@ -8,7 +8,8 @@ import {
   productionMode,
 } from '../../operator/production.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_SECONDS, startService } from '../../server/service.js';
-import { DEFAULT_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
+import { isCorsOrigin } from '../../server/cors.js';
+import { LOG_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { readPolicyFile } from '../inputs.js';
@@ -33,6 +34,8 @@ export interface ServeOptions {
   checkpointInterval: number;
   logLevel?: string;
   production?: boolean;
+  corsOrigin?: string[];
+  trustProxy?: boolean | string;
 }
 
 /** pino's levels: `--log-level` and MATRIZ_LOG_LEVEL take one of these. */
@@ -94,7 +97,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       new Option(
         '--passphrase-env <name>',
         'environment variable holding the log key passphrase (MATRIZ_KEY_COMMAND, when set, is asked instead)',
-      ).default(DEFAULT_PASSPHRASE_ENV),
+      ).default(LOG_PASSPHRASE_ENV),
     )
     .addOption(
       new Option('--max-batch <n>', 'most writes per checkpoint')
@@ -132,6 +135,16 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
         '--log-level <level>',
         `JSON log lines on stdout from this level up (default: $${LOG_LEVEL_ENV}, else info)`,
       ).choices(LOG_LEVELS),
+    )
+    .addOption(
+      new Option(
+        '--cors-origin <origin...>',
+        'let web pages of this origin read the API (CORS), e.g. https://app.example; * for any (default: none)',
+      ).argParser(corsOrigins),
+    )
+    .option(
+      '--trust-proxy [addresses]',
+      "behind a reverse proxy: take the client's address from X-Forwarded-For, from any proxy or only from these comma-separated addresses/CIDRs (rate limits per real client)",
     )
     .addOption(
       new Option(
@@ -182,6 +195,8 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
               },
             },
           },
+          ...(opts.corsOrigin === undefined ? {} : { corsOrigins: opts.corsOrigin }),
+          ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
           warn: (message) => {
             io.stderr(`matriz: warning: ${message}\n`);
           },
@@ -219,6 +234,15 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       await service.close();
       setExitCode(EXIT_OK);
     });
+}
+
+/** Collects repeated --cors-origin values, each a browser origin or `*`. */
+function corsOrigins(value: string, previous: string[] | undefined): string[] {
+  if (!isCorsOrigin(value))
+    throw new UsageError(
+      `--cors-origin must be an origin like https://app.example (scheme, host, optional port, no path) or *, got ${JSON.stringify(value)}`,
+    );
+  return [...(previous ?? []), value];
 }
 
 function nonNegativeInteger(value: string): number {

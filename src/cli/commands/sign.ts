@@ -1,4 +1,5 @@
 /** `matriz sign`: a DSSE envelope over a file, signed with one or more key files. */
+import { OWNER_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -31,7 +32,7 @@ export function signCommand(io: CliIo, setExitCode: (code: number) => void): Com
     .requiredOption('--in <file>', 'payload to sign, or - for standard input')
     .requiredOption('--out <file>', 'envelope to write, or - for standard output')
     .option('--payload-type <type>', 'DSSE payload type', PAYLOAD_TYPES.generic)
-    .addOption(passphraseEnvOption())
+    .addOption(passphraseEnvOption(OWNER_PASSPHRASE_ENV))
     .action(
       async (opts: {
         key: string[];

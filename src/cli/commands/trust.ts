@@ -8,7 +8,11 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { RegistryClient, RegistryRequestError } from '../../client/http-client.js';
+import {
+  RegistryHttp,
+  RegistryRequestError,
+  RegistryUnavailableError,
+} from '../../client/http-client.js';
 import { publicKeyFromJson } from '../../crypto/keys.js';
 import { PAYLOAD_TYPES } from '../../crypto/payload-types.js';
 import { loadSignatureSuite } from '../../crypto/suites.js';
@@ -139,10 +143,14 @@ export function trustCommand(io: CliIo, setExitCode: SetExitCode): Command {
           throw new UsageError('give exactly one of --server and --data-dir');
         let envelope: unknown;
         if (opts.server !== undefined) {
-          envelope = await new RegistryClient(opts.server)
+          envelope = await new RegistryHttp(opts.server)
             .trustRoot(opts.rootVersion)
             .catch((error: unknown) => {
-              if (error instanceof RegistryRequestError) throw new UsageError(error.message);
+              if (
+                error instanceof RegistryRequestError ||
+                error instanceof RegistryUnavailableError
+              )
+                throw new UsageError(error.message);
               throw error;
             });
         } else {

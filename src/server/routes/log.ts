@@ -10,6 +10,7 @@ export function logRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/log/checkpoint',
     {
       schema: {
+        operationId: 'getCheckpoint',
         summary:
           'The latest signed checkpoint (C2SP tlog-checkpoint in a signed note), text/plain.',
       },
@@ -25,6 +26,7 @@ export function logRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/log/entries/:index',
     {
       schema: {
+        operationId: 'getLogEntry',
         summary:
           "The exact leaf bytes at a log index: RFC 8785 JSON of an owner's write (envelope, integrated_at, registry_id) or of an operator record (envelope, integrated_at, kind: trust-root, revocations, enrolment, log-rotation, legacy-import or claim).",
         params: {
@@ -47,6 +49,7 @@ export function logRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/log/proof/inclusion',
     {
       schema: {
+        operationId: 'getInclusionProof',
         summary: 'RFC 9162 inclusion proof of the leaf at index in the tree of size.',
         querystring: inclusionQuery,
         response: { 200: proofSchema, ...problemResponses },
@@ -62,6 +65,7 @@ export function logRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/log/proof/consistency',
     {
       schema: {
+        operationId: 'getConsistencyProof',
         summary: 'RFC 9162 consistency proof from tree size from to tree size to.',
         querystring: consistencyQuery,
         response: { 200: proofSchema, ...problemResponses },
@@ -77,6 +81,7 @@ export function logRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/log/keys',
     {
       schema: {
+        operationId: 'getLogKeys',
         summary:
           "The log's origin and public keys: ed25519_vkey in Go sumdb/note verifier format, and ML-DSA-44 and Ed25519 public key JSON.",
         response: {

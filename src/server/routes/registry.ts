@@ -10,10 +10,10 @@ import { MAX_REPORTED_FINDINGS } from '../../registry/request.js';
 import {
   envelopeSchema,
   querySchema,
-  queryResultSchema,
+  pageRef,
   registryIdParams,
-  entrySchema,
-  writeResultSchema,
+  entryRef,
+  writeResultRef,
 } from '../schemas.js';
 
 const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
@@ -23,6 +23,7 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/registry/validate',
     {
       schema: {
+        operationId: 'validateNodeSpec',
         summary:
           'Validate a NodeSpec (no authentication). Body: a NodeSpec, or {"node_spec": ...}.',
         querystring: {
@@ -97,9 +98,10 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/registry/register',
     {
       schema: {
+        operationId: 'registerNodeSpec',
         summary: 'Register a NodeSpec: a DSSE-signed request from its owner.',
         body: envelopeSchema,
-        response: { 200: writeResultSchema, ...problemResponses },
+        response: { 200: writeResultRef, ...problemResponses },
       },
     },
     (request) => registry.register(request.body),
@@ -109,9 +111,10 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/registry/query',
     {
       schema: {
+        operationId: 'queryEntries',
         summary: 'Active entries matching every filter, in registry id order.',
         querystring: querySchema,
-        response: { 200: queryResultSchema, ...problemResponses },
+        response: { 200: pageRef, ...problemResponses },
       },
     },
     (request) => {
@@ -131,9 +134,10 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/registry/:registry_id',
     {
       schema: {
+        operationId: 'getEntry',
         summary: 'One entry by registry id <name>@<version>.',
         params: registryIdParams,
-        response: { 200: entrySchema, ...problemResponses },
+        response: { 200: entryRef, ...problemResponses },
       },
     },
     (request) => registry.get((request.params as { registry_id: string }).registry_id),
@@ -143,11 +147,12 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/registry/:registry_id',
     {
       schema: {
+        operationId: 'deregisterEntry',
         summary:
           'Deregister an entry: a DSSE-signed request from its owner, logged like any write.',
         params: registryIdParams,
         body: envelopeSchema,
-        response: { 200: writeResultSchema, ...problemResponses },
+        response: { 200: writeResultRef, ...problemResponses },
       },
     },
     (request) =>

@@ -21,6 +21,7 @@ export function trustRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/trust/root',
     {
       schema: {
+        operationId: 'getTrustRoot',
         summary:
           'The newest trust root (payload type application/vnd.matriz.trust-root+json): keys, roles, thresholds, expiry.',
         response: { 200: envelopeSchema, ...problemResponses },
@@ -37,6 +38,7 @@ export function trustRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/trust/root/:version',
     {
       schema: {
+        operationId: 'getTrustRootVersion',
         summary:
           'Trust root version N, for walking the chain from a pinned version: each is signed by the root keys of N-1 and of N.',
         params: {
@@ -64,6 +66,7 @@ export function trustRoutes(app: FastifyInstance, registry: Registry): void {
     '/api/v1/trust/revocations',
     {
       schema: {
+        operationId: 'getRevocations',
         summary:
           'The newest revocation list (payload type application/vnd.matriz.revocations+json), signed by the revocation role.',
         response: { 200: envelopeSchema, ...problemResponses },

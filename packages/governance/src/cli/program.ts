@@ -17,6 +17,11 @@ export interface ProgramSpec {
   readonly version: string;
   /** In the order `--help` lists them. */
   readonly groups: readonly CommandGroup[];
+  /**
+   * Print stack traces (an internal error's, and the cause of a usage error). Off by default:
+   * a user sees one line saying what happened; `matriz --debug` or MATRIZ_DEBUG=1 turn it on.
+   */
+  readonly debug?: boolean;
 }
 
 /** Runs `spec` with `args` (without the node and script paths) and returns the exit code. */
@@ -50,13 +55,26 @@ export async function runProgram(
     }
     if (error instanceof UsageError) {
       io.stderr(`${spec.name}: error: ${error.message}\n`);
+      if (spec.debug === true && error.cause instanceof Error && error.cause.stack)
+        io.stderr(`${error.cause.stack}\n`);
       return EXIT_USAGE;
     }
-    io.stderr(
-      `${spec.name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    if (spec.debug === true)
+      io.stderr(
+        `${spec.name}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+    else
+      io.stderr(
+        `${spec.name}: internal error: ${oneLine(error)} (a bug: rerun with --debug or MATRIZ_DEBUG=1 for the stack trace and report it)\n`,
+      );
     return EXIT_USAGE;
   }
+}
+
+/** An error's name and message on one line, without its stack. */
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.replace(/\s*\n\s*/g, ' ');
 }
 
 function applyRecursively(command: Command, apply: (command: Command) => void): void {

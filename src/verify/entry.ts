@@ -1,0 +1,96 @@
+/**
+ * A registry entry as `GET /api/v1/registry/{id}` and the query pages return it, checked against
+ * the log: the leaf at its `log_index` is in the tree of a verified checkpoint (inclusion proof),
+ * is the owner's registration of this registry id, and holds exactly the entry's NodeSpec, signed
+ * by the key whose GLYMPH id is the entry's owner.
+ *
+ * What this proves: the registry logged this NodeSpec for this owner, and everyone sees the same
+ * log. What it cannot prove from one entry: that no later write (a deregistration) is missing
+ * from the answer; that is what monitors replaying the log (`matriz fsck`) are for.
+ */
+import { base64Decode } from '../crypto/encoding.js';
+import { ownerId, publicKeyFromJson } from '../crypto/keys.js';
+import { canonicalize } from '../json/canonicalize.js';
+import { EvidenceError } from './errors.js';
+import { verifyInclusionProof, type ProofHashes, type TreeHead } from './proofs.js';
+
+/** An entry of the registry (docs/api.md, "Entry"). */
+export interface RegistryEntry {
+  readonly registry_id: string;
+  readonly owner_id: string;
+  readonly lane: string;
+  readonly tier: number;
+  readonly status: 'active' | 'deregistered';
+  readonly spec_digest: string;
+  readonly log_index: number;
+  readonly deregistered_log_index?: number;
+  readonly integrated_at: string;
+  readonly node_spec: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Verifies `entry` given `leaf`, the bytes of log entry `entry.log_index`, and its inclusion
+ * `proof` in `checkpoint` (already verified: `verifyCheckpoint...`). Throws EvidenceError
+ * `malformed-proof`, `inclusion-mismatch`, `leaf-mismatch` or `wrong-entry`.
+ */
+export function verifyEntry(
+  entry: RegistryEntry,
+  leaf: Uint8Array,
+  proof: ProofHashes,
+  checkpoint: TreeHead,
+): void {
+  verifyInclusionProof(leaf, entry.log_index, proof, checkpoint);
+  let content: { envelope?: { payload?: unknown }; registry_id?: unknown };
+  try {
+    content = JSON.parse(new TextDecoder().decode(leaf)) as typeof content;
+  } catch {
+    throw new EvidenceError('leaf-mismatch', `log entry ${entry.log_index} is not JSON`);
+  }
+  if (content.registry_id !== entry.registry_id)
+    throw new EvidenceError(
+      'wrong-entry',
+      `log entry ${entry.log_index} is for ${String(content.registry_id)}, not ${entry.registry_id}`,
+    );
+  const request = requestOf(content.envelope?.payload, entry.log_index);
+  if (request.op !== 'register')
+    throw new EvidenceError(
+      'wrong-entry',
+      `log entry ${entry.log_index} is a ${String(request.op)}, not the registration of ${entry.registry_id}`,
+    );
+  if (canonicalize(request.node_spec) !== canonicalize(entry.node_spec))
+    throw new EvidenceError(
+      'leaf-mismatch',
+      `the NodeSpec of ${entry.registry_id} is not the one logged at index ${entry.log_index}`,
+    );
+  let signer: string;
+  try {
+    signer = ownerId(publicKeyFromJson(request.owner_public_key, 'owner_public_key').keyid);
+  } catch {
+    throw new EvidenceError(
+      'leaf-mismatch',
+      `log entry ${entry.log_index} has no valid owner public key`,
+    );
+  }
+  if (signer !== entry.owner_id)
+    throw new EvidenceError(
+      'wrong-entry',
+      `${entry.registry_id} is said to be owned by ${entry.owner_id}, but was registered by ${signer}`,
+    );
+}
+
+function requestOf(
+  payload: unknown,
+  index: number,
+): { op?: unknown; node_spec?: unknown; owner_public_key?: unknown } {
+  if (typeof payload !== 'string')
+    throw new EvidenceError('leaf-mismatch', `log entry ${index} holds no DSSE envelope`);
+  try {
+    return JSON.parse(new TextDecoder().decode(base64Decode(payload))) as {
+      op?: unknown;
+      node_spec?: unknown;
+      owner_public_key?: unknown;
+    };
+  } catch {
+    throw new EvidenceError('leaf-mismatch', `log entry ${index} holds an unreadable request`);
+  }
+}

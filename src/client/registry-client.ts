@@ -11,12 +11,23 @@
  */
 import type { EnvelopeSigner } from '../crypto/dsse.js';
 import { signerFor } from '../crypto/dsse.js';
+import type { KeyAlgorithm } from '../crypto/algorithms.js';
+import { loadSignatureSuite } from '../crypto/suites.js';
 import { ownerId, type PublicKey } from '../crypto/keys.js';
 import type { Envelope } from '../crypto/dsse.js';
 import { openSecretKey } from '../keystore/key-file.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
 import { buildWriteRequest, type WriteOperation } from '../registry/request-builder.js';
-import { EvidenceError, verifyEntry, type RegistryEntry, type TreeHead } from '../verify/index.js';
+import {
+  EvidenceError,
+  TrustError,
+  verifyClaimLeaf,
+  verifyEntry,
+  verifyInclusionProof,
+  verifyLegacyImportLeaf,
+  type RegistryEntry,
+  type TreeHead,
+} from '../verify/index.js';
 import type { WriteResult } from '../verify/wire.js';
 import { configDir } from './client-state.js';
 import { RegistryHttp, type HttpOptions } from './http-client.js';
@@ -209,12 +220,50 @@ export class RegistryClient {
     ]);
     try {
       verifyEntry(entry, leaf, proof.hashes, checkpoint);
+      if (entry.provenance === 'legacy-import') await this.verifyImported(entry, leaf, checkpoint);
     } catch (error) {
-      if (error instanceof EvidenceError)
+      if (error instanceof EvidenceError || error instanceof TrustError)
         throw new VerificationError(`${entry.registry_id}: ${error.message}`, { cause: error });
       throw error;
     }
     return { ...entry, verified: true, checkpoint_size: size };
+  }
+
+  /**
+   * An imported entry: its record is signed by the enrolment role of the log's trust root, and a
+   * claimed one's claim (in the same checkpoint) binds it to the owner the entry names.
+   */
+  private async verifyImported(
+    entry: RegistryEntry,
+    leaf: Uint8Array,
+    checkpoint: TreeHead,
+  ): Promise<void> {
+    const log = await this.session();
+    const root = log.trustRoot;
+    if (root === undefined)
+      throw new EvidenceError(
+        'leaf-mismatch',
+        'an imported entry, but the log has no trust root to check the import against',
+      );
+    const suites = { load: (algorithm: KeyAlgorithm) => loadSignatureSuite(algorithm) };
+    await verifyLegacyImportLeaf(
+      leaf,
+      { registryId: entry.registry_id, specDigest: entry.spec_digest },
+      root,
+      suites,
+    );
+    if (entry.claimed_log_index === undefined) return;
+    const [claim, claimProof] = await Promise.all([
+      this.http.leaf(entry.claimed_log_index),
+      this.http.inclusionProof(entry.claimed_log_index, checkpoint.size),
+    ]);
+    verifyInclusionProof(claim, entry.claimed_log_index, claimProof.hashes, checkpoint);
+    await verifyClaimLeaf(
+      claim,
+      { registryId: entry.registry_id, ownerId: entry.owner_id },
+      root,
+      suites,
+    );
   }
 }
 

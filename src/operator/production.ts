@@ -8,7 +8,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { KEY_COMMAND_ENV } from '../keystore/command-key-provider.js';
-import { DEFAULT_PASSPHRASE_ENV } from '../keystore/passphrase.js';
+import { LEGACY_PASSPHRASE_ENV, LOG_PASSPHRASE_ENV } from '../keystore/passphrase.js';
 import { DEFAULT_ORIGIN_PREFIX } from './data-dir.js';
 
 export const PRODUCTION_ENV = 'MATRIZ_ENV';
@@ -70,10 +70,11 @@ export async function checkProductionStart(start: ProductionStart): Promise<void
   if (await exists(passphraseFile))
     throw new ProductionRefusal(
       'passphrase-file',
-      `${passphraseFile} keeps the log key passphrase in plain text beside the keys; give it through ${KEY_COMMAND_ENV} or ${start.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV} instead and delete the file`,
+      `${passphraseFile} keeps the log key passphrase in plain text beside the keys; give it through ${KEY_COMMAND_ENV} or ${start.passphraseEnv ?? LOG_PASSPHRASE_ENV} instead and delete the file`,
     );
-  const passphraseEnv = start.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV;
-  if (!start.env[KEY_COMMAND_ENV] && !start.env[passphraseEnv])
+  const passphraseEnv = start.passphraseEnv ?? LOG_PASSPHRASE_ENV;
+  // The deprecated shared variable still gives a passphrase (with its notice at start).
+  if (!start.env[KEY_COMMAND_ENV] && !start.env[passphraseEnv] && !start.env[LEGACY_PASSPHRASE_ENV])
     throw new ProductionRefusal(
       'generated-passphrase',
       `no key passphrase given and production never generates one: set ${KEY_COMMAND_ENV} (a secret store) or ${passphraseEnv}`,

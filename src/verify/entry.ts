@@ -11,7 +11,9 @@
 import { base64Decode } from '../crypto/encoding.js';
 import { ownerId, publicKeyFromJson } from '../crypto/keys.js';
 import { canonicalize } from '../json/canonicalize.js';
+import { parseLegacyImport, type LegacyImport } from '../trust/legacy-import.js';
 import { EvidenceError } from './errors.js';
+import { parseLeaf } from './leaf.js';
 import { verifyInclusionProof, type ProofHashes, type TreeHead } from './proofs.js';
 
 /** An entry of the registry (docs/api.md, "Entry"). */
@@ -25,6 +27,10 @@ export interface RegistryEntry {
   readonly log_index: number;
   readonly deregistered_log_index?: number;
   readonly integrated_at: string;
+  /** `legacy-import` for an entry brought over from the prototype registry (docs/api.md). */
+  readonly provenance?: 'owner' | 'legacy-import';
+  /** For an imported entry bound to its owner's key: the log index of that claim. */
+  readonly claimed_log_index?: number;
   readonly node_spec: Readonly<Record<string, unknown>>;
 }
 
@@ -40,6 +46,10 @@ export function verifyEntry(
   checkpoint: TreeHead,
 ): void {
   verifyInclusionProof(leaf, entry.log_index, proof, checkpoint);
+  if (entry.provenance === 'legacy-import') {
+    checkImported(entry, leaf);
+    return;
+  }
   let content: { envelope?: { payload?: unknown }; registry_id?: unknown };
   try {
     content = JSON.parse(new TextDecoder().decode(leaf)) as typeof content;
@@ -93,4 +103,46 @@ function requestOf(
   } catch {
     throw new EvidenceError('leaf-mismatch', `log entry ${index} holds an unreadable request`);
   }
+}
+
+/**
+ * An imported entry's leaf is the operator's `legacy-import` record, not an owner's request: it
+ * must name this registry id and hold exactly this NodeSpec, and until a claim binds the entry to
+ * a key its owner is the NodeSpec's `owner_id`. The record's signature (the enrolment role) needs
+ * the trust root: `verifyLegacyImportLeaf`, and `verifyClaimLeaf` for a claimed entry.
+ */
+function checkImported(entry: RegistryEntry, leaf: Uint8Array): void {
+  const parsed = parseLeaf(leaf);
+  if (parsed.kind !== 'legacy-import')
+    throw new EvidenceError(
+      'leaf-mismatch',
+      `${entry.registry_id} is said to be imported, but log entry ${entry.log_index} is a ${parsed.kind} record`,
+    );
+  let record: LegacyImport;
+  try {
+    record = parseLegacyImport(
+      base64Decode((parsed.envelope as { payload?: unknown }).payload as string, 'payload'),
+    );
+  } catch {
+    throw new EvidenceError(
+      'leaf-mismatch',
+      `log entry ${entry.log_index} holds no legacy import record`,
+    );
+  }
+  if (record.registryId !== entry.registry_id)
+    throw new EvidenceError(
+      'wrong-entry',
+      `log entry ${entry.log_index} imports ${record.registryId}, not ${entry.registry_id}`,
+    );
+  if (canonicalize(record.nodeSpec) !== canonicalize(entry.node_spec))
+    throw new EvidenceError(
+      'leaf-mismatch',
+      `the NodeSpec of ${entry.registry_id} is not the one imported at index ${entry.log_index}`,
+    );
+  const identity = record.nodeSpec.identity as { owner_id?: unknown } | undefined;
+  if (entry.claimed_log_index === undefined && identity?.owner_id !== entry.owner_id)
+    throw new EvidenceError(
+      'wrong-entry',
+      `${entry.registry_id} is said to be owned by ${entry.owner_id}, but was imported for ${String(identity?.owner_id)} and never claimed`,
+    );
 }

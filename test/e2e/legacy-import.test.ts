@@ -30,6 +30,9 @@ afterEach(async () => {
 function cli(work: string) {
   const env = {
     MATRIZ_CONFIG_DIR: path.join(work, 'client'),
+    MATRIZ_LOG_PASSPHRASE: DATA_DIR_PASSPHRASE,
+    MATRIZ_OWNER_PASSPHRASE: DATA_DIR_PASSPHRASE,
+    // Recipient (x-wing) key files still read the generic variable.
     MATRIZ_KEY_PASSPHRASE: DATA_DIR_PASSPHRASE,
     LEGACY_KEY: legacySample().key,
     OTHER_KEY: 'not the prototype key',

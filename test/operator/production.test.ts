@@ -36,7 +36,7 @@ function serveProduction(dataDir: string, env: Record<string, string>, extra: st
 /** A data directory with log keys and a trust root, as an operator sets one up. */
 async function preparedDataDir(): Promise<string> {
   const dataDir = path.join(tempDir(), 'data');
-  const env = { MATRIZ_KEY_PASSPHRASE: PASSPHRASE };
+  const env = { MATRIZ_LOG_PASSPHRASE: PASSPHRASE };
   const first = await serveProduction(dataDir, env, ['--origin', ORIGIN]);
   expect(first.code).toBe(EXIT_PRODUCTION_REFUSED);
   expect(first.err).toContain('(no-trust-root)');
@@ -50,7 +50,7 @@ describe('matriz serve --production refuses', () => {
     const dataDir = path.join(tempDir(), 'data');
     mkdirSync(dataDir, { mode: 0o755 });
     chmodSync(dataDir, 0o755);
-    const result = await serveProduction(dataDir, { MATRIZ_KEY_PASSPHRASE: PASSPHRASE }, [
+    const result = await serveProduction(dataDir, { MATRIZ_LOG_PASSPHRASE: PASSPHRASE }, [
       '--origin',
       ORIGIN,
     ]);
@@ -65,7 +65,7 @@ describe('matriz serve --production refuses', () => {
     const result = await serveProduction(dataDir, {}, ['--origin', ORIGIN]);
     expect(result.code).toBe(EXIT_PRODUCTION_REFUSED);
     expect(result.err).toBe(
-      'matriz: refused in production mode (generated-passphrase): no key passphrase given and production never generates one: set MATRIZ_KEY_COMMAND (a secret store) or MATRIZ_KEY_PASSPHRASE\n',
+      'matriz: refused in production mode (generated-passphrase): no key passphrase given and production never generates one: set MATRIZ_KEY_COMMAND (a secret store) or MATRIZ_LOG_PASSPHRASE\n',
     );
   });
 
@@ -73,7 +73,7 @@ describe('matriz serve --production refuses', () => {
     const dataDir = path.join(tempDir(), 'data');
     mkdirSync(dataDir, { mode: 0o700 });
     writeFileSync(path.join(dataDir, 'passphrase'), 'stored\n', { mode: 0o600 });
-    const result = await serveProduction(dataDir, { MATRIZ_KEY_PASSPHRASE: PASSPHRASE }, [
+    const result = await serveProduction(dataDir, { MATRIZ_LOG_PASSPHRASE: PASSPHRASE }, [
       '--origin',
       ORIGIN,
     ]);
@@ -85,7 +85,7 @@ describe('matriz serve --production refuses', () => {
 
   it('the default origin, at first start (no --origin) and on a log started with one', async () => {
     const dataDir = path.join(tempDir(), 'data');
-    const env = { MATRIZ_KEY_PASSPHRASE: PASSPHRASE };
+    const env = { MATRIZ_LOG_PASSPHRASE: PASSPHRASE };
     const fresh = await serveProduction(dataDir, env);
     expect(fresh.code).toBe(EXIT_PRODUCTION_REFUSED);
     expect(fresh.err).toBe(
@@ -108,7 +108,7 @@ describe('matriz serve --production refuses', () => {
     const dataDir = path.join(tempDir(), 'data');
     const result = await matriz(
       ['serve', '--data-dir', dataDir, '--port', '0', '--origin', ORIGIN, ...FAST],
-      { MATRIZ_KEY_PASSPHRASE: PASSPHRASE, MATRIZ_ENV: 'production' },
+      { MATRIZ_LOG_PASSPHRASE: PASSPHRASE, MATRIZ_ENV: 'production' },
     );
     expect(result.code).toBe(EXIT_PRODUCTION_REFUSED);
     expect(result.err).toBe(
@@ -124,7 +124,7 @@ describe('production mode starts', () => {
       dataDir,
       host: '127.0.0.1',
       port: 0,
-      env: { MATRIZ_KEY_PASSPHRASE: PASSPHRASE },
+      env: { MATRIZ_LOG_PASSPHRASE: PASSPHRASE },
       production: true,
       verifyThreads: 1,
       warn: () => undefined,

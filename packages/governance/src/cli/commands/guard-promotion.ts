@@ -2,6 +2,7 @@
  * `matriz guard promotion`: blocks promotion of stubbed work into production lanes (exit 1), and
  * records every decision in the audit log. See docs/governance.md.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'commander';
 import { decisionActor } from '../../promotion/actor.js';
@@ -16,6 +17,8 @@ import {
 import { loadLaneManifest } from '../../promotion/lane-manifest.js';
 import type { PromotionReasonCode } from '../../promotion/promotion-decision.js';
 import { runPromotionGuard, type PromotionGuardResult } from '../../promotion/promotion-guard.js';
+import { promotionStats, promotionStatsMetrics } from '../../promotion/promotion-stats.js';
+import { writeFileAtomic } from '../../files/atomic-file.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { toSarif, type SarifRule } from '../sarif.js';
@@ -70,6 +73,44 @@ export const registerPromotionGuard: GuardRegistration = (group, io, setExitCode
     .action(async (opts: PromotionOptions) => {
       setExitCode(await runPromotionCommand(opts, io));
     });
+  group
+    .command('promotion-stats')
+    .description(
+      "the promotion guard's decisions in its audit log: counts (text, json) or Prometheus text for node_exporter's textfile collector (openmetrics)",
+    )
+    .option('--audit-log <file>', 'JSON Lines audit log to read', DEFAULT_PROMOTION_AUDIT_LOG)
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['text', 'json', 'openmetrics'])
+        .default('text'),
+    )
+    .option('--output <file>', 'write the report to this file (atomically) instead of stdout')
+    .action(
+      async (opts: {
+        auditLog: string;
+        format: 'text' | 'json' | 'openmetrics';
+        output?: string;
+      }) => {
+        const file = path.resolve(io.cwd, opts.auditLog);
+        const text = await readFile(file, 'utf8').catch((error: unknown) => {
+          // No audit log yet: no decisions, which is a valid state to report.
+          if ((error as { code?: string }).code === 'ENOENT') return '';
+          throw new UsageError(`${opts.auditLog}: ${(error as Error).message}`);
+        });
+        const result = promotionStats(text, opts.auditLog);
+        if (!result.ok) throw new UsageError(result.message);
+        const { stats } = result;
+        const report =
+          opts.format === 'json'
+            ? `${JSON.stringify(stats, null, 2)}\n`
+            : opts.format === 'openmetrics'
+              ? promotionStatsMetrics(stats)
+              : `${stats.runs} promotion decisions: ${stats.allowed} allowed, ${stats.blocked} blocked\n`;
+        if (opts.output === undefined) io.stdout(report);
+        else await writeFileAtomic(path.resolve(io.cwd, opts.output), report, 0o644);
+        setExitCode(EXIT_OK);
+      },
+    );
 };
 
 async function runPromotionCommand(opts: PromotionOptions, io: CliIo): Promise<number> {

@@ -193,6 +193,17 @@ function pqc(): Dashboard {
       ),
     )
     .withPanel(
+      stat(
+        'Start-up self-tests',
+        'short',
+        {
+          expr: 'min by (algorithm, backend) (pqc_self_test_passed{job="matriz"})',
+          legend: '{{algorithm}} on {{backend}}',
+        },
+        'Known-answer tests each suite passed before first use: 1 passed; a failed suite is never used.',
+      ),
+    )
+    .withPanel(
       timeseries(
         'Checkpoint signing latency',
         's',

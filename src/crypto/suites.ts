@@ -72,9 +72,28 @@ async function load(algorithm: KeyAlgorithm, backend: BackendPreference): Promis
   }
 }
 
+/** A start-up self-test this process ran: which algorithm on which backend, and whether it passed. */
+export interface SelfTestRecord {
+  readonly algorithm: SignatureAlgorithm;
+  readonly backend: string;
+  readonly passed: boolean;
+}
+
+const selfTests = new Map<string, SelfTestRecord>();
+
+/** The self-tests run so far in this process (for metrics), one per algorithm and backend. */
+export function selfTestRecords(): SelfTestRecord[] {
+  return [...selfTests.values()];
+}
+
 /** Returns `suite` if it passes the known-answer self-test; throws `self-test-failed` if not. */
 export function selfTested(suite: SignatureSuite, algorithm: SignatureAlgorithm): SignatureSuite {
   const result = runSelfTest(suite, algorithm);
+  selfTests.set(`${algorithm}/${suite.backend}`, {
+    algorithm,
+    backend: suite.backend,
+    passed: result.ok,
+  });
   if (!result.ok)
     throw new CryptoError(
       'self-test-failed',

@@ -3,6 +3,7 @@
  * for durations, `_total` for counters. One registry per server, never the global default, so
  * several servers in one process (tests) do not mix their numbers.
  */
+import { selfTestRecords } from '../crypto/suites.js';
 import {
   Counter,
   Gauge,
@@ -208,6 +209,16 @@ export class ServerMetrics {
       registers,
       collect() {
         this.set(observed.trust().revocations?.revoked.length ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'pqc_self_test_passed',
+      help: 'Known-answer self-tests run at start (RFC 8032, FIPS 204 vectors): 1 passed, 0 failed; a suite that fails is never used.',
+      labelNames: ['algorithm', 'backend'] as const,
+      registers,
+      collect() {
+        for (const test of selfTestRecords())
+          this.set({ algorithm: test.algorithm, backend: test.backend }, test.passed ? 1 : 0);
       },
     });
     new Gauge({

@@ -22,7 +22,7 @@ import { problemFor, sendProblem } from './problem-reply.js';
 import { RegistryProblem } from '../registry/problems.js';
 import { logRoutes } from './routes/log.js';
 import { trustRoutes } from './routes/trust.js';
-import { registryRoutes } from './routes/registry.js';
+import { registryRoutes, type ValidateSpec } from './routes/registry.js';
 import { registerAccessLog, requestIdFor } from './request-log.js';
 import { namedSchemas } from './schemas.js';
 import { completeOpenApi } from './openapi.js';
@@ -45,6 +45,8 @@ export interface ServerOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Readiness: false while the store or keys are not usable. */
   readonly ready?: () => Promise<boolean>;
+  /** How `/validate` checks a NodeSpec; in this thread by default, in workers in the server. */
+  readonly validateSpec?: ValidateSpec;
   /** Limits on connections: slow and silent clients (DEFAULT_CONNECTION_LIMITS). */
   readonly connections?: Partial<ConnectionLimits>;
   /** Origins whose pages may read the API (CORS); `*` for any. Default none. */
@@ -180,7 +182,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     metrics.httpDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
   });
 
-  registryRoutes(app, options.registry);
+  registryRoutes(app, options.registry, options.validateSpec);
   logRoutes(app, options.registry);
   trustRoutes(app, options.registry);
 

@@ -192,6 +192,7 @@ async function openService(
       : { rateLimitPerMinute: options.rateLimitPerMinute }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.connections === undefined ? {} : { connections: options.connections }),
+    validateSpec: pool.validate,
     ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     // Not ready while writes are halted on an inconsistent log (the reason is in the logs).

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { RegistryProblem } from '../registry/problems.js';
 import { compiledWorkerFile } from '../files/worker-file.js';
+import type { FindingsReport } from '../nodespec/report.js';
 import type { WriteRequest } from '../registry/request.js';
 import type { VerifyReply, VerifyTask, WorkerReady } from './verify-worker.js';
 
@@ -18,7 +19,12 @@ export class VerifyPool {
   private readonly slots: Slot[];
   private readonly waiting = new Map<
     number,
-    { resolve: (r: WriteRequest) => void; reject: (e: Error) => void; slot: Slot; body: unknown }
+    {
+      resolve: (r: WriteRequest | FindingsReport) => void;
+      reject: (e: Error) => void;
+      slot: Slot;
+      body: unknown;
+    }
   >();
   private nextId = 0;
   /** Resolves once every worker has loaded and self-tested its suites. */
@@ -62,16 +68,23 @@ export class VerifyPool {
 
   /** `decodeWriteRequest` on the least busy worker; refusals come back as RegistryProblem. */
   readonly decode = (body: unknown): Promise<WriteRequest> =>
-    new Promise((resolve, reject) => {
+    this.run({ body }) as Promise<WriteRequest>;
+
+  /** `/validate`'s check of a NodeSpec (nodespec/report.ts) on the least busy worker. */
+  readonly validate = (spec: unknown, lint: boolean, limit: number): Promise<FindingsReport> =>
+    this.run({ body: spec, validate: { lint, limit } }) as Promise<FindingsReport>;
+
+  private run(task: Omit<VerifyTask, 'id'>): Promise<WriteRequest | FindingsReport> {
+    return new Promise((resolve, reject) => {
       const slot = this.slots.reduce((best, candidate) =>
         candidate.pending < best.pending ? candidate : best,
       );
       const id = this.nextId++;
       slot.pending++;
-      this.waiting.set(id, { resolve, reject, slot, body });
-      const task: VerifyTask = { id, body };
-      slot.worker.postMessage(task);
+      this.waiting.set(id, { resolve, reject, slot, body: task.body });
+      slot.worker.postMessage({ ...task, id } satisfies VerifyTask);
     });
+  }
 
   async close(): Promise<void> {
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
@@ -83,6 +96,7 @@ export class VerifyPool {
     this.waiting.delete(reply.id);
     waiter.slot.pending--;
     if ('request' in reply) waiter.resolve({ ...reply.request, envelope: waiter.body });
+    else if ('report' in reply) waiter.resolve(reply.report);
     else if ('problem' in reply)
       waiter.reject(
         new RegistryProblem(reply.problem.slug, reply.problem.detail, reply.problem.extensions),

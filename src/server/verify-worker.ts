@@ -3,6 +3,7 @@
  * signatures off the event loop (everything `decodeWriteRequest` does).
  */
 import { parentPort } from 'node:worker_threads';
+import { reportFindings, type FindingsReport } from '../nodespec/report.js';
 import { SIGNATURE_ALGORITHMS } from '../crypto/algorithms.js';
 import { loadSignatureSuite } from '../crypto/suites.js';
 import { RegistryProblem, type ProblemSlug } from '../registry/problems.js';
@@ -11,6 +12,8 @@ import { decodeWriteRequest, envelopeCheckWith, type WriteRequest } from '../reg
 export interface VerifyTask {
   readonly id: number;
   readonly body: unknown;
+  /** Check `body` as a NodeSpec for `/validate` instead of decoding a write request. */
+  readonly validate?: { readonly lint: boolean; readonly limit: number };
 }
 
 /** The first message of every worker: its suites are loaded and self-tested (or why not). */
@@ -21,6 +24,7 @@ export interface WorkerReady {
 
 export type VerifyReply =
   | { readonly id: number; readonly request: WriteRequest }
+  | { readonly id: number; readonly report: FindingsReport }
   | {
       readonly id: number;
       readonly problem: {
@@ -47,6 +51,19 @@ Promise.all(SIGNATURE_ALGORITHMS.map((algorithm) => loadSignatureSuite(algorithm
 );
 
 parentPort?.on('message', (task: VerifyTask) => {
+  if (task.validate !== undefined) {
+    let reply: VerifyReply;
+    try {
+      reply = {
+        id: task.id,
+        report: reportFindings(task.body, task.validate.lint, task.validate.limit),
+      };
+    } catch (error) {
+      reply = { id: task.id, error: error instanceof Error ? error.message : String(error) };
+    }
+    parentPort?.postMessage(reply);
+    return;
+  }
   decodeWriteRequest(task.body, check).then(
     (request) => {
       // The envelope is the task's own body, which the pool still holds: not sent back.

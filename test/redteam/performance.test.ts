@@ -93,6 +93,26 @@ describe('RT-PERF: floods and oversized input', () => {
     expect(await target.treeSize()).toBe(size);
   }, 20_000);
 
+  it('RT-PERF-7: a 240 KB NodeSpec of 80,000 empty inputs is checked off the event loop: health answers first', async () => {
+    const spec = alice.spec('heavy') as any;
+    spec.interfaces.inputs = Array.from({ length: 80_000 }, () => ({}));
+    const text = JSON.stringify(spec);
+    expect(text.length).toBeLessThan(256 * 1024);
+    const order: string[] = [];
+    const heavy = target.post('/api/v1/registry/validate', text).then((answer) => {
+      order.push('validate');
+      return answer;
+    });
+    // Let the request reach the server before health is asked.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const health = await fetch(`${target.url}/healthz`);
+    order.push('health');
+    expect(health.status).toBeLessThan(500);
+    const answer = await heavy;
+    expect(answer.body).toMatchObject({ valid: false, truncated: true });
+    expect(order).toEqual(['health', 'validate']);
+  });
+
   // Last: the flood spends this client's rate limit.
   it('RT-PERF-6: a flood from one client is answered 429 rate-limited, and the service stays up', async () => {
     const answers = await Promise.all(

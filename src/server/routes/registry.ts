@@ -1,9 +1,7 @@
 /** /api/v1/registry/*: validate, register, get, query, deregister. */
 import type { FastifyInstance } from 'fastify';
-import { lintNodeSpec } from '../../nodespec/lint.js';
 import { locateFinding } from '../../nodespec/check.js';
-import { validateNodeSpec } from '../../nodespec/validate.js';
-import type { Finding } from '../../nodespec/finding.js';
+import { reportFindings, type FindingsReport } from '../../nodespec/report.js';
 import type { Lane } from '../../nodespec/nodespec.js';
 import type { Registry } from '../../registry/registry.js';
 import { MAX_REPORTED_FINDINGS } from '../../registry/request.js';
@@ -18,7 +16,17 @@ import {
 
 const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
 
-export function registryRoutes(app: FastifyInstance, registry: Registry): void {
+/** Checks a NodeSpec for `/validate`: in a worker thread in the server (VerifyPool.validate). */
+export type ValidateSpec = (spec: unknown, lint: boolean, limit: number) => Promise<FindingsReport>;
+
+const validateHere: ValidateSpec = (spec, lint, limit) =>
+  Promise.resolve(reportFindings(spec, lint, limit));
+
+export function registryRoutes(
+  app: FastifyInstance,
+  registry: Registry,
+  validate: ValidateSpec = validateHere,
+): void {
   app.post(
     '/api/v1/registry/validate',
     {
@@ -62,21 +70,21 @@ export function registryRoutes(app: FastifyInstance, registry: Registry): void {
         },
       },
     },
-    (request) => {
+    async (request) => {
       const body = request.body as Record<string, unknown>;
       const wrapped = Object.keys(body).length === 1 && 'node_spec' in body;
       const spec = wrapped ? body.node_spec : body;
       const prefix = wrapped ? '/node_spec' : '';
       const { lint } = request.query as { lint: boolean };
-      const findings: Finding[] = lint ? lintNodeSpec(spec) : [...validateNodeSpec(spec).findings];
+      const report = await validate(spec, lint, MAX_REPORTED_FINDINGS);
       const parsed = request.parsedBody;
-      const valid = !findings.some((f) => f.severity === 'error');
+      const { valid } = report;
       if (!valid) app.metrics.validationFailures.inc();
-      const truncated = findings.length > MAX_REPORTED_FINDINGS;
+      const truncated = report.count > MAX_REPORTED_FINDINGS;
       return {
         valid,
-        ...(truncated ? { truncated, finding_count: findings.length } : {}),
-        findings: findings.slice(0, MAX_REPORTED_FINDINGS).map((finding) => {
+        ...(truncated ? { truncated, finding_count: report.count } : {}),
+        findings: report.findings.map((finding) => {
           const pointer = `${prefix}${finding.pointer}`;
           const located = parsed
             ? locateFinding(parsed, { ...finding, pointer })

@@ -37,6 +37,7 @@ import {
 import { clientSettings, serverOption, timeoutOption } from '../client-settings.js';
 import { readJsonFile } from '../inputs.js';
 import type { CliIo } from '../io.js';
+import { printable } from '../printable.js';
 import { positiveInteger } from '../options.js';
 import { LANES } from '../../nodespec/nodespec.js';
 
@@ -307,7 +308,7 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
           }
           for (const entry of page.entries)
             io.stdout(
-              `${entry.registry_id}\t${entry.lane}\ttier ${entry.tier}\t${entry.owner_id}\n`,
+              `${[entry.registry_id, entry.lane, `tier ${entry.tier}`, entry.owner_id].map(printable).join('\t')}\n`,
             );
           io.stdout(
             `${page.entries.length} entr${page.entries.length === 1 ? 'y' : 'ies'}, verified: each in the log under the signed checkpoint${page.next_cursor ? `; more with --cursor ${page.next_cursor}` : ''}\n`,
@@ -330,8 +331,11 @@ export function getCommand(io: CliIo, setExitCode: SetExitCode): Command {
         const entry = await client.get(registryId);
         if (opts.json) io.stdout(`${JSON.stringify(entry, null, 2)}\n`);
         else {
+          // The human form escapes what a terminal would act on; --json gives the data as it is.
           io.stdout(
-            `${entry.registry_id}  ${entry.status}\nowner     ${entry.owner_id}\nlane      ${entry.lane} (tier ${entry.tier})\nlog index ${entry.log_index}\ndigest    ${entry.spec_digest}\nverified  in the log under the signed checkpoint of size ${entry.checkpoint_size}\n${JSON.stringify(entry.node_spec, null, 2)}\n`,
+            printable(
+              `${entry.registry_id}  ${entry.status}\nowner     ${entry.owner_id}\nlane      ${entry.lane} (tier ${entry.tier})\nlog index ${entry.log_index}\ndigest    ${entry.spec_digest}\nverified  in the log under the signed checkpoint of size ${entry.checkpoint_size}\n${JSON.stringify(entry.node_spec, null, 2)}`,
+            ) + '\n',
           );
         }
       }),

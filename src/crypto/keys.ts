@@ -60,6 +60,11 @@ export function isOwnerId(value: string): boolean {
   return OWNER_ID.test(value);
 }
 
+/** The keyid an owner id names; undefined for a string that is no owner id (a prototype's). */
+export function ownerKeyId(value: string): string | undefined {
+  return isOwnerId(value) ? value.slice('GLYMPH:'.length) : undefined;
+}
+
 export function publicKeyOf(algorithm: KeyAlgorithm, publicKey: Uint8Array): PublicKey {
   checkLength(algorithm, publicKey);
   return { algorithm, publicKey, keyid: keyId(algorithm, publicKey) };

@@ -29,7 +29,7 @@
  * `EntryLookup` (a snapshot the caller loaded, or fsck's replay) and what it changes is kept in
  * the new ledger it returns, so a batch is planned on a copy and dropped if its append fails.
  */
-import { isOwnerId } from '../crypto/keys.js';
+import { ownerKeyId } from '../crypto/keys.js';
 import type { Claim } from '../trust/claim.js';
 import type { Takedown } from '../trust/takedown.js';
 import type { LegacyImport } from '../trust/legacy-import.js';
@@ -357,9 +357,8 @@ export class EntryLedger {
           `the takedown is for content ${takedown.specDigest}; ${takedown.registryId} holds ${current.specDigest}`,
         ),
       );
-    const revoked = isOwnerId(current.ownerId)
-      ? this.trust.revocation(current.ownerId.slice('GLYMPH:'.length))
-      : undefined;
+    const keyid = ownerKeyId(current.ownerId);
+    const revoked = keyid === undefined ? undefined : this.trust.revocation(keyid);
     if (revoked === undefined)
       return refused(
         new RegistryProblem(

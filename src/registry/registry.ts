@@ -6,7 +6,7 @@
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import { base64Encode } from '../crypto/encoding.js';
 import {
-  isOwnerId,
+  ownerKeyId,
   publicKeyOf,
   publicKeyToJson,
   type PublicKey,
@@ -277,9 +277,9 @@ export class Registry {
    * knows revokes its owner key, so readers see that the key behind an active entry is revoked.
    */
   private view(entry: RegistryEntry): EntryView {
-    const revoked = isOwnerId(entry.ownerId)
-      ? this.options.sequencer.trust.revocation(entry.ownerId.slice('GLYMPH:'.length))
-      : undefined;
+    const keyid = ownerKeyId(entry.ownerId);
+    const revoked =
+      keyid === undefined ? undefined : this.options.sequencer.trust.revocation(keyid);
     return view(entry, revoked?.revoked_at);
   }
 

@@ -1,8 +1,9 @@
-import { cp, writeFile } from 'node:fs/promises';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { makeBackupRecipient } from '../support/backup-recipient.js';
 import { captureIo } from '../support/cli.js';
 import {
   buildLogWithHistory,
@@ -53,22 +54,7 @@ describe('backup and restore of a running registry', () => {
       const writer = await openWriter(dataDir, ORIGIN);
       await registerMany(writer.registry, await makeOwner('ed25519'), ORIGIN, 5, 'later');
       await writer.close();
-      expect(
-        (
-          await matriz([
-            'keys',
-            'generate',
-            '--alg',
-            'x-wing',
-            '--out',
-            'backup.key',
-            '--scrypt-log-n',
-            '10',
-          ])
-        ).code,
-      ).toBe(0);
-      const pub = await matriz(['keys', 'export-public', 'backup.key']);
-      await writeFile(path.join(work, 'backup.pub.json'), pub.out);
+      await makeBackupRecipient(matriz, work);
       const exported = await matriz([
         'export',
         '--data-dir',

@@ -9,6 +9,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { makeBackupRecipient } from '../support/backup-recipient.js';
 import { captureIo } from '../support/cli.js';
 import { createDataDir, DATA_DIR_PASSPHRASE } from '../support/data-dir-log.js';
 import {
@@ -179,24 +180,7 @@ describe('matriz import-legacy', () => {
       await server.stop();
 
       // The imports and the claim survive an export and a restore; fsck replays them clean.
-      expect(
-        (
-          await matriz([
-            'keys',
-            'generate',
-            '--alg',
-            'x-wing',
-            '--out',
-            'backup.key',
-            '--scrypt-log-n',
-            '10',
-          ])
-        ).code,
-      ).toBe(0);
-      await writeFile(
-        path.join(work, 'backup.pub.json'),
-        (await matriz(['keys', 'export-public', 'backup.key'])).out,
-      );
+      await makeBackupRecipient(matriz, work);
       const exported = await matriz([
         'export',
         '--data-dir',

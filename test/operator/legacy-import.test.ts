@@ -9,7 +9,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { planLegacyImport, readLegacyStore } from '../../src/backup/legacy-store.js';
 import { main } from '../../src/cli/main.js';
 import type { Operator } from '../../src/operator/operator.js';
-import { RegistryProblem } from '../../src/registry/problems.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { buildLegacyImport, type LegacyImportInput } from '../../src/trust/legacy-import.js';
 import { captureIo } from '../support/cli.js';
@@ -22,7 +21,7 @@ import {
 } from '../support/data-dir-log.js';
 import { legacySample, legacySpec } from '../support/legacy-store.js';
 import { POSTGRES_URL, postgresAvailable } from '../support/postgres.js';
-import { makeOwner } from '../support/registry.js';
+import { makeOwner, refusal } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
 
 const ORIGIN = 'legacy.test/matriz';
@@ -33,16 +32,6 @@ const withPostgres = await postgresAvailable();
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
-
-async function problemOf(promise: Promise<unknown>): Promise<RegistryProblem> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RegistryProblem) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 async function fsckClean(dataDir: string, storage: StorageOptions): Promise<string> {
   const io = captureIo({ cwd: dataDir, env: DATA_DIR_ENV });
@@ -129,11 +118,11 @@ function scenario(storage: () => Promise<StorageOptions>) {
         EPISODIC,
         alice.request({ op: 'deregister', registryId: EPISODIC }, { origin: ORIGIN }),
       );
-    const unclaimed = await problemOf(deregister());
+    const unclaimed = await refusal(deregister());
     expect(unclaimed.slug).toBe('unclaimed');
     expect(unclaimed.status).toBe(403);
     expect(unclaimed.detail).toMatch(/matriz owners claim/);
-    const taken = await problemOf(
+    const taken = await refusal(
       registry.register(
         alice.request(
           { op: 'register', nodeSpec: alice.spec('memoria_adapter_episodic', '0.1.0') },
@@ -154,11 +143,11 @@ function scenario(storage: () => Promise<StorageOptions>) {
     // entry its owner registered.
     expect((await operator.claim(EPISODIC, alice.key)).index).toBe(6);
     const bob = await makeOwner('ed25519');
-    expect((await problemOf(operator.claim(EPISODIC, bob.key))).slug).toBe('conflict');
+    expect((await refusal(operator.claim(EPISODIC, bob.key))).slug).toBe('conflict');
     await registry.register(
       alice.request({ op: 'register', nodeSpec: alice.spec('own_node') }, { origin: ORIGIN }),
     );
-    const ownClaim = await problemOf(operator.claim('own_node@0.1.0', bob.key));
+    const ownClaim = await refusal(operator.claim('own_node@0.1.0', bob.key));
     expect(ownClaim.detail).toMatch(/registered by its owner's key/);
 
     const removed = await deregister();
@@ -240,12 +229,12 @@ describe('legacy import and claim', () => {
         ],
       ];
       for (const [slug, envelope, detail] of cases) {
-        const refused = await problemOf(operator.publish({ kind: 'legacy-import', envelope }));
+        const refused = await refusal(operator.publish({ kind: 'legacy-import', envelope }));
         expect(refused.slug).toBe(slug);
         expect(refused.detail).toMatch(detail);
       }
       expect(
-        (await problemOf(operator.claim('fine_node@1.0.0', (await makeOwner('ed25519')).key))).slug,
+        (await refusal(operator.claim('fine_node@1.0.0', (await makeOwner('ed25519')).key))).slug,
       ).toBe('not-found');
       // Only the trust root is in the log: nothing was appended.
       expect(await fsckClean(log.dataDir, log.storage)).toMatch(/clean: 1 leaves, 0 entries/);

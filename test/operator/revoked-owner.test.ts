@@ -3,9 +3,9 @@
  * and queries carry `owner_revoked_at` from the newest revocation list, and only for that owner.
  */
 import path from 'node:path';
+import { refusal } from '../support/registry.js';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { RegistryProblem } from '../../src/registry/problems.js';
 import { captureIo } from '../support/cli.js';
 import {
   buildLogWithHistory,
@@ -78,13 +78,3 @@ describe('takedown by the revocation role', () => {
     },
   );
 });
-
-async function refusal(promise: Promise<unknown>): Promise<RegistryProblem> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RegistryProblem) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}

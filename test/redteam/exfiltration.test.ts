@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { base64Encode } from '../../src/crypto/encoding.js';
 import { decryptSecretKey } from '../../src/keystore/secret-key-file.js';
+import { makeBackupRecipient } from '../support/backup-recipient.js';
 import { captureIo } from '../support/cli.js';
 import { DATA_DIR_ENV, DATA_DIR_PASSPHRASE } from '../support/data-dir-log.js';
 import { makeOwner } from '../support/registry.js';
@@ -86,24 +87,7 @@ describe('RT-EXFIL: what leaks', () => {
       const io = captureIo({ cwd: target.dataDir, env });
       return { code: await main(args, io), out: io.out(), err: io.err() };
     };
-    expect(
-      (
-        await run([
-          'keys',
-          'generate',
-          '--alg',
-          'x-wing',
-          '--out',
-          'backup.key',
-          '--scrypt-log-n',
-          '10',
-        ])
-      ).code,
-    ).toBe(0);
-    await writeFile(
-      path.join(target.dataDir, 'backup.pub.json'),
-      (await run(['keys', 'export-public', 'backup.key'])).out,
-    );
+    await makeBackupRecipient(run, target.dataDir);
     const exported = await run([
       'export',
       '--data-dir',

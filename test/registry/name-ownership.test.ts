@@ -6,18 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSignatureSuite } from '../../src/crypto/suites.js';
 import { fsck } from '../../src/registry/fsck.js';
-import { RegistryProblem } from '../../src/registry/problems.js';
-import { makeOwner, makeRegistry, type TestRegistry } from '../support/registry.js';
-
-async function refusal(promise: Promise<unknown>): Promise<RegistryProblem> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RegistryProblem) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+import { makeOwner, makeRegistry, type TestRegistry, refusal } from '../support/registry.js';
 
 async function clean(t: TestRegistry) {
   const report = await fsck({

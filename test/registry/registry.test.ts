@@ -13,6 +13,7 @@ import {
   ORIGIN,
   type Owner,
   type TestRegistry,
+  refusal,
 } from '../support/registry.js';
 
 let t: TestRegistry;
@@ -22,16 +23,6 @@ beforeEach(async () => {
   t = await makeRegistry();
   alice = await makeOwner();
 });
-
-async function refusal(promise: Promise<unknown>): Promise<RegistryProblem> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RegistryProblem) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 async function expectRefused(
   promise: Promise<unknown>,

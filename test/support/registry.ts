@@ -1,3 +1,4 @@
+import { RegistryProblem } from '../../src/registry/problems.js';
 import type { KeyAlgorithm } from '../../src/crypto/algorithms.js';
 import { signerFor } from '../../src/crypto/dsse.js';
 import { ownerId, publicKeyOf, type PublicKey } from '../../src/crypto/keys.js';
@@ -123,4 +124,15 @@ export async function makeRegistry(
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return { registry, store, sequencer, keys };
+}
+
+/** The RegistryProblem `promise` rejects with; fails the test if it resolves or throws another error. */
+export async function refusal(promise: Promise<unknown>): Promise<RegistryProblem> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof RegistryProblem) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
 }

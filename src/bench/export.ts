@@ -120,7 +120,7 @@ async function buildLog(
   const sequencer = new Sequencer(store, {
     origin,
     signers: keyring.checkpointSigners,
-    nonceTtlSeconds: 600,
+    freshnessSeconds: 300,
     maxBatch: 1000,
   });
   await sequencer.start();

@@ -90,7 +90,7 @@ export class Operator {
     const sequencer = new Sequencer(store, {
       origin: dir.origin,
       signers: keyring.checkpointSigners,
-      nonceTtlSeconds: 0,
+      freshnessSeconds: 0,
       clock,
     });
     try {

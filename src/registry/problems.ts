@@ -33,6 +33,11 @@ export const PROBLEMS = {
     status: 503,
     title: 'The log is not consistent with its last signed checkpoint; writes are halted',
   },
+  'trust-root-expired': {
+    status: 503,
+    title:
+      "The log's newest trust root has expired; it signs nothing until an operator publishes a newer one",
+  },
   'internal-error': { status: 500, title: 'Internal error' },
 } as const;
 

@@ -309,18 +309,21 @@ function issuedAtOf(payload: Record<string, unknown>): number {
 }
 
 function checkFreshness(issuedAt: number, context: RequestContext): void {
-  const now = Math.floor(context.now / 1000);
+  // In milliseconds: a request issued exactly the window ago passes, one a millisecond older does
+  // not (whole seconds would let `window + 0.999 s` through). The nonce is kept until the first
+  // second at which this refuses the request (Sequencer, freshnessSeconds).
+  const age = context.now - issuedAt * 1000;
   const window = context.freshnessSeconds;
-  if (issuedAt < now - window) {
+  if (age > window * 1000) {
     throw new RegistryProblem(
       'stale-request',
-      `request was issued ${now - issuedAt} s ago; the freshness window is ${window} s`,
+      `request was issued ${Math.floor(age / 1000)} s ago; the freshness window is ${window} s`,
     );
   }
-  if (issuedAt > now + window) {
+  if (-age > window * 1000) {
     throw new RegistryProblem(
       'stale-request',
-      `request is issued ${issuedAt - now} s in the future; the freshness window is ${window} s (check the client clock)`,
+      `request is issued ${Math.ceil(-age / 1000)} s in the future; the freshness window is ${window} s (check the client clock)`,
     );
   }
 }

@@ -14,7 +14,11 @@
  * write was appended after all (or the other way round).
  */
 import { loadSignatureSuite } from '../crypto/suites.js';
-import { signCheckpoint, type CheckpointSigner } from '../log/checkpoint-signature.js';
+import {
+  openCheckpoint,
+  signCheckpoint,
+  type CheckpointSigner,
+} from '../log/checkpoint-signature.js';
 import {
   StoreError,
   type RegistryEntry,
@@ -59,8 +63,12 @@ export interface SequencerOptions {
   readonly maxBatch?: number;
   /** 0 (default): group commit. Otherwise how long a batch waits to fill, in milliseconds. */
   readonly maxDelayMs?: number;
-  /** How long accepted nonces are remembered, seconds (twice the freshness window is safe). */
-  readonly nonceTtlSeconds: number;
+  /**
+   * The freshness window, seconds: how far a request's `issued_at` may be from now. A logged
+   * request's nonce is kept until the request is stale (`issued_at` + window + 1 s), so a replay
+   * is refused for exactly as long as it could otherwise pass the freshness check.
+   */
+  readonly freshnessSeconds: number;
   readonly clock?: () => number;
   /** Called with each committed batch's size and duration, for metrics. */
   readonly onCommit?: (writes: number, seconds: number) => void;
@@ -130,7 +138,46 @@ export class Sequencer {
       if (!(error instanceof RegistryProblem && error.slug === 'log-inconsistent')) throw error;
     }
     const latest = await this.store.latestCheckpoint();
-    if (latest !== undefined) this.signedAt = latest.signedAt * 1000;
+    if (latest === undefined) return;
+    this.signedAt = latest.signedAt * 1000;
+    if (this.halted === undefined) await this.checkOwnSignatures(latest.note);
+  }
+
+  /**
+   * The newest stored checkpoint must verify, every signature line, under the keys this log
+   * signs with now: it was signed by them, so a failure means the database or the key files
+   * were changed behind the log's back (issue 13). Writes halt, as for a rewritten tree; reads
+   * and the evidence stay served. Keys that cannot be loaded are left to the first write,
+   * which fails with that reason.
+   */
+  private async checkOwnSignatures(note: string): Promise<void> {
+    let signers: readonly CheckpointSigner[];
+    try {
+      signers = await this.checkpointSigners(this.ledger);
+    } catch {
+      return;
+    }
+    const [ed25519, mlDsa44] = await Promise.all([
+      this.suites('ed25519'),
+      this.suites('ml-dsa-44'),
+    ]);
+    const opened = openCheckpoint(
+      note,
+      {
+        name: this.options.origin,
+        keys: signers.map((signer) => ({
+          ed25519PublicKey: signer.ed25519.publicKey,
+          mlDsa44PublicKey: signer.mlDsa44.publicKey,
+        })),
+        threshold: signers.length,
+        ed25519,
+        mlDsa44,
+      },
+      this.options.origin,
+    );
+    if (opened.ok) return;
+    this.halted = `the latest stored checkpoint does not verify under this log's keys (${opened.problem}): ${opened.message}`;
+    this.options.onInconsistent?.(this.halted);
   }
 
   /** Queues a verified write; resolves once it is committed in a signed checkpoint. */
@@ -183,6 +230,7 @@ export class Sequencer {
       const tree = this.tree as LogTree;
       const now = this.clock();
       const plan = await this.plan(batch, tree.size, now);
+      refuseExpiredRoot(plan.trust, now);
       const refresh = batch.some((write) => write.refresh);
       if (plan.leaves.length === 0 && !refresh) return this.answer(plan, undefined);
       const extension = tree.extend(plan.leaves);
@@ -208,9 +256,9 @@ export class Sequencer {
           subtreeHashes: extension.subtreeHashes,
           checkpoint,
           entries: plan.entries,
-          nonces: plan.nonces.map((nonce) => ({
+          nonces: plan.nonces.map(({ nonce, issuedAt }) => ({
             nonce,
-            expiresAt: signedAt + this.options.nonceTtlSeconds,
+            expiresAt: issuedAt + this.options.freshnessSeconds + 1,
           })),
           trustDocuments: plan.trustDocuments,
           enrolments: plan.enrolments,
@@ -253,7 +301,7 @@ export class Sequencer {
     const integratedAt = new Date(now).toISOString();
     const decisions: Decision[] = [];
     const leaves: Uint8Array[] = [];
-    const nonces: string[] = [];
+    const nonces: { nonce: string; issuedAt: number }[] = [];
     const trustDocuments: StoredTrustDocument[] = [];
     const enrolments: StoredEnrolment[] = [];
     for (const write of batch) {
@@ -285,7 +333,7 @@ export class Sequencer {
       } else {
         ledger = decision.ledger;
         leaves.push(decision.leaf);
-        nonces.push(write.request.nonce);
+        nonces.push({ nonce: write.request.nonce, issuedAt: write.request.issuedAt });
         decisions.push({ outcome: 'append', index, write });
       }
     }
@@ -382,9 +430,24 @@ interface BatchPlan {
   readonly decisions: readonly Decision[];
   readonly leaves: readonly Uint8Array[];
   readonly entries: readonly RegistryEntry[];
-  readonly nonces: readonly string[];
+  readonly nonces: readonly { readonly nonce: string; readonly issuedAt: number }[];
   readonly trustDocuments: readonly StoredTrustDocument[];
   readonly enrolments: readonly StoredEnrolment[];
   /** The trust state after the batch. */
   readonly trust: TrustLedger;
+}
+
+/**
+ * A log whose newest trust root has expired signs nothing, neither writes nor refreshed
+ * checkpoints: clients refuse an expired root (freeze protection), so what it signed would be
+ * unverifiable, and signing on would hide the lapse. A batch that itself publishes a newer root
+ * (an operator's `trust publish` or `keys rotate`) is judged by that root.
+ */
+function refuseExpiredRoot(trust: TrustLedger, now: number): void {
+  const root = trust.root;
+  if (root !== undefined && Date.parse(root.expires) <= now)
+    throw new RegistryProblem(
+      'trust-root-expired',
+      `trust root v${root.version} expired at ${root.expires}; the log signs nothing until an operator publishes a newer root (matriz trust draft --expires, trust sign, trust publish)`,
+    );
 }

@@ -130,7 +130,7 @@ async function openService(
     // Before a trust root: the data directory's log key; after: the root's log keys found here.
     signers: async (ledger) =>
       ledger.root === undefined ? [signer] : keyring.checkpointSigners(ledger),
-    nonceTtlSeconds: 2 * freshnessSeconds,
+    freshnessSeconds,
     policy: options.policy ?? DEFAULT_POLICY,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
     ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),

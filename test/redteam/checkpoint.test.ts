@@ -18,9 +18,10 @@ import {
   type VerifierSuites,
 } from '../../src/verify/index.js';
 import { captureIo } from '../support/cli.js';
-import { DATA_DIR_ENV } from '../support/data-dir-log.js';
+import { DATA_DIR_ENV, DATA_DIR_PASSPHRASE, openOperator } from '../support/data-dir-log.js';
+import { startServe } from '../support/serve-process.js';
 import { makeOwner, type Owner } from '../support/registry.js';
-import { startTarget, type Target } from './harness.js';
+import { expectProblem, startTarget, type Target } from './harness.js';
 
 const REGISTER = '/api/v1/registry/register';
 let target: Target;
@@ -106,3 +107,93 @@ describe('RT-CKPT: checkpoint corruption', () => {
     expect(io.out()).toMatch(/problem: /);
   });
 });
+
+describe('RT-CKPT: a log that cannot vouch for itself signs nothing', () => {
+  it('RT-CKPT-4: a latest checkpoint whose signature line was altered in the database halts writes at the next start (503 log-inconsistent, not ready)', async () => {
+    const own = await startTarget();
+    const dataDir = own.dataDir;
+    try {
+      const first = await own.post(
+        REGISTER,
+        alice.request({ op: 'register', nodeSpec: alice.spec('ckpt_self') }),
+      );
+      expect(first.status).toBe(200);
+    } finally {
+      await own.stop();
+    }
+    const db = new Database(path.join(dataDir, 'registry.sqlite3'));
+    let size: number;
+    try {
+      const latest = db
+        .prepare('SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1')
+        .get() as { size: number; note: string };
+      size = latest.size;
+      db.prepare('UPDATE checkpoints SET note = ? WHERE size = ?').run(
+        alterLastSignature(latest.note),
+        latest.size,
+      );
+    } finally {
+      db.close();
+    }
+    const restarted = await startServe(['--data-dir', dataDir], {
+      MATRIZ_KEY_PASSPHRASE: DATA_DIR_PASSPHRASE,
+    });
+    try {
+      const answer = await fetch(`${restarted.url}${REGISTER}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alice.request({ op: 'register', nodeSpec: alice.spec('ckpt_after') })),
+      });
+      expect(answer.status).toBe(503);
+      expect(((await answer.json()) as { type: string }).type).toBe(
+        'urn:matriz:problem:log-inconsistent',
+      );
+      expect((await fetch(`${restarted.url}/readyz`)).status).toBe(503);
+      const note = await (await fetch(`${restarted.url}/api/v1/log/checkpoint`)).text();
+      expect(peekCheckpoint(note).size).toBe(size);
+      expect(restarted.stdout()).toMatch(/does not verify under this log's keys/);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('RT-CKPT-5: once the newest trust root has expired the log signs nothing (503 trust-root-expired) until an operator publishes a newer root', async () => {
+    const expires = new Date(Date.now() + 4_000);
+    const short = await startTarget([], { rootExpires: expires });
+    try {
+      const size = await short.treeSize();
+      await new Promise((resolve) => setTimeout(resolve, expires.getTime() - Date.now() + 200));
+      expectProblem(
+        await short.post(REGISTER, alice.request({ op: 'register', nodeSpec: alice.spec('late') })),
+        503,
+        'trust-root-expired',
+      );
+      expect(await short.treeSize()).toBe(size);
+      // The way out: a newer root (here with a log key rotation) signed by the root keys.
+      const operator = await openOperator(short.dataDir);
+      try {
+        await operator.rotateLogKey({ expires: new Date(Date.now() + 86_400_000) });
+      } finally {
+        await operator.close();
+      }
+      const renewed = await short.post(
+        REGISTER,
+        alice.request({ op: 'register', nodeSpec: alice.spec('late') }),
+      );
+      expect(renewed.status, JSON.stringify(renewed.body)).toBe(200);
+      await short.expectFsckClean();
+    } finally {
+      await short.stop();
+    }
+  });
+});
+
+/** The note with one byte of its last signature line's signature changed. */
+function alterLastSignature(note: string): string {
+  const lines = note.trimEnd().split('\n');
+  const last = lines.pop() as string;
+  const space = last.lastIndexOf(' ');
+  const bytes = Buffer.from(last.slice(space + 1), 'base64');
+  bytes.writeUInt8((bytes.readUInt8(bytes.length - 10) ^ 0x01) & 0xff, bytes.length - 10);
+  return [...lines, `${last.slice(0, space + 1)}${bytes.toString('base64')}`].join('\n') + '\n';
+}

@@ -36,11 +36,14 @@ export interface Target {
 }
 
 /** Starts the target. The log origin is the test owners' ORIGIN, so their requests are for it. */
-export async function startTarget(extraArgs: string[] = []): Promise<Target> {
+export async function startTarget(
+  extraArgs: string[] = [],
+  options: { rootExpires?: Date } = {},
+): Promise<Target> {
   const dataDir = path.join(tempDir(), 'data');
   await createDataDir(dataDir, ORIGIN);
   const operator = await openOperator(dataDir);
-  await operator.trustInit();
+  await operator.trustInit(options.rootExpires ? { expires: options.rootExpires } : {});
   await operator.close();
   const server = await startServe(['--data-dir', dataDir, ...extraArgs], {
     MATRIZ_KEY_PASSPHRASE: DATA_DIR_PASSPHRASE,

@@ -1,6 +1,6 @@
 /** Replay: a request the registry accepted once, or one outside its freshness window, changes nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeOwner, type Owner } from '../support/registry.js';
+import { makeOwner, makeRegistry, refusal, type Owner } from '../support/registry.js';
 import { expectProblem, startTarget, type Target } from './harness.js';
 
 const REGISTER = '/api/v1/registry/register';
@@ -54,5 +54,39 @@ describe('RT-REPLAY: replayed and stale requests', () => {
     );
     expectProblem(await target.post(REGISTER, body), 400, 'wrong-origin');
     expect(await target.treeSize()).toBe(size);
+  });
+
+  it('RT-REPLAY-5: a replay at the last instant of the freshness window is refused (replayed-nonce), one a millisecond later is stale', async () => {
+    // The clock is the case: an in-process registry whose clock the case sets. Before the fix the
+    // nonce expired one second before the request went stale, and the window let 0.999 s extra in.
+    const issuedAt = Date.UTC(2026, 11, 5, 12, 0, 0);
+    let now = issuedAt - 300_000; // issued at the far edge of the future window: accepted
+    const { registry, store, sequencer } = await makeRegistry({ clock: () => now });
+    try {
+      const body = alice.request(
+        { op: 'register', nodeSpec: alice.spec('replay_edge') },
+        { now: issuedAt },
+      );
+      await registry.register(body);
+      const size = await store.treeSize();
+      for (const at of [issuedAt, issuedAt + 299_999, issuedAt + 300_000]) {
+        now = at;
+        expect(
+          (await refusal(registry.register(body))).slug,
+          `at issued_at + ${at - issuedAt} ms`,
+        ).toBe('replayed-nonce');
+      }
+      for (const at of [issuedAt + 300_001, issuedAt + 300_999]) {
+        now = at;
+        expect(
+          (await refusal(registry.register(body))).slug,
+          `at issued_at + ${at - issuedAt} ms`,
+        ).toBe('stale-request');
+      }
+      expect(await store.treeSize()).toBe(size);
+    } finally {
+      await sequencer.drain();
+      await store.close();
+    }
   });
 });

@@ -159,7 +159,7 @@ async function run(writes: readonly Write[], batchSizes: readonly number[]) {
   const sequencer = new Sequencer(store, {
     origin: ORIGIN,
     signer: keys.signer,
-    nonceTtlSeconds: 600,
+    freshnessSeconds: 300,
     maxBatch: 1024,
     clock: () => NOW,
   });

@@ -68,7 +68,7 @@ describe('checkpoint refresh', () => {
     const restarted = new Sequencer(t.store, {
       origin: ORIGIN,
       signer: t.keys.signer,
-      nonceTtlSeconds: 600,
+      freshnessSeconds: 300,
     });
     expect(restarted.lastSignedAt).toBeUndefined();
     await restarted.start();
@@ -102,7 +102,7 @@ describe('checkpoint refresh', () => {
     const sequencer = new Sequencer(store, {
       origin: ORIGIN,
       signer: first.keys.signer,
-      nonceTtlSeconds: 600,
+      freshnessSeconds: 300,
     });
     await sequencer.start();
     expect(sequencer.haltedReason).toMatch(/does not sign the stored tree of size 2/);
@@ -121,7 +121,7 @@ describe('trust records seen', () => {
     const server = new Sequencer(t.store, {
       origin: ORIGIN,
       signer: t.keys.signer,
-      nonceTtlSeconds: 600,
+      freshnessSeconds: 300,
       onTrustRecords: (kinds) => seen.push(...kinds),
     });
     await server.start();
@@ -142,7 +142,7 @@ describe('trust records seen', () => {
     const server = new Sequencer(t.store, {
       origin: ORIGIN,
       signer: t.keys.signer,
-      nonceTtlSeconds: 600,
+      freshnessSeconds: 300,
       onTrustRecords: (kinds) => seen.push(...kinds),
     });
     await server.start();

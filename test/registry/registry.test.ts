@@ -378,12 +378,27 @@ describe('the sequencer', () => {
 
   it('resumes from the stored tree after a restart', async () => {
     await t.registry.register(alice.request({ op: 'register', nodeSpec: alice.spec('before') }));
-    const restarted = await makeRegistry({ store: t.store });
+    const restarted = await makeRegistry({ store: t.store, keys: t.keys });
     const result = await restarted.registry.register(
       alice.request({ op: 'register', nodeSpec: alice.spec('after') }),
     );
     expect(result.index).toBe(1);
     t = { ...restarted, store: t.store };
     await expectProven(result);
+  });
+
+  it('halts writes after a restart whose log keys do not verify the latest checkpoint', async () => {
+    await t.registry.register(alice.request({ op: 'register', nodeSpec: alice.spec('mine') }));
+    const size = await t.store.treeSize();
+    // Other key files behind the same database: what they would sign is not this log.
+    const impostor = await makeRegistry({ store: t.store });
+    expect(impostor.sequencer.haltedReason).toMatch(
+      /latest stored checkpoint does not verify under this log's keys \(missing-signature\)/,
+    );
+    const refused = await refusal(
+      impostor.registry.register(alice.request({ op: 'register', nodeSpec: alice.spec('theirs') })),
+    );
+    expect(refused.slug).toBe('log-inconsistent');
+    expect(await t.store.treeSize()).toBe(size);
   });
 });

@@ -87,7 +87,7 @@ describe('sequencer and the trust records of its batch', () => {
     const sequencer = new Sequencer(store, {
       origin: ORIGIN,
       signer: keys.signer,
-      nonceTtlSeconds: 600,
+      freshnessSeconds: 300,
       onInconsistent: (reason) => reasons.push(reason),
     });
     await sequencer.start();
@@ -165,7 +165,7 @@ describe('sequencer and the trust records of its batch', () => {
     const operator = new Sequencer(inner, {
       origin: ORIGIN,
       signer: keys.signer,
-      nonceTtlSeconds: 600,
+      freshnessSeconds: 300,
     });
     await operator.start();
 

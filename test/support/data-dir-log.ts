@@ -58,7 +58,7 @@ export async function openWriter(
   const sequencer = new Sequencer(store, {
     origin,
     signers: keyring.checkpointSigners,
-    nonceTtlSeconds: 600,
+    freshnessSeconds: 300,
     maxBatch: 512,
   });
   await sequencer.start();

@@ -102,14 +102,16 @@ export async function makeRegistry(
     policy?: EntitlementPolicy;
     maxDelayMs?: number;
     clock?: () => number;
+    /** The log keys of an earlier registry on the same store (a restart); default new keys. */
+    keys?: TestRegistry['keys'];
   } = {},
 ): Promise<TestRegistry> {
   const store = options.store ?? openSqliteStore({ path: ':memory:' });
-  const keys = await logKeys();
+  const keys = options.keys ?? (await logKeys());
   const sequencer = new Sequencer(store, {
     origin: ORIGIN,
     signer: keys.signer,
-    nonceTtlSeconds: 600,
+    freshnessSeconds: 300,
     maxDelayMs: options.maxDelayMs ?? 5,
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.clock ? { clock: options.clock } : {}),

@@ -43,6 +43,11 @@ export interface EnvelopeVerification {
   readonly threshold: number;
   /** Trusted key ids with a valid signature, each once, in envelope order. */
   readonly verifiedKeyIds: readonly string[];
+  /**
+   * The signature that verified for each of `verifiedKeyIds`, in the same order: what a log
+   * should keep of the envelope (not the unknown or failed signatures beside it).
+   */
+  readonly verifiedSignatures: readonly EnvelopeSignature[];
   /** Trusted key ids that signed but whose signature did not verify. */
   readonly failedKeyIds: readonly string[];
   /** Signatures whose key id is not trusted (ignored). */
@@ -118,7 +123,7 @@ export function verifyEnvelope(
     );
   const payload = base64Decode(envelope.payload, 'envelope "payload"');
   const message = pae(envelope.payloadType, payload);
-  const verified = new Set<string>();
+  const verified = new Map<string, EnvelopeSignature>();
   const failed = new Set<string>();
   let unknownSignatures = 0;
   for (const [index, signature] of envelope.signatures.entries()) {
@@ -136,14 +141,15 @@ export function verifyEnvelope(
       continue;
     }
     if (key.verify(bytes, message)) {
-      verified.add(key.keyid);
+      verified.set(key.keyid, { keyid: key.keyid, sig: signature.sig });
       failed.delete(key.keyid);
     } else failed.add(key.keyid);
   }
   return {
     valid: verified.size >= threshold,
     threshold,
-    verifiedKeyIds: [...verified],
+    verifiedKeyIds: [...verified.keys()],
+    verifiedSignatures: [...verified.values()],
     failedKeyIds: [...failed],
     unknownSignatures,
     payloadType: envelope.payloadType,

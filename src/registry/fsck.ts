@@ -289,7 +289,16 @@ async function replayLeaf(
   let request;
   try {
     // The same checks as at write time, minus time: those held when it was integrated.
-    request = await decodeWriteRequest(content.envelope, envelopeCheckWith(options.loadSuite));
+    const decoded = await decodeWriteRequest(
+      content.envelope,
+      envelopeCheckWith(options.loadSuite),
+    );
+    // Judged as logged: leaves of earlier versions kept the envelope as received (with members
+    // and signatures that were not checked); newer ones keep only what was signed and verified.
+    request = {
+      ...decoded,
+      canonicalEnvelope: canonicalize(content.envelope),
+    };
     checkWriteContext(request, {
       origin: options.verifier.name,
       now: 0,

@@ -10,7 +10,13 @@
  * own problem type; `EntryLedger.apply` (entry-ledger.ts) runs the rest. None changes anything.
  */
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
-import { type Envelope, parseEnvelope, verifierFor, verifyEnvelope } from '../crypto/dsse.js';
+import {
+  type Envelope,
+  type EnvelopeSignature,
+  parseEnvelope,
+  verifierFor,
+  verifyEnvelope,
+} from '../crypto/dsse.js';
 import { sha256Digest } from '../crypto/digest.js';
 import { PAYLOAD_TYPES } from '../crypto/payload-types.js';
 import { base64Decode } from '../crypto/encoding.js';
@@ -33,8 +39,12 @@ export const REQUEST_PAYLOAD_TYPE = PAYLOAD_TYPES.request;
 export const MAX_REPORTED_FINDINGS = 100;
 
 interface RequestCommon {
-  /** The envelope exactly as received: it goes into the log leaf, unknown fields and all. */
-  readonly envelope: unknown;
+  /**
+   * What the log keeps of the envelope: `payload`, `payloadType` and the one owner signature
+   * that verified. Members outside DSSE and signatures the registry did not verify (junk, other
+   * keys) are dropped: the log records only what was signed and checked (issue 13).
+   */
+  readonly envelope: Envelope;
   /** Its RFC 8785 form, computed once (with the request checks, off the event loop). */
   readonly canonicalEnvelope: string;
   readonly owner: PublicKey;
@@ -76,6 +86,8 @@ export interface EnvelopeCheckResult {
   readonly valid: boolean;
   /** The envelope carries a signature with the owner's key id (valid or not). */
   readonly ownerSigned: boolean;
+  /** When valid: the owner's signature that verified. */
+  readonly signature?: EnvelopeSignature;
 }
 
 export type EnvelopeCheck = (envelope: unknown, owner: PublicKey) => Promise<EnvelopeCheckResult>;
@@ -87,9 +99,11 @@ export function envelopeCheckWith(
   return async (envelope, owner) => {
     const suite = await loadSuite(owner.algorithm);
     const verification = verifyEnvelope(envelope, [verifierFor(owner, suite)]);
+    const signature = verification.verifiedSignatures[0];
     return {
       valid: verification.valid,
       ownerSigned: verification.valid || verification.failedKeyIds.length > 0,
+      ...(signature === undefined ? {} : { signature }),
     };
   };
 }
@@ -132,7 +146,7 @@ export async function decodeWriteRequest(
   }
   const { value: payload, bytes } = decodePayload(envelope);
   const owner = ownerKeyOf(payload);
-  await checkSignature(body, owner, checkEnvelope);
+  const signature = await checkSignature(body, owner, checkEnvelope);
   // ignoreBOM keeps a byte order mark in the text, so a BOM-prefixed payload is not canonical.
   if (canonicalize(payload) !== new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)) {
     throw new RegistryProblem(
@@ -141,9 +155,14 @@ export async function decodeWriteRequest(
     );
   }
 
+  const logged: Envelope = {
+    payload: envelope.payload,
+    payloadType: envelope.payloadType,
+    signatures: [signature],
+  };
   const common = {
-    envelope: body,
-    canonicalEnvelope: canonicalize(body),
+    envelope: logged,
+    canonicalEnvelope: canonicalize(logged),
     owner,
     ownerId: ownerId(owner.keyid),
     nonce: stringField(payload, 'nonce'),
@@ -273,18 +292,20 @@ function ownerKeyOf(payload: Record<string, unknown>): PublicKey {
   }
 }
 
+/** The owner's signature that verified; refuses (`bad-signature`) when none did. */
 async function checkSignature(
   body: unknown,
   owner: PublicKey,
   checkEnvelope: EnvelopeCheck,
-): Promise<void> {
+): Promise<EnvelopeSignature> {
   const verification = await checkEnvelope(body, owner);
-  if (!verification.valid) {
+  if (!verification.valid || verification.signature === undefined) {
     const detail = verification.ownerSigned
       ? `the signature by key ${owner.keyid} does not verify over the envelope payload`
       : `the envelope has no signature by the owner key ${owner.keyid}`;
     throw new RegistryProblem('bad-signature', detail);
   }
+  return verification.signature;
 }
 
 function stringField(payload: Record<string, unknown>, name: string): string {

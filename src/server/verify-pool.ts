@@ -23,7 +23,6 @@ export class VerifyPool {
       resolve: (r: WriteRequest | FindingsReport) => void;
       reject: (e: Error) => void;
       slot: Slot;
-      body: unknown;
     }
   >();
   private nextId = 0;
@@ -81,7 +80,7 @@ export class VerifyPool {
       );
       const id = this.nextId++;
       slot.pending++;
-      this.waiting.set(id, { resolve, reject, slot, body: task.body });
+      this.waiting.set(id, { resolve, reject, slot });
       slot.worker.postMessage({ ...task, id } satisfies VerifyTask);
     });
   }
@@ -95,7 +94,7 @@ export class VerifyPool {
     if (!waiter) return;
     this.waiting.delete(reply.id);
     waiter.slot.pending--;
-    if ('request' in reply) waiter.resolve({ ...reply.request, envelope: waiter.body });
+    if ('request' in reply) waiter.resolve(reply.request);
     else if ('report' in reply) waiter.resolve(reply.report);
     else if ('problem' in reply)
       waiter.reject(

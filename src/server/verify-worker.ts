@@ -66,8 +66,7 @@ parentPort?.on('message', (task: VerifyTask) => {
   }
   decodeWriteRequest(task.body, check).then(
     (request) => {
-      // The envelope is the task's own body, which the pool still holds: not sent back.
-      const reply: VerifyReply = { id: task.id, request: { ...request, envelope: undefined } };
+      const reply: VerifyReply = { id: task.id, request };
       parentPort?.postMessage(reply);
     },
     (error: unknown) => {

@@ -2,8 +2,9 @@
  * Log leaves, the bytes the registry's tree hashes (docs/api.md, Log leaves), each the RFC 8785
  * JSON of one object:
  *
- * - an owner's write: `{"envelope": <the DSSE envelope as received>, "integrated_at": <RFC 3339>,
- *   "registry_id": ...}`, so anyone can re-check the owner's signature from the log alone;
+ * - an owner's write: `{"envelope": <payload, payloadType and the owner's verified signature>,
+ *   "integrated_at": <RFC 3339>, "registry_id": ...}`, so anyone can re-check the owner's
+ *   signature from the log alone;
  * - a trust record: `{"envelope": ..., "integrated_at": ..., "kind": <ControlKind>}`, a trust
  *   root version, a revocation list version, an owner enrolment or a log key rotation record,
  *   each a DSSE envelope signed by the role that may make it (docs/security.md);

@@ -102,4 +102,34 @@ describe('RT-FORGE: signature forgery', () => {
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(await target.treeSize()).toBe(before + 1);
   });
+
+  it('RT-FORGE-8: members outside DSSE and junk signatures beside the valid one are not logged: the leaf keeps only what was signed and verified', async () => {
+    const envelope = request(alice, 'forge_eight');
+    const valid = envelope.signatures[0] as { keyid: string; sig: string };
+    const padded = {
+      ...envelope,
+      note: 'unsigned text a reader might take for part of the record',
+      signatures: [
+        { keyid: valid.keyid, sig: base64Encode(new Uint8Array(64).fill(7)) },
+        { keyid: 'not-a-key-of-this-request', sig: 'AAAA' },
+        valid,
+        { sig: base64Encode(new Uint8Array(3300)) },
+      ],
+    };
+    const before = await target.treeSize();
+    const answer = await target.post(REGISTER, padded);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(await target.treeSize()).toBe(before + 1);
+    const leaf = (await (
+      await fetch(`${target.url}/api/v1/log/entries/${String(answer.body.index)}`)
+    ).json()) as { envelope: Record<string, unknown> };
+    expect(leaf.envelope).toStrictEqual({
+      payload: envelope.payload,
+      payloadType: envelope.payloadType,
+      signatures: [valid],
+    });
+    // The same signed request with other padding is the same request: a replay.
+    expectProblem(await target.post(REGISTER, { ...padded, note: 'other' }), 409, 'replayed-nonce');
+    expect(await target.treeSize()).toBe(before + 1);
+  });
 });

@@ -56,7 +56,7 @@ async function expectProven(result: WriteResult): Promise<void> {
 }
 
 describe('register', () => {
-  it('appends one leaf holding the envelope as received, and proves it in a signed checkpoint', async () => {
+  it('appends one leaf holding the signed envelope, and proves it in a signed checkpoint', async () => {
     const body = alice.request({ op: 'register', nodeSpec: alice.spec() });
     const result = await t.registry.register(body);
     expect(result).toMatchObject({

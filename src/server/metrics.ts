@@ -92,13 +92,13 @@ export class ServerMetrics {
   });
   readonly pqcSign = new Histogram({
     name: 'pqc_sign_duration_seconds',
-    help: 'Time to sign one checkpoint (Ed25519 and ML-DSA-44 together).',
+    help: 'Time to make one ML-DSA-44 checkpoint signature, by any log key.',
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   readonly pqcVerify = new Histogram({
     name: 'pqc_verify_duration_seconds',
-    help: 'Time to verify the owner signature of one write request.',
+    help: 'Time to verify the owner signature of one write request, in its worker (not counting the wait for a worker).',
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });

@@ -113,14 +113,7 @@ async function openService(
     },
     mlDsa44: {
       publicKey: dir.mlDsa44.key.publicKey,
-      sign: (message) => {
-        const end = metrics.pqcSign.startTimer();
-        try {
-          return dir.mlDsa44.suite.sign(message, dir.mlDsa44.secretKey);
-        } finally {
-          end();
-        }
-      },
+      sign: (message) => dir.mlDsa44.suite.sign(message, dir.mlDsa44.secretKey),
     },
   };
   const freshnessSeconds = options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS;
@@ -129,7 +122,9 @@ async function openService(
     signer,
     // Before a trust root: the data directory's log key; after: the root's log keys found here.
     signers: async (ledger) =>
-      ledger.root === undefined ? [signer] : keyring.checkpointSigners(ledger),
+      (ledger.root === undefined ? [signer] : await keyring.checkpointSigners(ledger)).map(
+        (one) => timedSigner(one, metrics),
+      ),
     freshnessSeconds,
     policy: options.policy ?? DEFAULT_POLICY,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
@@ -165,7 +160,10 @@ async function openService(
     trust: () => sequencer.trust,
     cryptoBackend: dir.mlDsa44.suite.backend,
   });
-  const pool = new VerifyPool(options.verifyThreads ?? Math.max(1, availableParallelism() - 1));
+  const pool = new VerifyPool(
+    options.verifyThreads ?? Math.max(1, availableParallelism() - 1),
+    (seconds) => metrics.pqcVerify.observe(seconds),
+  );
   opened.push(() => pool.close());
   // Drained before the workers close: queued writes were verified already.
   opened.push(() => sequencer.drain());
@@ -178,9 +176,9 @@ async function openService(
     loadSuite: (algorithm) => loadSignatureSuite(algorithm),
     decodeRequest: pool.decode,
     freshnessSeconds,
-    onVerify: (result, seconds) => {
+    // pqc_verify_duration_seconds is observed in the pool: the check alone, not its queueing.
+    onVerify: (result) => {
       metrics.verifications.inc({ result });
-      metrics.pqcVerify.observe(seconds);
     },
   });
   const app = await buildServer({
@@ -265,4 +263,25 @@ function startError(error: unknown, options: ServiceOptions): Error {
       { cause: error },
     );
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * `signer` observing pqc_sign_duration_seconds for each ML-DSA-44 checkpoint signature, whichever
+ * key makes it: the data directory's before a trust root, the root's log keys after.
+ */
+function timedSigner(signer: CheckpointSigner, metrics: ServerMetrics): CheckpointSigner {
+  return {
+    ...signer,
+    mlDsa44: {
+      publicKey: signer.mlDsa44.publicKey,
+      sign: async (message) => {
+        const end = metrics.pqcSign.startTimer();
+        try {
+          return await signer.mlDsa44.sign(message);
+        } finally {
+          end();
+        }
+      },
+    },
+  };
 }

@@ -29,7 +29,14 @@ export class VerifyPool {
   /** Resolves once every worker has loaded and self-tested its suites. */
   readonly ready: Promise<void>;
 
-  constructor(size: number) {
+  /**
+   * `onSignatureCheck` is called with the seconds each owner signature check took in its worker
+   * (verification only, not the wait for a free worker).
+   */
+  constructor(
+    size: number,
+    private readonly onSignatureCheck?: (seconds: number) => void,
+  ) {
     const file = compiledWorkerFile(import.meta.url, 'verify-worker.js');
     const readiness: Promise<void>[] = [];
     this.slots = Array.from({ length: Math.max(1, size) }, () => {
@@ -94,6 +101,8 @@ export class VerifyPool {
     if (!waiter) return;
     this.waiting.delete(reply.id);
     waiter.slot.pending--;
+    if ('verifySeconds' in reply && reply.verifySeconds !== undefined)
+      this.onSignatureCheck?.(reply.verifySeconds);
     if ('request' in reply) waiter.resolve(reply.request);
     else if ('report' in reply) waiter.resolve(reply.report);
     else if ('problem' in reply)

@@ -7,7 +7,12 @@ import { reportFindings, type FindingsReport } from '../nodespec/report.js';
 import { SIGNATURE_ALGORITHMS } from '../crypto/algorithms.js';
 import { loadSignatureSuite } from '../crypto/suites.js';
 import { RegistryProblem, type ProblemSlug } from '../registry/problems.js';
-import { decodeWriteRequest, envelopeCheckWith, type WriteRequest } from '../registry/request.js';
+import {
+  decodeWriteRequest,
+  envelopeCheckWith,
+  type EnvelopeCheck,
+  type WriteRequest,
+} from '../registry/request.js';
 
 export interface VerifyTask {
   readonly id: number;
@@ -22,8 +27,12 @@ export interface WorkerReady {
   readonly error?: string;
 }
 
+/**
+ * `verifySeconds`: time spent checking the owner signature in this worker (not the queueing
+ * before it), when the request got that far; pqc_verify_duration_seconds observes it.
+ */
 export type VerifyReply =
-  | { readonly id: number; readonly request: WriteRequest }
+  | { readonly id: number; readonly request: WriteRequest; readonly verifySeconds?: number }
   | { readonly id: number; readonly report: FindingsReport }
   | {
       readonly id: number;
@@ -32,10 +41,23 @@ export type VerifyReply =
         detail: string;
         extensions: Readonly<Record<string, unknown>>;
       };
+      readonly verifySeconds?: number;
     }
   | { readonly id: number; readonly error: string };
 
 const check = envelopeCheckWith((algorithm) => loadSignatureSuite(algorithm));
+
+/** `check`, recording how long the signature check itself took in `timing`. */
+function timedCheck(timing: { seconds?: number }): EnvelopeCheck {
+  return async (envelope, owner) => {
+    const started = performance.now();
+    try {
+      return await check(envelope, owner);
+    } finally {
+      timing.seconds = (performance.now() - started) / 1000;
+    }
+  };
+}
 
 // Load and self-test every suite before taking work, so the first requests are not slow.
 Promise.all(SIGNATURE_ALGORITHMS.map((algorithm) => loadSignatureSuite(algorithm))).then(
@@ -64,9 +86,11 @@ parentPort?.on('message', (task: VerifyTask) => {
     parentPort?.postMessage(reply);
     return;
   }
-  decodeWriteRequest(task.body, check).then(
+  const timing: { seconds?: number } = {};
+  const measured = () => (timing.seconds === undefined ? {} : { verifySeconds: timing.seconds });
+  decodeWriteRequest(task.body, timedCheck(timing)).then(
     (request) => {
-      const reply: VerifyReply = { id: task.id, request };
+      const reply: VerifyReply = { id: task.id, request, ...measured() };
       parentPort?.postMessage(reply);
     },
     (error: unknown) => {
@@ -75,6 +99,7 @@ parentPort?.on('message', (task: VerifyTask) => {
           ? {
               id: task.id,
               problem: { slug: error.slug, detail: error.detail, extensions: error.extensions },
+              ...measured(),
             }
           : { id: task.id, error: error instanceof Error ? error.message : String(error) };
       parentPort?.postMessage(reply);

@@ -11,6 +11,12 @@ import { parseNote } from '../../src/log/note.js';
 import { startService, type RunningService } from '../../src/server/service.js';
 import { VERSION } from '../../src/version.js';
 import { captureIo } from '../support/cli.js';
+import {
+  createDataDir,
+  DATA_DIR_PASSPHRASE,
+  FAST_SCRYPT,
+  openOperator,
+} from '../support/data-dir-log.js';
 import { makeOwner, ORIGIN } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -126,5 +132,54 @@ describe('metrics', () => {
     expect(sample(await metrics(service), 'registry_rejections_total{reason="rate_limit"}')).toBe(
       2,
     );
+  });
+});
+
+describe('PQC metrics', () => {
+  it('time every ML-DSA-44 checkpoint signature, also by the trust root log keys, and every owner-signature check in its worker', async () => {
+    const dataDir = path.join(tempDir(), 'data');
+    await createDataDir(dataDir, ORIGIN);
+    const operator = await openOperator(dataDir);
+    await operator.trustInit();
+    await operator.close();
+    const service = await startService({
+      dataDir,
+      origin: ORIGIN,
+      host: '127.0.0.1',
+      port: 0,
+      passphrase: DATA_DIR_PASSPHRASE,
+      scrypt: FAST_SCRYPT,
+      verifyThreads: 1,
+      warn: () => undefined,
+    });
+    services.push(service);
+    const signs = async () =>
+      sample(await metrics(service), 'pqc_sign_duration_seconds_count') ?? 0;
+    const before = await signs();
+    const alice = await makeOwner('ed25519');
+    for (const name of ['metric_one', 'metric_two']) {
+      const answer = await fetch(`${service.url}/api/v1/registry/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alice.request({ op: 'register', nodeSpec: alice.spec(name) })),
+      });
+      expect(answer.status).toBe(200);
+    }
+    const forged = alice.request({ op: 'register', nodeSpec: alice.spec('metric_bad') }) as {
+      signatures: { sig: string }[];
+    };
+    (forged.signatures[0] as { sig: string }).sig = Buffer.alloc(64, 1).toString('base64');
+    const refused = await fetch(`${service.url}/api/v1/registry/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(forged),
+    });
+    expect(refused.status).toBe(401);
+    const text = await metrics(service);
+    // Two writes under the trust root's log key: at least one signature each.
+    expect(await signs()).toBeGreaterThanOrEqual(before + 2);
+    expect(sample(text, 'pqc_verify_duration_seconds_count')).toBe(3);
+    expect(sample(text, 'registry_verify_total{result="valid"}')).toBe(2);
+    expect(sample(text, 'registry_verify_total{result="invalid"}')).toBe(1);
   });
 });

@@ -162,7 +162,9 @@ async function openService(
   });
   const pool = new VerifyPool(
     options.verifyThreads ?? Math.max(1, availableParallelism() - 1),
-    (seconds) => metrics.pqcVerify.observe(seconds),
+    (seconds) => {
+      metrics.pqcVerify.observe(seconds);
+    },
   );
   opened.push(() => pool.close());
   // Drained before the workers close: queued writes were verified already.

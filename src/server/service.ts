@@ -122,8 +122,8 @@ async function openService(
     signer,
     // Before a trust root: the data directory's log key; after: the root's log keys found here.
     signers: async (ledger) =>
-      (ledger.root === undefined ? [signer] : await keyring.checkpointSigners(ledger)).map(
-        (one) => timedSigner(one, metrics),
+      (ledger.root === undefined ? [signer] : await keyring.checkpointSigners(ledger)).map((one) =>
+        timedSigner(one, metrics),
       ),
     freshnessSeconds,
     policy: options.policy ?? DEFAULT_POLICY,

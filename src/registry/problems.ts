@@ -27,6 +27,10 @@ export const PROBLEMS = {
   'already-deregistered': { status: 409, title: 'Entry is already deregistered' },
   'not-found': { status: 404, title: 'Not found' },
   'invalid-parameter': { status: 400, title: 'Invalid query parameter' },
+  'malformed-http': { status: 400, title: 'Request is not well-formed HTTP' },
+  'request-timeout': { status: 408, title: 'Request did not arrive within the request timeout' },
+  'uri-too-long': { status: 414, title: 'A path segment is longer than the server accepts' },
+  'headers-too-large': { status: 431, title: 'Request headers are larger than the server accepts' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   overloaded: { status: 503, title: 'Registry is overloaded' },
   'log-inconsistent': {

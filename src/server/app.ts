@@ -18,7 +18,7 @@ import type { Registry } from '../registry/registry.js';
 import { VERSION } from '../version.js';
 import { registerJsonBodyParser } from './body.js';
 import { pressureReason, ServerMetrics } from './metrics.js';
-import { problemFor, sendProblem } from './problem-reply.js';
+import { frameworkProblem, problemFor, sendProblem, writeSocketProblem } from './problem-reply.js';
 import { RegistryProblem } from '../registry/problems.js';
 import { logRoutes } from './routes/log.js';
 import { trustRoutes } from './routes/trust.js';
@@ -78,6 +78,12 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
+/**
+ * Longest path parameter, characters as sent: a registry id is at most 193 characters, and
+ * percent-encoding can triple that. Longer is 414 `uri-too-long`.
+ */
+const MAX_PARAM_LENGTH = 1024;
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const metrics = options.metrics ?? new ServerMetrics();
@@ -109,6 +115,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return server;
     },
     trustProxy: options.trustProxy ?? false,
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Refusals made before any route runs are problem documents too (issue 13).
+    frameworkErrors: (error, _request, reply) => {
+      sendProblem(reply, frameworkProblem(error), metrics);
+    },
+    clientErrorHandler: (error, socket) => {
+      writeSocketProblem(error, socket, metrics);
+    },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorate('metrics', metrics);

@@ -3,6 +3,7 @@
  * a trust root, and what every case checks after its attack: the tree did not grow, and fsck of
  * the data directory is clean. Cases are named `RT-<category>-<n>: <attack>` (docs/security.md).
  */
+import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -104,4 +105,39 @@ export function expectProblem(
   expect(answer.status, JSON.stringify(answer.body)).toBe(status);
   expect(answer.type).toMatch(/^application\/problem\+json/);
   expect(answer.body.type).toBe(`urn:matriz:problem:${slug}`);
+}
+
+/**
+ * Opens a raw TCP connection to the target, lets `send` write what it likes, and resolves with
+ * everything the server sent once it closes the connection (fails after 15 s).
+ */
+export function rawConnection(
+  target: Pick<Target, 'url'>,
+  send: (socket: net.Socket) => void,
+): Promise<{ closedAfterMs: number; received: string }> {
+  const { hostname, port } = new URL(target.url);
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    let received = '';
+    const socket = net.connect(Number(port), hostname, () => {
+      send(socket);
+    });
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      resolve({ closedAfterMs: Date.now() - started, received });
+    });
+    setTimeout(() => {
+      socket.destroy();
+      reject(new Error('the server kept the connection open for 15 s'));
+    }, 15_000).unref();
+  });
+}
+
+/** The problem document of a raw HTTP answer (the JSON after the blank line). */
+export function rawProblem(received: string): { status: number; type: string; body: any } {
+  const [head = '', body = ''] = received.split('\r\n\r\n');
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+  const type = /^content-type: (.*)$/im.exec(head)?.[1] ?? '';
+  return { status, type, body: JSON.parse(body) };
 }

@@ -3,10 +3,9 @@
  * built to produce thousands of findings with a bounded answer; the service stays up and the log
  * does not change.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeOwner, type Owner } from '../support/registry.js';
-import { expectProblem, startTarget, type Target } from './harness.js';
+import { expectProblem, rawConnection, startTarget, type Target } from './harness.js';
 
 let target: Target;
 let alice: Owner;
@@ -48,36 +47,14 @@ describe('RT-PERF: floods and oversized input', () => {
   });
 
   /** Opens a raw connection; resolves with what the server sent and when it closed it. */
-  function rawConnection(
-    send: (socket: net.Socket) => void,
-  ): Promise<{ closedAfterMs: number; received: string }> {
-    const { hostname, port } = new URL(target.url);
-    return new Promise((resolve, reject) => {
-      const started = Date.now();
-      let received = '';
-      const socket = net.connect(Number(port), hostname, () => {
-        send(socket);
-      });
-      socket.on('data', (chunk) => (received += chunk.toString()));
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        resolve({ closedAfterMs: Date.now() - started, received });
-      });
-      setTimeout(() => {
-        socket.destroy();
-        reject(new Error('the server kept the connection open for 15 s'));
-      }, 15_000).unref();
-    });
-  }
-
   it('RT-PERF-4: a connection that never sends a request is closed (idle timeout, here 2 s)', async () => {
-    const { received } = await rawConnection(() => undefined);
+    const { received } = await rawConnection(target, () => undefined);
     expect(received).toBe('');
   }, 20_000);
 
   it('RT-PERF-5: a body sent one byte at a time is cut off at the request timeout (408), nothing logged', async () => {
     const size = await target.treeSize();
-    const { received } = await rawConnection((socket) => {
+    const { received } = await rawConnection(target, (socket) => {
       socket.write(
         'POST /api/v1/registry/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
       );
@@ -90,6 +67,8 @@ describe('RT-PERF: floods and oversized input', () => {
       });
     });
     expect(received).toMatch(/^HTTP\/1\.1 408/);
+    expect(received).toContain('application/problem+json');
+    expect(received).toContain('urn:matriz:problem:request-timeout');
     expect(await target.treeSize()).toBe(size);
   }, 20_000);
 

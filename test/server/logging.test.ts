@@ -8,9 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { base64Encode } from '../../src/crypto/encoding.js';
 import { openSecretKey } from '../../src/keystore/key-file.js';
+import { buildServer } from '../../src/server/app.js';
 import { startService, type RunningService } from '../../src/server/service.js';
 import { captureIo } from '../support/cli.js';
-import { makeOwner, ORIGIN } from '../support/registry.js';
+import { makeOwner, makeRegistry, ORIGIN } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
 
 const PASSPHRASE = 'logging-test passphrase 7f3a9c';
@@ -184,5 +185,36 @@ describe('matriz serve --log-level', () => {
     const code = await main(['serve', '--log-level', 'loud', '--port', '0'], io);
     expect(code).toBe(2);
     expect(io.err()).toMatch(/--log-level.*loud/);
+  });
+});
+
+describe('internal errors', () => {
+  it('are logged with their stack and request id, while the answer says only internal-error', async () => {
+    const lines: string[] = [];
+    const { registry, store, sequencer } = await makeRegistry();
+    // A fault below the HTTP layer: the store failing in a way no refusal describes.
+    registry.get = () => Promise.reject(new Error('disk fault at /var/lib/matriz/secret-path'));
+    const app = await buildServer({
+      registry,
+      logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } },
+    });
+    try {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const response = await fetch(`${url}/api/v1/registry/some_node@1.0.0`, {
+        headers: { 'x-request-id': 'fault-1' },
+      });
+      expect(response.status).toBe(500);
+      const body = (await response.json()) as { type: string; detail: string };
+      expect(body.type).toBe('urn:matriz:problem:internal-error');
+      expect(JSON.stringify(body)).not.toContain('secret-path');
+      const logged = records(lines).find((r) => r.msg === 'unexpected error');
+      expect(logged).toMatchObject({ level: 50, request_id: 'fault-1' });
+      expect(JSON.stringify(logged)).toContain('disk fault at /var/lib/matriz/secret-path');
+      expect((logged?.err as { stack?: string } | undefined)?.stack).toMatch(/at /);
+    } finally {
+      await app.close();
+      await sequencer.drain();
+      await store.close();
+    }
   });
 });

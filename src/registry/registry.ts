@@ -88,6 +88,18 @@ export interface ProofView {
 
 export const DEFAULT_FRESHNESS_SECONDS = 300;
 export const MAX_QUERY_LIMIT = 500;
+/**
+ * Candidate entries one query request examines at most. Capability patterns are matched here,
+ * not in the store, so without a bound anyone who registers many near-miss entries could make
+ * every query scan them all (issue 13). A request that runs out returns what it found and a
+ * cursor to go on from, so a page may be short, even empty, with `next_cursor` set.
+ */
+export const MAX_QUERY_SCAN = 2000;
+/**
+ * Bytes of NodeSpec one page carries at most (always at least one entry): 500 entries of up to
+ * the body limit each would otherwise make one answer over 100 MiB.
+ */
+export const MAX_PAGE_SPEC_BYTES = 4 * 1024 * 1024;
 
 export class Registry {
   readonly origin: string;
@@ -152,10 +164,19 @@ export class Registry {
         `capability ${JSON.stringify(capability)} is not verb:resource/path`,
       );
     }
+    const matches = (entry: RegistryEntry) =>
+      capability === undefined ||
+      entry.capabilities.some((pattern) => capabilityCovers(pattern, capability));
+    // Without a capability every row matches, so a store read of limit + 1 rows says whether
+    // more follow; with one, rows are read in larger steps within the scan budget.
+    const step = capability === undefined ? limit + 1 : Math.max(limit + 1, 200);
     const found: RegistryEntry[] = [];
+    let specBytes = 0;
+    let scanned = 0;
     let after = parameters.cursor;
-    // Capability wildcards are matched here, so a page may take several store reads.
-    for (;;) {
+    let next: string | null = null;
+    scan: for (;;) {
+      const requested = Math.min(step, MAX_QUERY_SCAN - scanned);
       const page = await this.store.queryEntries({
         ...(parameters.signal === undefined ? {} : { signal: parameters.signal }),
         ...(parameters.lane === undefined ? {} : { lane: parameters.lane }),
@@ -165,24 +186,34 @@ export class Registry {
           : { capabilityVerb: capability.slice(0, capability.indexOf(':')) }),
         ...(after === undefined ? {} : { after }),
         status: 'active',
-        limit: limit + 1,
+        limit: requested,
       });
       for (const entry of page) {
-        if (
-          capability === undefined ||
-          entry.capabilities.some((pattern) => capabilityCovers(pattern, capability))
-        )
+        scanned++;
+        if (matches(entry)) {
+          const full =
+            found.length === limit ||
+            (found.length > 0 && specBytes + entry.nodeSpec.length > MAX_PAGE_SPEC_BYTES);
+          if (full) {
+            next = found[found.length - 1]?.registryId ?? null;
+            break scan;
+          }
           found.push(entry);
+          specBytes += entry.nodeSpec.length;
+        }
+        if (scanned >= MAX_QUERY_SCAN) {
+          next = entry.registryId;
+          break scan;
+        }
       }
       const last = page[page.length - 1];
-      if (found.length > limit || page.length <= limit || last === undefined) break;
+      // A short read: no candidates left.
+      if (last === undefined || page.length < requested) break;
       after = last.registryId;
     }
-    const entries = found.slice(0, limit);
-    const more = found.length > limit;
     return {
-      entries: entries.map((entry) => this.view(entry)),
-      next_cursor: more ? (entries[entries.length - 1]?.registryId ?? null) : null,
+      entries: found.map((entry) => this.view(entry)),
+      next_cursor: next,
     };
   }
 

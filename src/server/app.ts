@@ -115,7 +115,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return server;
     },
     trustProxy: options.trustProxy ?? false,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Refusals made before any route runs are problem documents too (issue 13).
     frameworkErrors: (error, _request, reply) => {
       sendProblem(reply, frameworkProblem(error), metrics);

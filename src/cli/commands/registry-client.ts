@@ -300,8 +300,11 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
             limit: opts.limit,
             ...(opts.cursor === undefined ? {} : { cursor: opts.cursor }),
           });
-          // One page per run: --cursor continues.
-          const page = (await pages.next()).value ?? { entries: [], next_cursor: null };
+          // One page per run: --cursor continues. The server bounds each request's scan, so a
+          // page can come back empty with a cursor; those are followed, not printed.
+          let page = (await pages.next()).value ?? { entries: [], next_cursor: null };
+          while (page.entries.length === 0 && page.next_cursor !== null)
+            page = (await pages.next()).value ?? { entries: [], next_cursor: null };
           if (opts.json) {
             io.stdout(`${JSON.stringify(page, null, 2)}\n`);
             return;

@@ -23,7 +23,7 @@ import { base64Decode } from '../crypto/encoding.js';
 import { CryptoError } from '../crypto/errors.js';
 import { ownerId, publicKeyFromJson, type PublicKey } from '../crypto/keys.js';
 import type { SignatureSuite } from '../crypto/suite.js';
-import { canonicalize } from '../json/canonicalize.js';
+import { CanonicalizationError, canonicalize } from '../json/canonicalize.js';
 import { parseJson } from '../json/parse.js';
 import { validateNodeSpec } from '../nodespec/validate.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
@@ -147,8 +147,20 @@ export async function decodeWriteRequest(
   const { value: payload, bytes } = decodePayload(envelope);
   const owner = ownerKeyOf(payload);
   const signature = await checkSignature(body, owner, checkEnvelope);
+  let canonicalPayload: string;
+  try {
+    canonicalPayload = canonicalize(payload);
+  } catch (error) {
+    // A lone surrogate (from a `\ud800` escape) has no canonical form: refused, not a 500.
+    if (error instanceof CanonicalizationError)
+      throw new RegistryProblem(
+        'invalid-request',
+        `payload has no canonical form: ${error.message}`,
+      );
+    throw error;
+  }
   // ignoreBOM keeps a byte order mark in the text, so a BOM-prefixed payload is not canonical.
-  if (canonicalize(payload) !== new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)) {
+  if (canonicalPayload !== new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)) {
     throw new RegistryProblem(
       'invalid-request',
       'payload must be RFC 8785 canonical JSON, so that its signature has one meaning',

@@ -1,6 +1,7 @@
 import { RegistryProblem } from '../../src/registry/problems.js';
 import type { KeyAlgorithm } from '../../src/crypto/algorithms.js';
-import { signerFor } from '../../src/crypto/dsse.js';
+import { pae, signerFor } from '../../src/crypto/dsse.js';
+import { base64Encode } from '../../src/crypto/encoding.js';
 import { ownerId, publicKeyOf, type PublicKey } from '../../src/crypto/keys.js';
 import { loadSignatureSuite } from '../../src/crypto/suites.js';
 import type { CheckpointSigner, CheckpointVerifier } from '../../src/log/checkpoint-signature.js';
@@ -54,6 +55,14 @@ export interface Owner {
   request(operation: WriteOperation, options?: { origin?: string; now?: number }): unknown;
   /** An example NodeSpec owned by this owner, in a lane/tier anyone may claim by default. */
   spec(name?: string, version?: string): NodeSpec;
+  /**
+   * `envelope` with `payload` replaced by these bytes and a valid owner signature over them: for
+   * cases where what must be refused is the payload itself, not its signature.
+   */
+  resign(
+    envelope: { payloadType: string },
+    payload: Uint8Array,
+  ): { payload: string; payloadType: string; signatures: { keyid: string; sig: string }[] };
 }
 
 export async function makeOwner(algorithm: KeyAlgorithm = 'ml-dsa-44'): Promise<Owner> {
@@ -77,6 +86,16 @@ export async function makeOwner(algorithm: KeyAlgorithm = 'ml-dsa-44'): Promise<
           }),
         ),
       ) as unknown,
+    resign: (envelope, payload) => ({
+      payload: base64Encode(payload),
+      payloadType: envelope.payloadType,
+      signatures: [
+        {
+          keyid: signer.keyid,
+          sig: base64Encode(signer.sign(pae(envelope.payloadType, payload))),
+        },
+      ],
+    }),
     spec: (name = 'memoria_adapter_v1', version = '0.1.0') => {
       const spec = example('memory_adapter.json') as NodeSpec;
       spec.metadata.name = name;

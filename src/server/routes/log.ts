@@ -1,9 +1,31 @@
 /** /api/v1/log/*: the transparency log's read side, everything a verifier needs. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RegistryProblem } from '../../registry/problems.js';
 import type { Registry } from '../../registry/registry.js';
 import { consistencyQuery, inclusionQuery, proofSchema } from '../schemas.js';
 
 const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
+
+const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
+
+/**
+ * Indexes and sizes are plain decimal. Ajv's type coercion alone would also read `0x10`, `1e1`,
+ * `016` or ` 16` as numbers, giving one leaf or proof several URLs (and caches several copies);
+ * checked on the raw strings before validation.
+ */
+function decimalOnly(source: 'params' | 'query', names: readonly string[]) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const values = request[source] as Record<string, unknown>;
+    for (const name of names) {
+      const value = values[name];
+      if (value !== undefined && (typeof value !== 'string' || !DECIMAL.test(value)))
+        throw new RegistryProblem(
+          'invalid-parameter',
+          `${name} must be a decimal integer (no sign, leading zero or exponent), got ${JSON.stringify(value)}`,
+        );
+    }
+  };
+}
 
 export function logRoutes(app: FastifyInstance, registry: Registry): void {
   app.get(
@@ -35,6 +57,7 @@ export function logRoutes(app: FastifyInstance, registry: Registry): void {
           properties: { index: { type: 'integer', minimum: 0 } },
         },
       },
+      preValidation: decimalOnly('params', ['index']),
     },
     async (request, reply) => {
       const leaf = await registry.leaf((request.params as { index: number }).index);
@@ -54,6 +77,7 @@ export function logRoutes(app: FastifyInstance, registry: Registry): void {
         querystring: inclusionQuery,
         response: { 200: proofSchema, ...problemResponses },
       },
+      preValidation: decimalOnly('query', ['index', 'size']),
     },
     (request) => {
       const { index, size } = request.query as { index: number; size: number };
@@ -70,6 +94,7 @@ export function logRoutes(app: FastifyInstance, registry: Registry): void {
         querystring: consistencyQuery,
         response: { 200: proofSchema, ...problemResponses },
       },
+      preValidation: decimalOnly('query', ['from', 'to']),
     },
     (request) => {
       const { from, to } = request.query as { from: number; to: number };

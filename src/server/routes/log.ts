@@ -14,16 +14,21 @@ const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
  * checked on the raw strings before validation.
  */
 function decimalOnly(source: 'params' | 'query', names: readonly string[]) {
-  return async (request: FastifyRequest): Promise<void> => {
+  return (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void): void => {
     const values = request[source] as Record<string, unknown>;
     for (const name of names) {
       const value = values[name];
-      if (value !== undefined && (typeof value !== 'string' || !DECIMAL.test(value)))
-        throw new RegistryProblem(
-          'invalid-parameter',
-          `${name} must be a decimal integer (no sign, leading zero or exponent), got ${JSON.stringify(value)}`,
+      if (value !== undefined && (typeof value !== 'string' || !DECIMAL.test(value))) {
+        done(
+          new RegistryProblem(
+            'invalid-parameter',
+            `${name} must be a decimal integer (no sign, leading zero or exponent), got ${JSON.stringify(value)}`,
+          ),
         );
+        return;
+      }
     }
+    done();
   };
 }
 

@@ -11,6 +11,7 @@ import { compareHtmlText } from './html-text.js';
 import { analyzeJson } from './json-key.js';
 import { stripJsonc } from './jsonc-text.js';
 import { analyzeMarkdown } from './markdown-key.js';
+import { analyzeMarkdownInParts } from './markdown-sections.js';
 import { noop, substantive, type ContentDecision } from './path-decision.js';
 import type { NoopPolicy } from './policy.js';
 import { analyzePython } from './python-key.js';
@@ -214,11 +215,19 @@ function compareByType(
         policy,
       );
     case 'markdown':
+      // A long document (a changelog) is analysed in parts, so the parts both versions share
+      // are parsed once.
       return compareAnalyses(
         type.kind,
         before,
         after,
-        analyses((text) => analyzeMarkdown(text, policy)),
+        analyses((text) =>
+          analyzeMarkdownInParts(
+            text,
+            (whole) => analyzeMarkdown(whole, policy),
+            (part) => cache.analysis(`${path}\u0000part`, part, (t) => analyzeMarkdown(t, policy)),
+          ),
+        ),
         policy,
       );
     case 'tolerant-text': {

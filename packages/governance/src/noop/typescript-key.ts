@@ -48,8 +48,11 @@ const OBSERVABLE_FLAGS =
 const JSDOC_TYPE_ANNOTATION =
   /^\/\*\*[\s\S]*@(?:type|param|arg|argument|returns?|typedef|satisfies|this|property|prop|enum|callback|implements|extends|augments)\s*\{|^\/\*\*[\s\S]*@(?:template|overload|import)\b/;
 
-/** TS1121 "Octal literals are not allowed": TypeScript reports it even where JavaScript allows it. */
-const LEGACY_OCTAL = 1121;
+/**
+ * TS1121 "Octal literals are not allowed" and TS1487 "Octal escape sequences are not allowed":
+ * TypeScript reports them even where JavaScript allows them.
+ */
+const LEGACY_OCTAL = new Set([1121, 1487]);
 
 /**
  * A CommonJS script in sloppy mode, where `0755` is a legacy octal literal (ECMA-262 B.1.1): plain
@@ -81,7 +84,7 @@ export function analyzeScript(
     .parseDiagnostics;
   const first = diagnostics?.find(
     (diagnostic) =>
-      !(diagnostic.code === LEGACY_OCTAL && isSloppyScript(sourceFile, flavour, text)),
+      !(LEGACY_OCTAL.has(diagnostic.code) && isSloppyScript(sourceFile, flavour, text)),
   );
   if (first !== undefined) {
     return {

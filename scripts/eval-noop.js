@@ -153,7 +153,7 @@ function labelledText(report) {
   out += `all: ${scoreLine(report)}\n`;
   for (const [name, score] of Object.entries(report.byRepository))
     out += `  ${name}: ${scoreLine(score)}\n`;
-  out += `time: ${report.seconds.toFixed(2)} s, ${report.commitsPerSecond.toFixed(1)} commits/s; CPU ${report.cpuSeconds.toFixed(2)} s, ${report.commitsPerCpuSecond.toFixed(1)} commits per CPU second\n`;
+  out += `time: ${report.seconds.toFixed(2)} s, ${report.commitsPerSecond.toFixed(1)} commits/s; CPU (with git and python3) ${report.cpuSeconds.toFixed(2)} s, ${report.commitsPerCpuSecond.toFixed(1)} commits per CPU second\n`;
   out += `per label and source (correct/pairs):\n`;
   for (const [key, s] of Object.entries(report.bySource).sort(([a], [b]) => a.localeCompare(b))) {
     const correct = key.startsWith('noop ') ? s.noopFlagged : s.substantivePairs - s.falsePositives;

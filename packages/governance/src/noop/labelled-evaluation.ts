@@ -7,6 +7,7 @@
  * time of this process; listing the rows and cloning are not timed). The guard never reads the
  * labels, the notes or commit messages.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { AnalysisCache } from './analysis-cache.js';
 import { judgeChange } from './change-judgement.js';
@@ -47,7 +48,10 @@ export interface LabelledReport extends LabelScore {
   readonly bySource: Readonly<Record<string, LabelScore & { readonly pairs: number }>>;
   readonly seconds: number;
   readonly commitsPerSecond: number;
-  /** User + system CPU time of this process while judging (git's own processes not included). */
+  /**
+   * User + system CPU time while judging: this process, plus its finished child processes (`git
+   * cat-file`, python3 for docutils) where the platform reports them (Linux `/proc`).
+   */
   readonly cpuSeconds: number;
   readonly commitsPerCpuSecond: number;
   readonly misses: readonly LabelledVerdict[];
@@ -126,6 +130,7 @@ export async function evaluateLabelled(
       repositories.set(name, await GitRepository.open(options.repositories[name] ?? ''));
     const verdicts: LabelledVerdict[] = [];
     const cache = new AnalysisCache();
+    const childrenStart = childCpuSeconds();
     const cpuStart = process.cpuUsage();
     const start = performance.now();
     for (const [index, pair] of options.pairs.entries()) {
@@ -145,7 +150,8 @@ export async function evaluateLabelled(
     }
     const seconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpuStart);
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    for (const repository of repositories.values()) repository.close();
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6 + childCpuSeconds() - childrenStart;
     const group = (key: (v: LabelledVerdict) => string): Map<string, LabelledVerdict[]> => {
       const groups = new Map<string, LabelledVerdict[]>();
       for (const v of verdicts) groups.set(key(v), [...(groups.get(key(v)) ?? []), v]);
@@ -174,6 +180,18 @@ export async function evaluateLabelled(
     };
   } finally {
     for (const repository of repositories.values()) repository.close();
+  }
+}
+
+/** CPU seconds of this process's waited-for children (fields cutime and cstime of /proc/self/stat), or 0. */
+function childCpuSeconds(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of the whole line, counted after the command name (field 3 is index 0).
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return 0;
   }
 }
 

@@ -4,18 +4,31 @@
  * reasons, and commits per second. `--corpus [DIR]` first generates the project's evaluation
  * corpus (scripts/noop-corpus.js) and scores recall per no-op transform and false positives on
  * the hard negatives. `--config FILE` uses a policy file instead of the built-in policy.
+ *
+ * `--labels FILE --repo DIR` scores labelled real commits instead (a TSV with the columns
+ * `repo base head label source note`, as in ../shared/noop-real/labels.tsv): recall on the `noop`
+ * rows, false positives on the `substantive` rows, every miss and false positive, and commits per
+ * second. DIR holds one clone per repository named in the labels (`DIR/flask`), or a bundle of it
+ * (`DIR/flask.bundle`, cloned into a temporary directory first); with a single repository DIR
+ * may be the clone itself. `--repo NAME=DIR` names one repository's clone explicitly (repeatable).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateHistory } from '../packages/governance/dist/src/noop/evaluation.js';
+import {
+  evaluateLabelled,
+  parseLabels,
+} from '../packages/governance/dist/src/noop/labelled-evaluation.js';
 import { loadNoopConfig } from '../packages/governance/dist/src/noop/noop-config.js';
 import { compilePolicy } from '../packages/governance/dist/src/noop/policy.js';
 
 const { values } = parseArgs({
   options: {
-    repo: { type: 'string' },
+    repo: { type: 'string', multiple: true },
+    labels: { type: 'string' },
     corpus: { type: 'boolean', default: false },
     'corpus-dir': { type: 'string' },
     'per-language': { type: 'string', default: '40' },
@@ -27,7 +40,9 @@ const { values } = parseArgs({
 });
 
 async function main() {
-  let repository = values.repo;
+  if (values.labels !== undefined) return mainLabelled();
+  if ((values.repo?.length ?? 0) > 1) throw new Error('--repo is given more than once');
+  let repository = values.repo?.[0];
   let generated;
   if (values.corpus) {
     const { generateCorpus } = await import('./noop-corpus.js');
@@ -46,12 +61,7 @@ async function main() {
     process.exitCode = 2;
     return;
   }
-  let policy = compilePolicy();
-  if (values.config !== undefined) {
-    const loaded = await loadNoopConfig(values.config);
-    if (!loaded.ok) throw new Error(loaded.error.message);
-    policy = compilePolicy(loaded.policy);
-  }
+  const policy = await policyOf(values.config);
   const report = await evaluateHistory({
     repository: path.resolve(repository),
     policy,
@@ -62,6 +72,103 @@ async function main() {
   else process.stdout.write(toText(report));
   if (generated !== undefined && !values.keep && values['corpus-dir'] === undefined)
     rmSync(generated.directory, { recursive: true, force: true });
+}
+
+async function policyOf(config) {
+  if (config === undefined) return compilePolicy();
+  const loaded = await loadNoopConfig(config);
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  return compilePolicy(loaded.policy);
+}
+
+function isGitDirectory(directory) {
+  try {
+    execFileSync('git', ['-C', directory, 'rev-parse', '--git-dir'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds (or clones from a bundle) the git directory of each repository the labels name. */
+function locateRepositories(names, repoOptions) {
+  const repositories = {};
+  const clones = [];
+  const explicit = repoOptions.filter((option) => /^[^=/]+=/.test(option));
+  for (const option of explicit) {
+    const at = option.indexOf('=');
+    repositories[option.slice(0, at)] = path.resolve(option.slice(at + 1));
+  }
+  const roots = repoOptions.filter((option) => !explicit.includes(option));
+  for (const name of names) {
+    if (repositories[name] !== undefined) continue;
+    for (const root of roots) {
+      const clone = path.join(root, name);
+      const bundle = path.join(root, `${name}.bundle`);
+      if (existsSync(clone) && isGitDirectory(clone)) repositories[name] = path.resolve(clone);
+      else if (existsSync(bundle)) {
+        const into = mkdtempSync(path.join(os.tmpdir(), `matriz-noop-${name}-`));
+        process.stderr.write(`cloning ${bundle} into ${into}\n`);
+        execFileSync('git', ['clone', '-q', '--bare', bundle, into], { stdio: 'inherit' });
+        clones.push(into);
+        repositories[name] = into;
+      } else if (names.length === 1 && isGitDirectory(root))
+        repositories[name] = path.resolve(root);
+      if (repositories[name] !== undefined) break;
+    }
+    if (repositories[name] === undefined)
+      throw new Error(
+        `no clone or bundle of ${name}: give --repo DIR holding ${name}/ or ${name}.bundle, or --repo ${name}=DIR`,
+      );
+  }
+  return { repositories, clones };
+}
+
+async function mainLabelled() {
+  const pairs = parseLabels(readFileSync(values.labels, 'utf8'));
+  const names = [...new Set(pairs.map((pair) => pair.repo))];
+  const { repositories, clones } = locateRepositories(
+    names,
+    values.repo ?? [path.dirname(values.labels)],
+  );
+  try {
+    const policy = await policyOf(values.config);
+    const report = await evaluateLabelled({ pairs, repositories, policy });
+    if (values.json)
+      process.stdout.write(
+        `${JSON.stringify({ labels: values.labels, repositories, ...report }, null, 2)}\n`,
+      );
+    else process.stdout.write(labelledText(report));
+  } finally {
+    for (const clone of clones) rmSync(clone, { recursive: true, force: true });
+  }
+}
+
+function scoreLine(s) {
+  return `recall ${s.noopFlagged}/${s.noopPairs} = ${percent(s.recall)}, false positives ${s.falsePositives}/${s.substantivePairs} = ${percent(s.falsePositiveRate)}`;
+}
+
+function labelledText(report) {
+  let out = `pairs judged: ${report.pairs}\n`;
+  out += `all: ${scoreLine(report)}\n`;
+  for (const [name, score] of Object.entries(report.byRepository))
+    out += `  ${name}: ${scoreLine(score)}\n`;
+  out += `time: ${report.seconds.toFixed(2)} s, ${report.commitsPerSecond.toFixed(1)} commits/s; CPU (with git and python3) ${report.cpuSeconds.toFixed(2)} s, ${report.commitsPerCpuSecond.toFixed(1)} commits per CPU second\n`;
+  out += `per label and source (correct/pairs):\n`;
+  for (const [key, s] of Object.entries(report.bySource).sort(([a], [b]) => a.localeCompare(b))) {
+    const correct = key.startsWith('noop ') ? s.noopFlagged : s.substantivePairs - s.falsePositives;
+    out += `  ${key.padEnd(32)} ${correct}/${s.pairs}\n`;
+  }
+  const paths = (v) =>
+    v.paths
+      .slice(0, 3)
+      .map((p) => `${p.path}: ${p.reason} (${p.detail})`)
+      .join('; ') + (v.paths.length > 3 ? `; ... ${v.paths.length - 3} more` : '');
+  for (const v of report.misses)
+    out += `missed no-op: ${v.repo} ${v.head.slice(0, 12)} [${paths(v)}]\n`;
+  for (const v of report.falsePositiveCommits)
+    out += `FALSE POSITIVE: ${v.repo} ${v.head.slice(0, 12)} ${v.source} [${paths(v)}] note: ${v.note}\n`;
+  return out;
 }
 
 function percent(x) {

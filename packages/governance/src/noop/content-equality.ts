@@ -7,12 +7,16 @@ import { AnalysisCache } from './analysis-cache.js';
 import { compareKeys, lineAt, type EqualityKey } from './equality-key.js';
 import type { AnalyzedFile, FileAnalysis } from './file-analysis.js';
 import { fileTypeOf, type FileType } from './file-type.js';
+import { compareHtmlText } from './html-text.js';
 import { analyzeJson } from './json-key.js';
+import { stripJsonc } from './jsonc-text.js';
 import { analyzeMarkdown } from './markdown-key.js';
+import { analyzeMarkdownInParts } from './markdown-sections.js';
 import { noop, substantive, type ContentDecision } from './path-decision.js';
 import type { NoopPolicy } from './policy.js';
 import { analyzePython } from './python-key.js';
 import type { NoopReason } from './reasons.js';
+import { compareRst } from './rst-text.js';
 import {
   carriageReturns,
   decodeText,
@@ -21,7 +25,7 @@ import {
   invisibleCharacters,
   isShebangScript,
 } from './text-content.js';
-import { compareTolerantText, firstDifferentLine } from './text-rule.js';
+import { compareFinalNewlines, compareTolerantText, firstDifferentLine } from './text-rule.js';
 import { analyzeScript } from './typescript-key.js';
 import { analyzeYaml } from './yaml-key.js';
 
@@ -74,8 +78,25 @@ export function compareContent(
       1,
     );
 
-  const type = fileTypeOf(path);
+  const type = interpreterType(fileTypeOf(path), path, oldText, newText);
   return compareByType(type, path, stripBom(oldText), stripBom(newText), policy, cache);
+}
+
+/**
+ * An extension-less script (`bin/express`) is read in the language of its interpreter when both
+ * versions start with the same `#!` line naming node or python: the interpreter reads it so. The
+ * shebang itself still counts (it is a semantic comment).
+ */
+function interpreterType(type: FileType, path: string, before: string, after: string): FileType {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (type.kind !== 'unknown' || name.includes('.')) return type;
+  const shebang = (text: string): string => /^#![^\n]*/.exec(text)?.[0] ?? '';
+  const line = shebang(before);
+  if (line === '' || line !== shebang(after)) return type;
+  if (/^#!\s*\S*\/(?:env\s+(?:-S\s+)?)?node(?:js)?(?:\s|$)/.test(line))
+    return { kind: 'script', flavour: 'js' };
+  if (/^#!\s*\S*\/(?:env\s+)?python[0-9.]*(?:\s|$)/.test(line)) return { kind: 'python' };
+  return type;
 }
 
 function stripBom(text: string): string {
@@ -109,11 +130,13 @@ const LANGUAGE_NAMES: Record<string, string> = {
   script: 'JavaScript/TypeScript',
   python: 'Python',
   json: 'JSON',
+  'json-comments': 'JSON with comments',
   yaml: 'YAML',
   markdown: 'Markdown',
 };
 
 const EQUAL_REASONS: Record<string, NoopReason> = {
+  'json-comments': 'equal-value',
   script: 'equal-syntax-tree',
   python: 'equal-tokens',
   json: 'equal-value',
@@ -150,8 +173,8 @@ function compareByType(
         analyses((text) => analyzePython(text, policy)),
         policy,
       );
-    case 'json':
-      return compareAnalyses(
+    case 'json': {
+      const strict = compareAnalyses(
         type.kind,
         before,
         after,
@@ -160,6 +183,29 @@ function compareByType(
         ),
         policy,
       );
+      // A `.json` file of no known JSONC tool: read as JSONC only when neither version is strict
+      // JSON and both hold comments (whatever reads it reads comments); one strict version and
+      // one with comments is a change of format.
+      if (
+        type.comments ||
+        strict.reason !== 'unparseable' ||
+        !hasComments(before) ||
+        !hasComments(after) ||
+        analyzeJson(before, []).ok ||
+        analyzeJson(after, []).ok
+      )
+        return strict;
+      return compareAnalyses(
+        'json-comments',
+        before,
+        after,
+        (text) =>
+          cache.analysis(`${path}\u0000jsonc`, text, (t) =>
+            analyzeJson(t, policy.orderedJsonPointers(path), policy),
+          ),
+        policy,
+      );
+    }
     case 'yaml':
       return compareAnalyses(
         type.kind,
@@ -169,11 +215,19 @@ function compareByType(
         policy,
       );
     case 'markdown':
+      // A long document (a changelog) is analysed in parts, so the parts both versions share
+      // are parsed once.
       return compareAnalyses(
         type.kind,
         before,
         after,
-        analyses((text) => analyzeMarkdown(text, policy)),
+        analyses((text) =>
+          analyzeMarkdownInParts(
+            text,
+            (whole) => analyzeMarkdown(whole, policy),
+            (part) => cache.analysis(`${path}\u0000part`, part, (t) => analyzeMarkdown(t, policy)),
+          ),
+        ),
         policy,
       );
     case 'tolerant-text': {
@@ -185,12 +239,50 @@ function compareByType(
         );
       return substantive('content-changed', `${type.language}: ${comparison.why}`, comparison.line);
     }
-    case 'whitespace-syntax':
+    case 'plain-text': {
+      const comparison = compareTolerantText(before, after, undefined, type.quotes);
+      if (comparison.equal)
+        return noop(
+          'tolerated-whitespace',
+          `${type.language}: only whitespace at line ends, line endings or blank lines at the end differ`,
+        );
+      return substantive('content-changed', `${type.language}: ${comparison.why}`, comparison.line);
+    }
+    case 'html': {
+      const comparison = compareHtmlText(before, after);
+      if (comparison.equal)
+        return noop(
+          'tolerated-whitespace',
+          'HTML: only whitespace at line ends (outside <pre>, attributes, scripts and template tags), line endings or blank lines at the end differ',
+        );
+      return substantive('content-changed', `HTML: ${comparison.why}`, comparison.line);
+    }
+    case 'restructuredtext': {
+      const comparison = compareRst(before, after);
+      if (comparison.equal && comparison.by === 'doctree')
+        return noop('equal-document-tree', 'reStructuredText: equal docutils document trees');
+      if (comparison.equal)
+        return noop(
+          'tolerated-whitespace',
+          'reStructuredText: only whitespace at line ends, line endings or blank lines at the end differ (docutils strips them)',
+        );
+      return substantive('content-changed', `reStructuredText: ${comparison.why}`, comparison.line);
+    }
+    case 'whitespace-syntax': {
+      if (type.finalNewline) {
+        const comparison = compareFinalNewlines(before, after);
+        if (comparison.equal)
+          return noop(
+            'tolerated-whitespace',
+            `${type.language}: only the line feeds at the end of the file differ`,
+          );
+      }
       return substantive(
         'whitespace-is-syntax',
         `${type.language}: whitespace is syntax, every byte counts`,
         firstDifferentLine(before.split('\n'), after.split('\n')),
       );
+    }
     case 'unknown':
       return substantive(
         'no-rule',
@@ -198,6 +290,10 @@ function compareByType(
         firstDifferentLine(before.split('\n'), after.split('\n')),
       );
   }
+}
+
+function hasComments(text: string): boolean {
+  return stripJsonc(text).comments.length > 0;
 }
 
 function compareAnalyses(

@@ -17,7 +17,18 @@ import { analyzeYaml } from './yaml-key.js';
 
 const CJK =
   /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Bopomofo}\u3000-\u303f\uff00-\uffef]/u;
-const IGNORED_PROPERTIES = new Set(['type', 'children', 'position', 'value', 'data']);
+/**
+ * `referenceType` is only spelling: `[x][x]`, `[x][]` and `[x]` render the same link (CommonMark
+ * 0.31, 6.3 "Links": full, collapsed and shortcut references); the label and the text stay.
+ */
+const IGNORED_PROPERTIES = new Set([
+  'type',
+  'children',
+  'position',
+  'value',
+  'data',
+  'referenceType',
+]);
 
 /**
  * Front matter (Jekyll, Hugo, Docusaurus, ...): a YAML block between `---` lines, or TOML between

@@ -98,7 +98,7 @@ export const DEFAULT_BYTE_EXACT: readonly string[] = [
   '**/.prettierrc*',
   '**/prettier.config.*',
   '**/.prettierignore',
-  '**/.eslintrc*',
+  '**/.eslintrc', // JSON or YAML, whichever parses: no one rule reads it
   '**/.clang-format',
   '**/.rustfmt.toml',
   '**/rustfmt.toml',

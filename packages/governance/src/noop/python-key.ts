@@ -52,17 +52,33 @@ const KEYWORDS = new Set([
   'type',
 ]);
 
+/** PEP 263: the coding cookie, effective on line 1, or on line 2 below a blank or comment-only line 1. */
+const CODING_COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+/;
+
+/**
+ * A source Python 3 refuses is read as Python 2 (tabs and spaces mixed, backquotes, `<>`, `ur''`),
+ * and its key says so: a version only Python 2 reads never equals one Python 3 reads.
+ */
 export function analyzePython(text: string, policy: CommentPolicy): FileAnalysis {
-  const result = tokenizePython(text);
-  if (!result.ok)
-    return {
-      ok: false,
-      message: `does not tokenize as Python: ${result.message}`,
-      offset: result.offset,
-    };
+  let result = tokenizePython(text);
+  let python2 = false;
+  if (!result.ok) {
+    const fallback = tokenizePython(text, { python2: true });
+    if (!fallback.ok)
+      return {
+        ok: false,
+        message: `does not tokenize as Python: ${result.message}`,
+        offset: result.offset,
+      };
+    result = fallback;
+    python2 = true;
+  }
   const tokens = result.tokens;
   const droppable = droppableTrailingCommas(tokens);
   const code = new EqualityKeyBuilder();
+  if (python2) code.push('python2 (Python 3 refuses this version; read as Python 2)', 0);
+  const firstLine = /^[^\n\r]*/.exec(text)?.[0] ?? '';
+  const cookieOnLine2 = /^[ \t\f]*(?:#.*)?$/.test(firstLine);
   const comments: SourceComment[] = [];
   let logicalLine = 0;
   for (let i = 0; i < tokens.length; i++) {
@@ -77,8 +93,15 @@ export function analyzePython(text: string, policy: CommentPolicy): FileAnalysis
           text: token.text,
           syntax: 'hash',
           offset: token.offset,
-          // Pragmas apply to their logical line; the coding cookie and shebang only on lines 1-2.
-          anchor: token.line <= 2 ? `physical line ${token.line}` : `logical line ${logicalLine}`,
+          // Pragmas apply to their logical line; the shebang only on line 1 and the coding cookie
+          // only where PEP 263 reads it, so blank lines elsewhere near the top move nothing.
+          anchor:
+            token.line === 1 && token.text.startsWith('#!')
+              ? 'shebang'
+              : (token.line === 1 || (token.line === 2 && cookieOnLine2)) &&
+                  CODING_COOKIE.test(token.text)
+                ? 'coding cookie'
+                : `logical line ${logicalLine}`,
         });
         break;
       case 'NEWLINE':

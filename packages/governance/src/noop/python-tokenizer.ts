@@ -100,11 +100,21 @@ const NAME_CONTINUE = /[\p{ID_Continue}\u00b7\u0387\u1369-\u1371\u19da]/u;
 const STRING_PREFIX = /^(?:[rRuUbBfFtT]|[rR][bBfFtT]|[bBfFtT][rR])?$/;
 const CLOSING: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
 
-/** Tokenizes Python source (already decoded). Line endings are read as Python reads them: CRLF and CR are LF. */
-export function tokenizePython(source: string): TokenizeResult {
+const PYTHON2_STRING_PREFIX = /^(?:[rRuUbB]|[uUbB][rR])$/;
+
+/**
+ * Tokenizes Python source (already decoded). Line endings are read as Python reads them: CRLF and
+ * CR are LF. `python2` reads it as Python 2.7 does instead: tabs and spaces may mix (a tab moves
+ * to the next multiple of 8 columns, no TabError), backquotes and `<>` are operators, `ur''` is
+ * a string prefix (Python 2.7 Language Reference, 2.1.8 "Indentation", 2.4.1, 2.6).
+ */
+export function tokenizePython(
+  source: string,
+  options: { python2?: boolean } = {},
+): TokenizeResult {
   const text = source.replace(/\r\n?/g, '\n');
   try {
-    return { ok: true, tokens: new PythonTokenizer(text).run() };
+    return { ok: true, tokens: new PythonTokenizer(text, options.python2 === true).run() };
   } catch (error) {
     if (error instanceof TokenizeError)
       return { ok: false, message: error.message, offset: error.offset };
@@ -120,7 +130,14 @@ class PythonTokenizer {
   private readonly altIndents = [0];
   private readonly brackets: string[] = [];
 
-  constructor(private readonly text: string) {}
+  private readonly operators: readonly string[];
+
+  constructor(
+    private readonly text: string,
+    private readonly python2: boolean,
+  ) {
+    this.operators = python2 ? ['<>', '`', ...OPERATORS] : OPERATORS;
+  }
 
   run(): PythonToken[] {
     const text = this.text;
@@ -219,9 +236,9 @@ class PythonTokenizer {
     const top = this.indents[this.indents.length - 1] ?? 0;
     const altTop = this.altIndents[this.altIndents.length - 1] ?? 0;
     if (column === top) {
-      if (altColumn !== altTop) throw this.tabError();
+      if (altColumn !== altTop && !this.python2) throw this.tabError();
     } else if (column > top) {
-      if (altColumn <= altTop) throw this.tabError();
+      if (altColumn <= altTop && !this.python2) throw this.tabError();
       this.indents.push(column);
       this.altIndents.push(altColumn);
       this.push('INDENT', text.slice(lineStart, pos), lineStart);
@@ -233,7 +250,8 @@ class PythonTokenizer {
       }
       if (column !== (this.indents[this.indents.length - 1] ?? 0))
         throw new TokenizeError('unindent does not match any outer indentation level', pos);
-      if (altColumn !== (this.altIndents[this.altIndents.length - 1] ?? 0)) throw this.tabError();
+      if (altColumn !== (this.altIndents[this.altIndents.length - 1] ?? 0) && !this.python2)
+        throw this.tabError();
     }
   }
 
@@ -264,7 +282,10 @@ class PythonTokenizer {
       }
       const name = text.slice(start, end);
       const quote = text.charAt(end);
-      if ((quote === '"' || quote === "'") && STRING_PREFIX.test(name)) {
+      if (
+        (quote === '"' || quote === "'") &&
+        (this.python2 ? PYTHON2_STRING_PREFIX : STRING_PREFIX).test(name)
+      ) {
         this.pos = this.scanString(end, name);
         this.push('STRING', text.slice(start, this.pos), start);
         return;
@@ -281,7 +302,7 @@ class PythonTokenizer {
       this.push('NUMBER', text.slice(start, end), start);
       return;
     }
-    for (const operator of OPERATORS) {
+    for (const operator of this.operators) {
       if (text.startsWith(operator, start)) {
         if (operator === '(' || operator === '[' || operator === '{') this.brackets.push(operator);
         const opening = CLOSING[operator];

@@ -8,6 +8,7 @@ export type NoopReason =
   | 'equal-value'
   | 'equal-data'
   | 'equal-rendering'
+  | 'equal-document-tree'
   | 'tolerated-whitespace'
   | 'volatile-lines-only'
   | 'comment-change-allowed-by-policy'
@@ -48,6 +49,8 @@ export const REASON_DESCRIPTIONS: Readonly<Record<Reason, string>> = {
   'equal-data':
     'the YAML data resolves equal under YAML 1.2 and YAML 1.1, and comment words are equal',
   'equal-rendering': 'the Markdown renders to the same structure',
+  'equal-document-tree':
+    'the reStructuredText document trees (docutils) are equal once whitespace in running text is collapsed',
   'tolerated-whitespace':
     'only trailing whitespace, line endings or the final newline changed, in a type that tolerates it',
   'volatile-lines-only':
@@ -67,7 +70,8 @@ export const REASON_DESCRIPTIONS: Readonly<Record<Reason, string>> = {
   'too-large': 'the file is larger than the guard reads',
   'byte-exact':
     'the file is compared byte for byte (snapshots, fixtures, patches, lock files, checksums, migrations, checkout and formatter configuration)',
-  'whitespace-is-syntax': 'whitespace is syntax in this file type (shell, Makefile, batch)',
+  'whitespace-is-syntax':
+    'whitespace is syntax in this file type (shell, Makefile, batch); in a Makefile only the final line feeds may differ',
   'no-rule': 'the guard has no equality rule for this file type',
   unparseable: 'a version of the file does not parse, so equality cannot be shown',
   'content-changed': 'the content differs in a way a reader or a program can observe',
@@ -86,6 +90,7 @@ export const NOOP_REASONS: readonly NoopReason[] = [
   'equal-value',
   'equal-data',
   'equal-rendering',
+  'equal-document-tree',
   'tolerated-whitespace',
   'volatile-lines-only',
   'comment-change-allowed-by-policy',

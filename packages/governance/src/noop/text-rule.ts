@@ -11,13 +11,14 @@ export function compareTolerantText(
   before: string,
   after: string,
   multilineString: RegExp | undefined,
+  quotes = true,
 ): TextComparison {
-  // A backslash at a line end continues the line (C preprocessor, TOML strings); whitespace after
-  // it may decide whether it does.
+  // A backslash at a line end continues the line (C preprocessor, TOML strings, pip requirements);
+  // whitespace after it may decide whether it does.
   const hasMultilineStrings = (text: string): boolean =>
     (multilineString?.test(text) ?? false) ||
     /\\[ \t]*\r?$/m.test(text) ||
-    text.split('\n').some((line) => oddQuotes(line));
+    (quotes && text.split('\n').some((line) => oddQuotes(line)));
   if (hasMultilineStrings(before) || hasMultilineStrings(after)) {
     const line = firstDifferentLine(before.split('\n'), after.split('\n'));
     return {
@@ -59,4 +60,28 @@ export function firstDifferentLine(
   const length = Math.max(oldLines.length, newLines.length);
   for (let i = 0; i < length; i++) if (oldLines[i] !== newLines[i]) return i + 1;
   return 1;
+}
+
+/**
+ * For formats where only the end of the file is tolerated (Makefiles: trailing whitespace in a
+ * variable's value is part of it, a tab starts a recipe): the texts may differ only in how many
+ * line feeds end them, and the last line must not end with a backslash (a continuation into the
+ * end of the file).
+ */
+export function compareFinalNewlines(before: string, after: string): TextComparison {
+  const oldBody = before.replace(/\n+$/, '');
+  const newBody = after.replace(/\n+$/, '');
+  if (oldBody !== newBody)
+    return {
+      equal: false,
+      line: firstDifferentLine(before.split('\n'), after.split('\n')),
+      why: 'whitespace is syntax, every byte before the final line feeds counts',
+    };
+  if (oldBody.endsWith('\\'))
+    return {
+      equal: false,
+      line: oldBody.split('\n').length,
+      why: 'the last line ends with a backslash, so the final line feed decides what it continues',
+    };
+  return { equal: true };
 }

@@ -48,6 +48,26 @@ const OBSERVABLE_FLAGS =
 const JSDOC_TYPE_ANNOTATION =
   /^\/\*\*[\s\S]*@(?:type|param|arg|argument|returns?|typedef|satisfies|this|property|prop|enum|callback|implements|extends|augments)\s*\{|^\/\*\*[\s\S]*@(?:template|overload|import)\b/;
 
+/**
+ * TS1121 "Octal literals are not allowed" and TS1487 "Octal escape sequences are not allowed":
+ * TypeScript reports them even where JavaScript allows them.
+ */
+const LEGACY_OCTAL = new Set([1121, 1487]);
+
+/**
+ * A CommonJS script in sloppy mode, where `0755` is a legacy octal literal (ECMA-262 B.1.1): plain
+ * JavaScript, no `import`/`export`, and no `use strict` anywhere (a directive in any function
+ * makes the literal a SyntaxError there).
+ */
+function isSloppyScript(sourceFile: ts.SourceFile, flavour: ScriptFlavour, text: string): boolean {
+  return (
+    (flavour === 'js' || flavour === 'cjs') &&
+    (sourceFile as unknown as { externalModuleIndicator?: unknown }).externalModuleIndicator ===
+      undefined &&
+    !/use strict/.test(text)
+  );
+}
+
 export function analyzeScript(
   text: string,
   flavour: ScriptFlavour,
@@ -62,7 +82,10 @@ export function analyzeScript(
   );
   const diagnostics = (sourceFile as unknown as { parseDiagnostics?: readonly ts.Diagnostic[] })
     .parseDiagnostics;
-  const first = diagnostics?.[0];
+  const first = diagnostics?.find(
+    (diagnostic) =>
+      !(LEGACY_OCTAL.has(diagnostic.code) && isSloppyScript(sourceFile, flavour, text)),
+  );
   if (first !== undefined) {
     return {
       ok: false,

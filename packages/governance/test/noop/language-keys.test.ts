@@ -241,8 +241,9 @@ describe('text rules', () => {
   });
 
   it('has no rule for unknown types and extensionless files', () => {
-    expect(verdictOf('LICENSE', 'MIT\n', 'MIT \n').reason).toBe('no-rule');
-    expect(verdictOf('a.ini', 'a=1\n', 'a=1 \n').reason).toBe('no-rule');
+    expect(verdictOf('README', 'MIT\n', 'MIT \n').reason).toBe('no-rule');
+    expect(verdictOf('a.sql', 'select 1;\n', 'select 1; \n').reason).toBe('no-rule');
+    expect(verdictOf('bin/run', '#!/bin/sh\nls\n', '#!/bin/sh\nls \n').reason).toBe('no-rule');
   });
 });
 

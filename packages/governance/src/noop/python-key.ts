@@ -57,7 +57,10 @@ const CODING_COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+/;
 
 /**
  * A source Python 3 refuses is read as Python 2 (tabs and spaces mixed, backquotes, `<>`, `ur''`),
- * and its key says so: a version only Python 2 reads never equals one Python 3 reads.
+ * and its key says so: a version only Python 2 reads never equals one Python 3 reads. Python 2
+ * sources are compared token for token, exactly: without a Python 2 parser to say what a string
+ * or a trailing comma means there (`u''`, `print ('a',)` prints a tuple), only whitespace, blank
+ * lines and comment layout are no-ops.
  */
 export function analyzePython(text: string, policy: CommentPolicy): FileAnalysis {
   let result = tokenizePython(text);
@@ -74,7 +77,8 @@ export function analyzePython(text: string, policy: CommentPolicy): FileAnalysis
     python2 = true;
   }
   const tokens = result.tokens;
-  const droppable = droppableTrailingCommas(tokens);
+  python2 ||= python2Statements(tokens);
+  const droppable = python2 ? new Set<number>() : droppableTrailingCommas(tokens);
   const code = new EqualityKeyBuilder();
   if (python2) code.push('python2 (Python 3 refuses this version; read as Python 2)', 0);
   const firstLine = /^[^\n\r]*/.exec(text)?.[0] ?? '';
@@ -113,7 +117,7 @@ export function analyzePython(text: string, policy: CommentPolicy): FileAnalysis
         code.push(token.type, token.offset);
         break;
       case 'STRING':
-        code.push(`STRING ${normalizeString(token.text)}`, token.offset);
+        code.push(`STRING ${python2 ? token.text : normalizeString(token.text)}`, token.offset);
         break;
       case 'OP':
         if (droppable.has(i)) break;
@@ -126,6 +130,62 @@ export function analyzePython(text: string, policy: CommentPolicy): FileAnalysis
     }
   }
   return { ok: true, code: code.build(), comments: commentKeys(comments, policy) };
+}
+
+/**
+ * Whether tokens Python 3's tokenizer accepts hold a statement only Python 2 parses: `print x`,
+ * `print >>f, x`, `exec "code"`, `except E, e:`, `raise E, "message"`, `10L`, `0755`. Such a file
+ * is compared as Python 2 (exactly), as it would be had the tokenizer refused it.
+ */
+function python2Statements(tokens: readonly PythonToken[]): boolean {
+  let statementStart = true;
+  let exceptLine = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as PythonToken;
+    const next = tokens[i + 1];
+    if (token.type === 'NUMBER' && /^(?:0[0-7]+|[0-9]+[lL])$/.test(token.text)) return true;
+    if (token.type === 'NAME' && statementStart && next !== undefined) {
+      if (
+        (token.text === 'print' || token.text === 'exec') &&
+        (next.type === 'NAME' ||
+          next.type === 'STRING' ||
+          next.type === 'NUMBER' ||
+          (token.text === 'print' && next.type === 'OP' && next.text === '>>'))
+      )
+        return true;
+      if (token.text === 'except' || token.text === 'raise') exceptLine = token.line;
+    }
+    // `except E, e:` and `raise E, "message"`: a top-level comma on that statement's line.
+    if (
+      token.type === 'OP' &&
+      token.text === ',' &&
+      token.line === exceptLine &&
+      depth(tokens, i) === 0
+    )
+      return true;
+    if (token.type === 'NEWLINE') exceptLine = -1;
+    statementStart =
+      token.type === 'NEWLINE' ||
+      token.type === 'INDENT' ||
+      token.type === 'DEDENT' ||
+      token.type === 'NL' ||
+      token.type === 'COMMENT' ||
+      (token.type === 'OP' && (token.text === ';' || token.text === ':'));
+  }
+  return false;
+}
+
+/** Bracket depth just before token `index`, counted from the start of its logical line. */
+function depth(tokens: readonly PythonToken[], index: number): number {
+  let level = 0;
+  for (let i = index - 1; i >= 0; i--) {
+    const token = tokens[i] as PythonToken;
+    if (token.type === 'NEWLINE') break;
+    if (token.type !== 'OP') continue;
+    if (token.text === ')' || token.text === ']' || token.text === '}') level--;
+    else if (token.text === '(' || token.text === '[' || token.text === '{') level++;
+  }
+  return Math.max(0, level);
 }
 
 /** `'a'` and `"a"` are the same string; `R'x'` and `r'x'` too. Anything with quotes or escapes inside stays exact. */

@@ -173,6 +173,20 @@ describe('Python 2 and the top of a Python file', () => {
     );
   });
 
+  it('compares Python 2 sources token for token: quote style and trailing commas stay substantive', () => {
+    // Python 3 would call these equal; Python 2's `print ('a',)` prints a tuple, and without a
+    // Python 2 parser the guard does not guess what a token means there.
+    expect(
+      judge('a.py', 'print x\ny = d.pop("k", None)\n', "print x\ny = d.pop('k', None)\n").reason,
+    ).toBe('content-changed');
+    expect(judge('a.py', "print x\nprint ('a',)\n", "print x\nprint ('a')\n").reason).toBe(
+      'content-changed',
+    );
+    expect(
+      judge('a.py', 'print x\ny = d.pop("k",None)\n', 'print x\ny = d.pop("k", None)\n').reason,
+    ).toBe('equal-tokens');
+  });
+
   it('lets blank lines move a pragma near the top, but not the coding cookie out of line 2', () => {
     expect(
       judge('a.py', '"""Doc."""\n# noqa\nx = 1\n', '"""Doc."""\n\n# noqa\nx = 1\n').verdict,

@@ -138,7 +138,11 @@ function analyzeInParts(
   analyzePart: (text: string) => FileAnalysis,
 ): FileAnalysis {
   const lines = text.split('\n');
-  const cuts = lines.length < 40 || DEFINITION.test(text) ? undefined : markdownCuts(lines);
+  // The scanner's patterns end at `$`, which `.` never reaches past a CR: scan without them.
+  const cuts =
+    lines.length < 40 || DEFINITION.test(text)
+      ? undefined
+      : markdownCuts(lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)));
   if (cuts === undefined || !cuts.includes(true)) return analyzeWhole(text);
   const code = new EqualityKeyBuilder();
   code.push('root', 0);

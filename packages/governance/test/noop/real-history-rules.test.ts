@@ -305,8 +305,11 @@ describe('Markdown', () => {
       fc.property(
         fc.array(fc.constantFrom(...fragments), { minLength: 20, maxLength: 40 }),
         fc.array(fc.constantFrom('\n', '\n\n', '\n\n\n'), { minLength: 40, maxLength: 40 }),
-        (parts, separators) => {
-          const text = parts.map((p, i) => p + (separators[i] ?? '\n')).join('');
+        fc.boolean(),
+        (parts, separators, crlf) => {
+          const lf = parts.map((p, i) => p + (separators[i] ?? '\n')).join('');
+          // CRLF files too: a fence line ending in CR must still open the fence.
+          const text = crlf ? lf.replace(/\n/g, '\r\n') : lf;
           const inParts = analyzeMarkdownInParts(text, whole, whole);
           const full = whole(text);
           if (!inParts.ok || !full.ok) return inParts.ok === full.ok;

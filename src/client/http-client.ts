@@ -7,10 +7,12 @@
  * - `RegistryUnavailableError`: no usable answer (`unreachable`, `timeout`, or `not-a-registry`
  *   when whatever answered is not a MATRIZ registry: an HTML page, a JSON 404, a wrong shape).
  *
- * Proxies: requests go through the platform's `fetch` (Node.js: undici), so whatever dispatcher
- * the application installs applies; nothing here reads proxy variables itself.
+ * Proxies: `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (or their lower-case forms) are honoured
+ * (proxy.ts); without them requests go through the platform's `fetch`, so whatever dispatcher
+ * the application installs applies.
  */
 import type { WriteResult } from '../verify/wire.js';
+import { fetchForEnvironment, proxySettings, type Environment } from './proxy.js';
 
 export interface ProblemDetails {
   readonly type: string;
@@ -62,8 +64,13 @@ export interface HttpOptions {
   readonly backoffMs?: number;
   /** A `Retry-After` longer than this is not waited for: the error is returned. Default 60 s. */
   readonly maxRetryWaitMs?: number;
-  /** The fetch to use; default the platform's (which honours the application's dispatcher). */
+  /**
+   * The fetch to use. Default: the platform's (which honours the application's dispatcher), or
+   * undici's through the proxy when `env` sets HTTPS_PROXY or HTTP_PROXY.
+   */
   readonly fetch?: typeof fetch;
+  /** Where the proxy variables are read when no `fetch` is given. Default: `process.env`. */
+  readonly env?: Environment;
   /** How to wait between retries; tests pass one that records the waits. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -79,6 +86,8 @@ export class RegistryHttp {
   private readonly backoffMs: number;
   private readonly maxRetryWaitMs: number;
   private readonly fetchFunction: typeof fetch;
+  /** Whether requests go through a proxy from the environment (said when they fail). */
+  private readonly proxied: boolean;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(server: string, options: HttpOptions = {}) {
@@ -87,7 +96,9 @@ export class RegistryHttp {
     this.retries = options.retries ?? 3;
     this.backoffMs = options.backoffMs ?? 500;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
-    this.fetchFunction = options.fetch ?? ((input, init) => fetch(input, init));
+    const env = options.env ?? (typeof process === 'undefined' ? {} : process.env);
+    this.fetchFunction = options.fetch ?? fetchForEnvironment(env);
+    this.proxied = options.fetch === undefined && proxySettings(env) !== undefined;
     this.sleep =
       options.sleep ??
       ((ms) =>
@@ -278,9 +289,12 @@ export class RegistryHttp {
           : typeof cause?.message === 'string'
             ? cause.message
             : error.message;
+      const proxy = this.proxied
+        ? ' (through the proxy in HTTPS_PROXY/HTTP_PROXY: check it, or list the host in NO_PROXY)'
+        : '';
       return new RegistryUnavailableError(
         'unreachable',
-        `cannot reach the registry at ${this.base}: ${why}; is the server running and the URL right (--server or MATRIZ_SERVER)?`,
+        `cannot reach the registry at ${this.base}${proxy}: ${why}; is the server running and the URL right (--server or MATRIZ_SERVER)?`,
         { cause: error },
       );
     }

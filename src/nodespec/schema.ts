@@ -1,13 +1,18 @@
 /**
- * The NodeSpec v1 JSON Schema (draft 2020-12), compiled once with Ajv on first use.
+ * The NodeSpec v1 JSON Schema (draft 2020-12) and its validators, compiled by Ajv ahead of time
+ * (scripts/nodespec-validators.js writes schema-validators.generated.ts; a test keeps it equal to
+ * what the schema compiles to), so that validating costs no schema compilation and no Ajv at
+ * start-up.
  *
- * The schema file is the contract and its documentation; this module only compiles it. The
- * `date` format is RFC 3339 `full-date`, checked against the calendar.
+ * The schema file is the contract and its documentation. The `date` format is RFC 3339
+ * `full-date`, checked against the calendar (full-date.ts).
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import nodeSpecSchema from '../../schemas/nodespec.v1.schema.json' with { type: 'json' };
+import { allErrors, firstError } from './schema-validators.generated.js';
 
 export { nodeSpecSchema };
+export { isFullDate } from './full-date.js';
 
 export interface NodeSpecValidators {
   /** Stops at the first error: the fast path for the common, valid case. */
@@ -16,36 +21,14 @@ export interface NodeSpecValidators {
   readonly allErrors: ValidateFunction;
 }
 
-let compiled: NodeSpecValidators | undefined;
+const validators: NodeSpecValidators = {
+  firstError: firstError as unknown as ValidateFunction,
+  allErrors: allErrors as unknown as ValidateFunction,
+};
 
-/** The compiled validators; compiled lazily so importing this module costs nothing. */
+/** The precompiled validators. */
 export function nodeSpecValidators(): NodeSpecValidators {
-  compiled ??= {
-    firstError: compileNodeSpecSchema(false),
-    allErrors: compileNodeSpecSchema(true),
-  };
-  return compiled;
-}
-
-function compileNodeSpecSchema(allErrors: boolean): ValidateFunction {
-  const ajv = new Ajv2020({ allErrors, verbose: allErrors, strict: true, unicodeRegExp: false });
-  ajv.addFormat('date', { type: 'string', validate: isFullDate });
-  return ajv.compile(nodeSpecSchema);
+  return validators;
 }
 
 export type SchemaError = ErrorObject;
-
-const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** RFC 3339 section 5.6 `full-date`, including the calendar rules of its section 5.7. */
-export function isFullDate(text: string): boolean {
-  const match = FULL_DATE.exec(text);
-  if (!match) return false;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
-  return day <= daysInMonth;
-}

@@ -1,7 +1,7 @@
 /**
  * The browser side of test/browser/verifier.test.ts: glue that fetches the evidence from the
  * page's origin (a loopback pass-through to a real `matriz serve`) and hands it to the public
- * export `matriz/verify` (src/verify/index.ts), bundled by esbuild for `platform: 'browser'` and
+ * export `matriz/verify` (src/verify/index.ts), bundled by Rolldown for `platform: 'browser'` and
  * run in a real Chromium. Every check is the export's; this file only turns its results and typed
  * errors into verdict rows.
  */

@@ -1,6 +1,6 @@
 /**
  * DESIGN: "a verifier (checkpoint, proof, trust root, signature) must run in a browser". The
- * pure layers are bundled for the browser by esbuild (a static Node.js builtin import fails the
+ * pure layers are bundled for the browser by Rolldown (a static Node.js builtin import fails the
  * build) and run in Debian's Chromium driven by Playwright, against a real `matriz serve` with a
  * rotated log key, a revocation and a retirement. The page fetches every document itself from
  * its own origin: a loopback server that serves the bundle and passes /api/* through to the

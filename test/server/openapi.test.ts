@@ -70,13 +70,16 @@ describe('the OpenAPI document', () => {
     for (const { route, method, operation } of operations())
       for (const [status, response] of Object.entries(operation.responses)) {
         if (!/^[45]/.test(status)) continue;
-        expect(response.content, `${method} ${route} ${status}`).toEqual({
-          'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+        expect(Object.keys(response.content ?? {}), `${method} ${route} ${status}`).toEqual([
+          'application/problem+json',
+        ]);
+        expect(response.content?.['application/problem+json']?.schema).toEqual({
+          $ref: '#/components/schemas/Problem',
         });
       }
     expect(
       document.paths['/api/v1/registry/register']?.post?.requestBody?.content['application/json'],
-    ).toEqual({ schema: { $ref: '#/components/schemas/WriteRequest' } });
+    ).toMatchObject({ schema: { $ref: '#/components/schemas/WriteRequest' } });
   });
 
   it('passes Redocly’s recommended ruleset without errors', async () => {

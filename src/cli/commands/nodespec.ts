@@ -3,8 +3,12 @@ import { Command, Option } from 'commander';
 import { DEFAULT_MAX_BYTES } from '../../json/parse.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../options.js';
-import { runNodeSpecCheck, type OutputFormat } from './nodespec-check.js';
-import { runNodeSpecFmt } from './nodespec-fmt.js';
+import type { OutputFormat } from './nodespec-check.js';
+
+// Each subcommand loads its own modules when it runs: `validate` does not carry `fmt`'s
+// file rewriting (docs/benchmarks.md, CLI start).
+const check = () => import('./nodespec-check.js');
+const fmt = () => import('./nodespec-fmt.js');
 
 export function nodeSpecCommand(io: CliIo, setExitCode: (code: number) => void): Command {
   const group = new Command('nodespec').description('validate, lint and format NodeSpec v1 files');
@@ -29,7 +33,11 @@ export function nodeSpecCommand(io: CliIo, setExitCode: (code: number) => void):
     .addOption(formatOption())
     .addOption(maxBytesOption())
     .action(async (inputs: string[], opts: { format: OutputFormat; maxBytes: number }) => {
-      setExitCode(await runNodeSpecCheck(inputs, { mode: 'validate', strict: false, ...opts }, io));
+      setExitCode(
+        await (
+          await check()
+        ).runNodeSpecCheck(inputs, { mode: 'validate', strict: false, ...opts }, io),
+      );
     });
 
   group
@@ -47,7 +55,7 @@ export function nodeSpecCommand(io: CliIo, setExitCode: (code: number) => void):
         inputs: string[],
         opts: { format: OutputFormat; maxBytes: number; strict: boolean },
       ) => {
-        setExitCode(await runNodeSpecCheck(inputs, { mode: 'lint', ...opts }, io));
+        setExitCode(await (await check()).runNodeSpecCheck(inputs, { mode: 'lint', ...opts }, io));
       },
     );
 
@@ -60,7 +68,7 @@ export function nodeSpecCommand(io: CliIo, setExitCode: (code: number) => void):
     .option('--check', 'only list files not in canonical form; exit 1 if there are any', false)
     .addOption(maxBytesOption())
     .action(async (inputs: string[], opts: { check: boolean; maxBytes: number }) => {
-      setExitCode(await runNodeSpecFmt(inputs, opts, io));
+      setExitCode(await (await fmt()).runNodeSpecFmt(inputs, opts, io));
     });
 
   return group;

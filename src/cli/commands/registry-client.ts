@@ -64,6 +64,7 @@ async function connect(
     server: settings.server,
     timeoutMs: settings.timeoutMs,
     stateDir: configDir(io.env),
+    env: io.env,
     ...(trustRoot === undefined ? {} : { trustRoot }),
   });
 }

@@ -143,7 +143,7 @@ export function trustCommand(io: CliIo, setExitCode: SetExitCode): Command {
           throw new UsageError('give exactly one of --server and --data-dir');
         let envelope: unknown;
         if (opts.server !== undefined) {
-          envelope = await new RegistryHttp(opts.server)
+          envelope = await new RegistryHttp(opts.server, { env: io.env })
             .trustRoot(opts.rootVersion)
             .catch((error: unknown) => {
               if (

@@ -1,13 +1,13 @@
 /**
- * Reads and writes a branch's protection through GitHub's REST API (Octokit):
+ * Reads and writes a branch's protection through GitHub's REST API (rest.ts):
  * GET and PUT /repos/{owner}/{repo}/branches/{branch}/protection. Both need the repository's
  * "Administration" permission (read for GET, write for PUT); a token without it gets a message
  * that says so instead of a bare 403 or 404.
  */
-import { Octokit } from '@octokit/rest';
 import { GitHubError } from './github-error.js';
 import type { ProtectionBody } from './protection-config.js';
 import type { BranchProtectionResponse } from './protection-state.js';
+import { GitHubRequestError, gitHubRequest, type GitHubRestOptions } from './rest.js';
 
 export interface BranchRef {
   readonly owner: string;
@@ -15,11 +15,7 @@ export interface BranchRef {
   readonly branch: string;
 }
 
-export interface ProtectionClientOptions {
-  readonly token: string;
-  /** The REST API root; https://api.github.com unless testing or on GitHub Enterprise Server. */
-  readonly baseUrl?: string;
-}
+export type ProtectionClientOptions = GitHubRestOptions;
 
 export type CurrentProtection =
   | { readonly protected: true; readonly response: BranchProtectionResponse }
@@ -28,25 +24,12 @@ export type CurrentProtection =
 const ROUTE = '/repos/{owner}/{repo}/branches/{branch}/protection';
 
 export class ProtectionClient {
-  private readonly octokit: Octokit;
-
-  constructor(options: ProtectionClientOptions) {
-    this.octokit = new Octokit({
-      auth: options.token,
-      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-      log: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: () => undefined,
-      },
-    });
-  }
+  constructor(private readonly options: ProtectionClientOptions) {}
 
   async get(ref: BranchRef): Promise<CurrentProtection> {
     try {
-      const response = await this.octokit.request(`GET ${ROUTE}`, { ...ref });
-      return { protected: true, response: response.data };
+      const response = await gitHubRequest(this.options, `GET ${ROUTE}`, { ...ref });
+      return { protected: true, response: response as BranchProtectionResponse };
     } catch (error) {
       if (requestStatus(error) === 404 && /branch not protected/i.test(errorMessage(error)))
         return { protected: false };
@@ -56,8 +39,8 @@ export class ProtectionClient {
 
   async put(ref: BranchRef, body: ProtectionBody): Promise<BranchProtectionResponse> {
     try {
-      const response = await this.octokit.request(`PUT ${ROUTE}`, { ...ref, ...body });
-      return response.data;
+      const response = await gitHubRequest(this.options, `PUT ${ROUTE}`, { ...ref, ...body });
+      return response as BranchProtectionResponse;
     } catch (error) {
       throw explain(error, ref, 'write');
     }
@@ -65,12 +48,11 @@ export class ProtectionClient {
 }
 
 function requestStatus(error: unknown): number | undefined {
-  return (error as { status?: number }).status;
+  return error instanceof GitHubRequestError ? error.status : undefined;
 }
 
 function errorMessage(error: unknown): string {
-  const data = (error as { response?: { data?: { message?: unknown } } }).response?.data;
-  return typeof data?.message === 'string' ? data.message : (error as Error).message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 function explain(error: unknown, ref: BranchRef, access: 'read' | 'write'): GitHubError {

@@ -5,7 +5,7 @@
  * unknown state blocks promotion just as an open issue does.
  */
 import { readFile } from 'node:fs/promises';
-import { Octokit } from '@octokit/rest';
+import { GitHubRequestError, gitHubRequest } from '../github/rest.js';
 import { parseJson } from '../json/index.js';
 
 export type IssueState =
@@ -78,27 +78,21 @@ export interface GitHubIssueOptions {
 /** Issue states from the GitHub REST API. */
 export function gitHubIssueStates(options: GitHubIssueOptions): IssueStateSource {
   const [owner = '', repo = ''] = options.repository.split('/');
-  const octokit = new Octokit({
-    auth: options.token,
-    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-    log: {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    },
-  });
   return async (issue) => {
     try {
-      const response = await octokit.rest.issues.get({ owner, repo, issue_number: issue });
-      const state = response.data.state;
+      const response = (await gitHubRequest(
+        options,
+        'GET /repos/{owner}/{repo}/issues/{issue_number}',
+        { owner, repo, issue_number: issue },
+      )) as { state?: unknown } | undefined;
+      const state = response?.state;
       if (state === 'open' || state === 'closed') return { state };
       return {
         state: 'unknown',
         reason: `GitHub reported issue #${issue} as ${JSON.stringify(state)}`,
       };
     } catch (error) {
-      const status = (error as { status?: number }).status;
+      const status = error instanceof GitHubRequestError ? error.status : undefined;
       const why =
         status === 404
           ? `issue #${issue} does not exist in ${options.repository}, or the token cannot read it`

@@ -17,6 +17,7 @@ import {
 import { ORIGIN } from '../support/registry.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 import { tempDir } from '../support/tmp.js';
+import { describeAnswer, observe } from './observe.js';
 
 export interface Target {
   readonly url: string;
@@ -68,11 +69,13 @@ export async function startTarget(extraArgs: string[] = []): Promise<Target> {
       } catch {
         // not JSON: kept as text for the assertion to show
       }
-      return {
+      const answer = {
         status: response.status,
         body: parsed,
         type: response.headers.get('content-type') ?? '',
       };
+      observe(`${method} ${route.split('?')[0] ?? route}: ${describeAnswer(answer)}`);
+      return answer;
     },
     treeSize: async () => {
       const response = await fetch(`${url}/api/v1/log/checkpoint`);
@@ -84,6 +87,7 @@ export async function startTarget(extraArgs: string[] = []): Promise<Target> {
     expectFsckClean: async () => {
       const io = captureIo({ cwd: dataDir, env: DATA_DIR_ENV });
       const code = await main(['fsck', '--data-dir', dataDir], io);
+      observe(`fsck exit ${code}`);
       expect(code, io.out() + io.err()).toBe(0);
     },
     stop: async () => {

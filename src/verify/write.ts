@@ -4,12 +4,12 @@
  * signed tree. Only then has the registry accepted the write for everyone to see.
  */
 import { base64Decode } from '../crypto/encoding.js';
-import { canonicalize } from '../json/canonicalize.js';
 import type { CheckpointKeySet, CheckpointVerifier } from '../log/checkpoint-signature.js';
 import { verifyCheckpointWithKeys, type VerifiedCheckpoint } from './checkpoint.js';
 import { EvidenceError } from './errors.js';
 import { verifyInclusionProof } from './proofs.js';
 import type { WriteResult } from './wire.js';
+import { leafObject, sameJson } from './wire-json.js';
 
 /**
  * Verifies `result` for the request whose DSSE envelope was `sentEnvelope`, given `leaf`, the
@@ -26,19 +26,14 @@ export function verifyWriteResult(
 ): VerifiedCheckpoint {
   const verified = verifyCheckpointWithKeys(result.checkpoint, keys);
   const { checkpoint } = verified;
-  let content: { envelope?: unknown; registry_id?: unknown };
-  try {
-    content = JSON.parse(new TextDecoder().decode(leaf)) as typeof content;
-  } catch {
-    throw new EvidenceError('leaf-mismatch', `log entry ${result.index} is not JSON`);
-  }
+  const content = leafObject(leaf, result.index);
   if (result.idempotent) {
-    if (canonicalize(nodeSpecOf(content.envelope)) !== canonicalize(nodeSpecOf(sentEnvelope)))
+    if (!sameJson(nodeSpecOf(content.envelope), nodeSpecOf(sentEnvelope)))
       throw new EvidenceError(
         'leaf-mismatch',
         `log entry ${result.index} holds another NodeSpec than the one sent`,
       );
-  } else if (canonicalize(content.envelope) !== canonicalize(sentEnvelope)) {
+  } else if (!sameJson(content.envelope, sentEnvelope)) {
     throw new EvidenceError(
       'leaf-mismatch',
       `log entry ${result.index} does not hold the request that was sent`,

@@ -3,7 +3,7 @@
  * call appends one line to the running test's `meta.observed`, which vitest sends to the
  * reporter with the result (vitest "Task Metadata"). Outside a test (hooks) it does nothing.
  */
-import { getCurrentTest } from 'vitest/suite';
+import { TestRunner } from 'vitest';
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -16,7 +16,7 @@ declare module 'vitest' {
 const MAX_LINES = 20;
 
 export function observe(line: string): void {
-  const test = getCurrentTest();
+  const test = TestRunner.getCurrentTest();
   if (!test) return;
   const observed = (test.meta.observed ??= []);
   if (observed.at(-1) === line || observed.length >= MAX_LINES) return;

@@ -10,11 +10,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvelope, verifyEnvelope, verifierFor } from '../../src/crypto/dsse.js';
 import { base64Encode } from '../../src/crypto/encoding.js';
 import { CryptoError } from '../../src/crypto/errors.js';
+import { publicKeyFromJson, publicKeyToJson } from '../../src/crypto/keys.js';
 import { canonicalize } from '../../src/json/canonicalize.js';
 import { parseJson } from '../../src/json/parse.js';
 import { CheckpointError, formatCheckpoint, parseCheckpoint } from '../../src/log/checkpoint.js';
 import { signCheckpoint } from '../../src/log/checkpoint-signature.js';
 import { formatNote, NoteError, parseNote } from '../../src/log/note.js';
+import { ed25519VerifierKey, parseEd25519VerifierKey } from '../../src/log/note-keys.js';
 import { claimPayload, parseClaim } from '../../src/trust/claim.js';
 import { enrolmentPayload, parseEnrolment } from '../../src/trust/enrolment.js';
 import { TrustError } from '../../src/trust/errors.js';
@@ -24,6 +26,8 @@ import { logRotationPayload, parseLogRotation } from '../../src/trust/rotation.j
 import { parseTakedown, takedownPayload } from '../../src/trust/takedown.js';
 import { buildTrustRoot, parseTrustRoot, trustRootPayload } from '../../src/trust/trust-root.js';
 import { verifyCheckpointWithKeys } from '../../src/verify/checkpoint.js';
+import { EvidenceError } from '../../src/verify/errors.js';
+import { encodeLeaf, parseLeaf } from '../../src/verify/leaf.js';
 import { verifyTrustRootChain } from '../../src/verify/trust.js';
 import { MemoryLog } from '../support/memory-log.js';
 import { logKeys } from '../support/registry.js';
@@ -253,5 +257,49 @@ describe('RT-FUZZ: signed documents', () => {
       expect(outcomes.refused).toBeGreaterThan(0);
     },
     fuzzTimeout(30_000),
+  );
+
+  it(
+    'RT-FUZZ-22: mutated note verifier keys, public key JSON and log leaves are refused with their typed errors, or read back the same',
+    () => {
+      const vkey = ed25519VerifierKey('witness.example/w1', A.key.publicKey);
+      const vkeys = new Outcomes([NoteError]);
+      fc.assert(
+        fc.property(mutatedFrom([encoder.encode(vkey)]), (bytes) => {
+          const text = decoder.decode(bytes);
+          const parsed = vkeys.run(() => parseEd25519VerifierKey(text));
+          if (parsed) expect(ed25519VerifierKey(parsed.name, parsed.publicKey)).toBe(text);
+        }),
+        fuzzParameters(300),
+      );
+      vkeys.report('note verifier keys');
+      const keyJson = encoder.encode(JSON.stringify(publicKeyToJson(A.key)));
+      const keys = new Outcomes([CryptoError]);
+      fc.assert(
+        fc.property(hostileBytes([keyJson]), (bytes) => {
+          const value = json(bytes);
+          const key = keys.run(() => publicKeyFromJson(value, 'owner_public_key'));
+          if (key) expect(key.keyid).toBe(A.key.keyid);
+        }),
+        fuzzParameters(300),
+      );
+      keys.report('public key JSON');
+      const leaf = encodeLeaf(
+        canonicalize(buildTrustRoot(trustRootInput(), [A.signer])),
+        '2026-05-01T00:00:00Z',
+        'fuzz_node@1.0.0',
+      );
+      const leaves = new Outcomes([EvidenceError]);
+      fc.assert(
+        fc.property(hostileBytes([leaf]), (bytes) => {
+          if (leaves.run(() => parseLeaf(bytes)) === undefined) return;
+          expect(canonicalize(JSON.parse(decoder.decode(bytes)))).toBe(decoder.decode(bytes));
+        }),
+        fuzzParameters(300),
+      );
+      leaves.report('log leaves');
+      for (const outcomes of [vkeys, keys, leaves]) expect(outcomes.refused).toBeGreaterThan(0);
+    },
+    fuzzTimeout(20_000),
   );
 });

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeOwner, type Owner } from '../support/registry.js';
 import { expectProblem, startTarget, type Target } from './harness.js';
+import { observe } from './observe.js';
 
 let target: Target;
 let alice: Owner;
@@ -71,7 +72,8 @@ describe('RT-PERF: floods and oversized input', () => {
   }
 
   it('RT-PERF-4: a connection that never sends a request is closed (idle timeout, here 2 s)', async () => {
-    const { received } = await rawConnection(() => undefined);
+    const { received, closedAfterMs } = await rawConnection(() => undefined);
+    observe(`closed after ${(closedAfterMs / 1000).toFixed(1)} s, ${received.length} bytes sent`);
     expect(received).toBe('');
   }, 20_000);
 
@@ -89,6 +91,7 @@ describe('RT-PERF: floods and oversized input', () => {
         clearInterval(drip);
       });
     });
+    observe(received.split('\r\n')[0] ?? '');
     expect(received).toMatch(/^HTTP\/1\.1 408/);
     expect(await target.treeSize()).toBe(size);
   }, 20_000);
@@ -109,6 +112,7 @@ describe('RT-PERF: floods and oversized input', () => {
     order.push('health');
     expect(health.status).toBeLessThan(500);
     const answer = await heavy;
+    observe(`answered in the order ${order.join(', ')}`);
     expect(answer.body).toMatchObject({ valid: false, truncated: true });
     expect(order).toEqual(['health', 'validate']);
   });
@@ -119,6 +123,9 @@ describe('RT-PERF: floods and oversized input', () => {
       Array.from({ length: 80 }, () => fetch(`${target.url}/api/v1/log/checkpoint`)),
     );
     const statuses = answers.map((a) => a.status);
+    const tally = new Map<number, number>();
+    for (const status of statuses) tally.set(status, (tally.get(status) ?? 0) + 1);
+    observe([...tally].map(([status, n]) => `${status} ×${n}`).join(', '));
     expect(statuses).toContain(429);
     const limited = answers.find((a) => a.status === 429);
     expect(limited?.headers.get('content-type')).toMatch(/^application\/problem\+json/);

@@ -311,6 +311,13 @@ const anyRequest: fc.Arbitrary<FuzzRequest> = fc
       {},
       { accept: 'text/html' },
       { origin: 'https://evil.example' },
+      { origin: 'null', 'access-control-request-method': 'DELETE' },
+      { host: 'evil.example' },
+      { 'x-forwarded-for': '10.0.0.1, 127.0.0.1' },
+      { 'content-encoding': 'gzip' },
+      { expect: '100-continue' },
+      { range: 'bytes=0-1' },
+      { 'x-http-method-override': 'DELETE' },
       {
         'transfer-encoding': 'chunked',
       },

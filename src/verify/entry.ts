@@ -45,6 +45,8 @@ export function verifyEntry(
   proof: ProofHashes,
   checkpoint: TreeHead,
 ): void {
+  // The entry is JSON from the registry: check its shape before reading it (RT-FUZZ-24).
+  if (!isRecord(entry)) throw new EvidenceError('wrong-entry', 'the entry is not a JSON object');
   verifyInclusionProof(leaf, entry.log_index, proof, checkpoint);
   if (entry.provenance === 'legacy-import') {
     checkImported(entry, leaf);

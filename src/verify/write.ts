@@ -5,11 +5,12 @@
  */
 import { base64Decode } from '../crypto/encoding.js';
 import type { CheckpointKeySet, CheckpointVerifier } from '../log/checkpoint-signature.js';
+import { CheckpointError } from '../log/checkpoint.js';
 import { verifyCheckpointWithKeys, type VerifiedCheckpoint } from './checkpoint.js';
 import { EvidenceError } from './errors.js';
 import { verifyInclusionProof } from './proofs.js';
 import type { WriteResult } from './wire.js';
-import { leafObject, sameJson } from './wire-json.js';
+import { isRecord, leafObject, sameJson } from './wire-json.js';
 
 /**
  * Verifies `result` for the request whose DSSE envelope was `sentEnvelope`, given `leaf`, the
@@ -24,6 +25,11 @@ export function verifyWriteResult(
   sentEnvelope: unknown,
   keys: CheckpointKeySet | CheckpointVerifier,
 ): VerifiedCheckpoint {
+  // The answer is JSON from the registry: check its shape before reading it (RT-FUZZ-24).
+  if (!isRecord(result) || typeof result.checkpoint !== 'string')
+    throw new CheckpointError('malformed', 'the write answer carries no checkpoint note');
+  if (!isRecord(result.inclusion_proof))
+    throw new EvidenceError('malformed-proof', 'the write answer carries no inclusion proof');
   const verified = verifyCheckpointWithKeys(result.checkpoint, keys);
   const { checkpoint } = verified;
   const content = leafObject(leaf, result.index);

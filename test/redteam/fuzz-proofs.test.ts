@@ -235,4 +235,114 @@ describe('RT-FUZZ: proofs from a lying registry', () => {
       expect.objectContaining({ name: 'EvidenceError', code: 'leaf-mismatch' }),
     );
   });
+
+  it(
+    'RT-FUZZ-24: a write answer and an entry whose JSON a hostile registry reshaped are refused with EvidenceError or CheckpointError, not a TypeError',
+    async () => {
+      const keys = await logKeys('registry.test/fuzz');
+      const checkpoint = await signCheckpoint(
+        { origin: 'registry.test/fuzz', size: SIZE, rootHash: log.root(), extensions: [] },
+        keys.signer,
+        1_790_000_000,
+      );
+      const result = {
+        index: 4,
+        checkpoint,
+        registry_id: 'fuzz_proof@0.1.0',
+        idempotent: false,
+        inclusion_proof: { index: 4, size: SIZE, hashes: inclusionHashes(4, SIZE) },
+      };
+      const entry = {
+        registry_id: 'fuzz_proof@0.1.0',
+        owner_id: owner.ownerId,
+        lane: 'candidate',
+        tier: 2,
+        status: 'active',
+        spec_digest: `sha256:${'0'.repeat(64)}`,
+        log_index: 4,
+        integrated_at: '2026-05-01T00:00:00Z',
+        node_spec: owner.spec('fuzz_proof'),
+      };
+      // The genuine answer and entry verify: the property is about what the registry changed.
+      verifyWriteResult(result, realLeaf, envelope, keys.verifier);
+      verifyEntry(entry as never, realLeaf, result.inclusion_proof.hashes, {
+        size: SIZE,
+        rootHash: log.root(),
+      });
+      // What the fuzzing found (was: Cannot read properties of undefined, reading 'length').
+      expect(() => verifyWriteResult(7 as never, realLeaf, envelope, keys.verifier)).toThrow(
+        expect.objectContaining({ name: 'CheckpointError', code: 'malformed' }),
+      );
+      expect(() =>
+        verifyWriteResult(
+          { ...result, inclusion_proof: null } as never,
+          realLeaf,
+          envelope,
+          keys.verifier,
+        ),
+      ).toThrow(expect.objectContaining({ name: 'EvidenceError', code: 'malformed-proof' }));
+      expect(() => {
+        verifyEntry(null as never, realLeaf, [], { size: SIZE, rootHash: log.root() });
+      }).toThrow(expect.objectContaining({ name: 'EvidenceError', code: 'wrong-entry' }));
+      /** The answer with one member (or one member of its proof) replaced by any JSON value. */
+      const reshaped = (value: Record<string, unknown>, paths: string[]) =>
+        fc
+          .tuple(
+            fc.constantFrom(...paths),
+            fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
+          )
+          .map(([member, replacement]) => {
+            const copy = JSON.parse(JSON.stringify(value)) as Record<string, any>;
+            const [name = '', inner] = member.split('/');
+            if (inner === undefined) copy[name] = replacement;
+            else copy[name] = { ...copy[name], [inner]: replacement };
+            return copy;
+          });
+      const writes = new Outcomes([EvidenceError, CheckpointError]);
+      const entries = new Outcomes([EvidenceError, TrustError]);
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.constantFrom(null, [], 'x', 7),
+            reshaped(result, [
+              'index',
+              'checkpoint',
+              'registry_id',
+              'idempotent',
+              'inclusion_proof',
+              'inclusion_proof/index',
+              'inclusion_proof/size',
+              'inclusion_proof/hashes',
+            ]),
+          ),
+          (answer) => {
+            writes.run(() => verifyWriteResult(answer as never, realLeaf, envelope, keys.verifier));
+          },
+        ),
+        fuzzParameters(300),
+      );
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.constantFrom(null, [], 'x', 7),
+            reshaped(entry, ['registry_id', 'owner_id', 'log_index', 'provenance', 'node_spec']),
+          ),
+          (answer) => {
+            entries.run(() => {
+              verifyEntry(answer as never, realLeaf, result.inclusion_proof.hashes, {
+                size: SIZE,
+                rootHash: log.root(),
+              });
+            });
+          },
+        ),
+        fuzzParameters(300),
+      );
+      writes.report('reshaped write answers');
+      entries.report('reshaped entries');
+      expect(writes.refused).toBeGreaterThan(0);
+      expect(entries.refused).toBeGreaterThan(0);
+    },
+    fuzzTimeout(40_000),
+  );
 });

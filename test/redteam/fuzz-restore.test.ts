@@ -3,11 +3,11 @@
  * encrypted: the frames reach the record decoder without HPKE in front) with mutated bytes is
  * refused with RestoreError and leaves no data directory behind, or restores the same log.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RestoreError, restoreLog } from '../../src/backup/restore.js';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../support/cli.js';
@@ -34,6 +34,10 @@ beforeAll(async () => {
   });
   rootHash = restored.rootHash;
 }, 60_000);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
 
 describe('RT-FUZZ: export files', () => {
   it(

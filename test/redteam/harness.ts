@@ -57,10 +57,15 @@ export async function startTarget(extraArgs: string[] = []): Promise<Target> {
       headers = { 'content-type': 'application/json' },
       method = 'POST',
     ) => {
+      const where = `${method} ${route.split('?')[0] ?? route}`;
       const response = await fetch(`${url}${route}`, {
         method,
         headers,
         body: typeof body === 'string' ? body : JSON.stringify(body),
+      }).catch((error: unknown) => {
+        const cause = (error as { cause?: { message?: string } }).cause?.message;
+        observe(`${where}: no answer (${cause ?? String(error)})`);
+        throw error;
       });
       const text = await response.text();
       let parsed: unknown = text;
@@ -74,7 +79,7 @@ export async function startTarget(extraArgs: string[] = []): Promise<Target> {
         body: parsed,
         type: response.headers.get('content-type') ?? '',
       };
-      observe(`${method} ${route.split('?')[0] ?? route}: ${describeAnswer(answer)}`);
+      observe(`${where}: ${describeAnswer(answer)}`);
       return answer;
     },
     treeSize: async () => {

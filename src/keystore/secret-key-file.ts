@@ -38,8 +38,12 @@ export interface ScryptParameters {
  */
 export const DEFAULT_SCRYPT: ScryptParameters = { N: 2 ** 17, r: 8, p: 1 };
 
-/** Bounds on parameters read from a file, so a hostile file cannot demand unbounded work. */
-const LIMITS = { minLogN: 10, maxLogN: 22, maxR: 32, maxP: 16 };
+/**
+ * Bounds on parameters read from a file, so a hostile file cannot demand unbounded work. scrypt
+ * needs 128 * N * r bytes: at most 4 GiB, what the largest file the CLI writes (N = 2^22, r = 8)
+ * needs; N = 2^22 with r = 32 alone would ask for 16 GiB (issue 13, RT-FUZZ-18).
+ */
+const LIMITS = { minLogN: 10, maxLogN: 22, maxR: 32, maxP: 16, maxMemory: 128 * 2 ** 22 * 8 };
 
 /** The HPKE recipient key algorithm (src/crypto/hpke.ts); its files hold the 32-byte X-Wing seed. */
 export const RECIPIENT_KEY_ALGORITHM = 'x-wing';
@@ -198,6 +202,10 @@ export function parseStoredKeyFile(
   )
     throw bad(
       'scrypt parameters out of range (N a power of 2 from 2^10 to 2^22, r 1..32, p 1..16)',
+    );
+  if (128 * N * r > LIMITS.maxMemory)
+    throw bad(
+      `scrypt parameters need ${(128 * N * r) / 2 ** 30} GiB; at most 4 GiB (128 * N * r) is accepted`,
     );
   if (!isRecord(cipher) || cipher.name !== 'aes-256-gcm' || typeof cipher.nonce !== 'string')
     throw bad('"cipher" must be aes-256-gcm with a nonce');

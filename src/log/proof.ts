@@ -8,7 +8,7 @@
  */
 import { equalBytes } from '../crypto/encoding.js';
 import { nodeHash } from './hash.js';
-import { splitPoint, type LeafRange } from './subtree.js';
+import { isPowerOfTwo, splitPoint, type LeafRange } from './subtree.js';
 
 /** The ranges whose hashes form PATH(index, D[0:size]), RFC 9162 section 2.1.3.1. */
 export function inclusionProofRanges(index: number, size: number): LeafRange[] {
@@ -115,7 +115,7 @@ export function verifyConsistency(
   if (m === 0) return proof.length === 0;
   if (m === n) return proof.length === 0 && equalBytes(firstRoot, secondRoot);
   if (proof.length === 0) return false;
-  const path = (m & (m - 1)) === 0 ? [firstRoot, ...proof] : [...proof];
+  const path = isPowerOfTwo(m) ? [firstRoot, ...proof] : [...proof];
   let fn = m - 1;
   let sn = n - 1;
   while (fn % 2 === 1) {

@@ -32,8 +32,16 @@ export function splitPoint(n: number): number {
   return k;
 }
 
+/**
+ * Whether n (a safe integer >= 1) is a power of two. Not `(n & (n - 1)) === 0`: JavaScript's
+ * bitwise operators truncate to 32 bits, so 3 * 2^32 would pass (issue 13, RT-FUZZ-20).
+ */
+export function isPowerOfTwo(n: number): boolean {
+  return n >= 1 && 2 ** Math.round(Math.log2(n)) === n;
+}
+
 function isCompleteSubtree(start: number, size: number): boolean {
-  return (size & (size - 1)) === 0 && start % size === 0;
+  return isPowerOfTwo(size) && start % size === 0;
 }
 
 function levelOf(size: number): number {

@@ -83,7 +83,7 @@ export function frameworkProblem(error: FastifyError): RegistryProblem {
  * connection is closed. A reset socket gets nothing.
  */
 export function writeSocketProblem(
-  error: Error & { code?: string; reason?: unknown },
+  error: Error & { code?: string; reason?: unknown; rawPacket?: unknown },
   socket: Socket,
   metrics: ServerMetrics,
 ): void {
@@ -115,7 +115,11 @@ export function writeSocketProblem(
     return;
   }
   const document = problem.toDocument();
-  const body = JSON.stringify(document);
+  // An answer to HEAD has no body, even when the request around it did not parse.
+  const head =
+    error.rawPacket instanceof Uint8Array &&
+    Buffer.from(error.rawPacket.subarray(0, 5)).toString('latin1') === 'HEAD ';
+  const body = head ? '' : JSON.stringify(document);
   socket.end(
     `HTTP/1.1 ${document.status} ${STATUS_CODES[document.status] ?? ''}\r\n` +
       `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +

@@ -10,11 +10,11 @@
  */
 import { base64Decode } from '../crypto/encoding.js';
 import { ownerId, publicKeyFromJson } from '../crypto/keys.js';
-import { canonicalize } from '../json/canonicalize.js';
 import { parseLegacyImport, type LegacyImport } from '../trust/legacy-import.js';
 import { EvidenceError } from './errors.js';
 import { parseLeaf } from './leaf.js';
 import { verifyInclusionProof, type ProofHashes, type TreeHead } from './proofs.js';
+import { isRecord, leafObject, sameJson } from './wire-json.js';
 
 /** An entry of the registry (docs/api.md, "Entry"). */
 export interface RegistryEntry {
@@ -45,29 +45,27 @@ export function verifyEntry(
   proof: ProofHashes,
   checkpoint: TreeHead,
 ): void {
+  // The entry is JSON from the registry: check its shape before reading it (RT-FUZZ-24).
+  if (!isRecord(entry)) throw new EvidenceError('wrong-entry', 'the entry is not a JSON object');
   verifyInclusionProof(leaf, entry.log_index, proof, checkpoint);
   if (entry.provenance === 'legacy-import') {
     checkImported(entry, leaf);
     return;
   }
-  let content: { envelope?: { payload?: unknown }; registry_id?: unknown };
-  try {
-    content = JSON.parse(new TextDecoder().decode(leaf)) as typeof content;
-  } catch {
-    throw new EvidenceError('leaf-mismatch', `log entry ${entry.log_index} is not JSON`);
-  }
+  const content = leafObject(leaf, entry.log_index);
   if (content.registry_id !== entry.registry_id)
     throw new EvidenceError(
       'wrong-entry',
       `log entry ${entry.log_index} is for ${String(content.registry_id)}, not ${entry.registry_id}`,
     );
-  const request = requestOf(content.envelope?.payload, entry.log_index);
+  const envelope = content.envelope;
+  const request = requestOf(isRecord(envelope) ? envelope.payload : undefined, entry.log_index);
   if (request.op !== 'register')
     throw new EvidenceError(
       'wrong-entry',
       `log entry ${entry.log_index} is a ${String(request.op)}, not the registration of ${entry.registry_id}`,
     );
-  if (canonicalize(request.node_spec) !== canonicalize(entry.node_spec))
+  if (!sameJson(request.node_spec, entry.node_spec))
     throw new EvidenceError(
       'leaf-mismatch',
       `the NodeSpec of ${entry.registry_id} is not the one logged at index ${entry.log_index}`,
@@ -94,15 +92,15 @@ function requestOf(
 ): { op?: unknown; node_spec?: unknown; owner_public_key?: unknown } {
   if (typeof payload !== 'string')
     throw new EvidenceError('leaf-mismatch', `log entry ${index} holds no DSSE envelope`);
+  let request: unknown;
   try {
-    return JSON.parse(new TextDecoder().decode(base64Decode(payload))) as {
-      op?: unknown;
-      node_spec?: unknown;
-      owner_public_key?: unknown;
-    };
+    request = JSON.parse(new TextDecoder().decode(base64Decode(payload)));
   } catch {
     throw new EvidenceError('leaf-mismatch', `log entry ${index} holds an unreadable request`);
   }
+  if (!isRecord(request))
+    throw new EvidenceError('leaf-mismatch', `log entry ${index} holds no request object`);
+  return request;
 }
 
 /**
@@ -134,7 +132,7 @@ function checkImported(entry: RegistryEntry, leaf: Uint8Array): void {
       'wrong-entry',
       `log entry ${entry.log_index} imports ${record.registryId}, not ${entry.registry_id}`,
     );
-  if (canonicalize(record.nodeSpec) !== canonicalize(entry.node_spec))
+  if (!sameJson(record.nodeSpec, entry.node_spec))
     throw new EvidenceError(
       'leaf-mismatch',
       `the NodeSpec of ${entry.registry_id} is not the one imported at index ${entry.log_index}`,

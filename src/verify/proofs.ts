@@ -59,14 +59,23 @@ export function verifyConsistencyProof(older: TreeHead, newer: TreeHead, proof: 
     );
 }
 
+/** Proof hashes come from JSON answers: anything but a list of hashes is `malformed-proof`. */
 function decode(proof: ProofHashes): Uint8Array[] {
-  return proof.map((hash, i) => {
+  if (!Array.isArray(proof))
+    throw new EvidenceError('malformed-proof', 'the proof is not a list of hashes');
+  return proof.map((hash: unknown, i) => {
     let bytes: Uint8Array;
-    try {
-      bytes = typeof hash === 'string' ? base64Decode(hash, `proof hash ${i}`) : hash;
-    } catch (error) {
-      throw new EvidenceError('malformed-proof', `proof hash ${i} is not base64`, { cause: error });
-    }
+    if (hash instanceof Uint8Array) bytes = hash;
+    else if (typeof hash !== 'string')
+      throw new EvidenceError('malformed-proof', `proof hash ${i} is not a base64 string`);
+    else
+      try {
+        bytes = base64Decode(hash, `proof hash ${i}`);
+      } catch (error) {
+        throw new EvidenceError('malformed-proof', `proof hash ${i} is not base64`, {
+          cause: error,
+        });
+      }
     if (bytes.length !== HASH_SIZE)
       throw new EvidenceError(
         'malformed-proof',

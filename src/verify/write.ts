@@ -4,12 +4,13 @@
  * signed tree. Only then has the registry accepted the write for everyone to see.
  */
 import { base64Decode } from '../crypto/encoding.js';
-import { canonicalize } from '../json/canonicalize.js';
 import type { CheckpointKeySet, CheckpointVerifier } from '../log/checkpoint-signature.js';
+import { CheckpointError } from '../log/checkpoint.js';
 import { verifyCheckpointWithKeys, type VerifiedCheckpoint } from './checkpoint.js';
 import { EvidenceError } from './errors.js';
 import { verifyInclusionProof } from './proofs.js';
 import type { WriteResult } from './wire.js';
+import { isRecord, leafObject, sameJson } from './wire-json.js';
 
 /**
  * Verifies `result` for the request whose DSSE envelope was `sentEnvelope`, given `leaf`, the
@@ -24,21 +25,21 @@ export function verifyWriteResult(
   sentEnvelope: unknown,
   keys: CheckpointKeySet | CheckpointVerifier,
 ): VerifiedCheckpoint {
+  // The answer is JSON from the registry: check its shape before reading it (RT-FUZZ-24).
+  if (!isRecord(result) || typeof result.checkpoint !== 'string')
+    throw new CheckpointError('malformed', 'the write answer carries no checkpoint note');
+  if (!isRecord(result.inclusion_proof))
+    throw new EvidenceError('malformed-proof', 'the write answer carries no inclusion proof');
   const verified = verifyCheckpointWithKeys(result.checkpoint, keys);
   const { checkpoint } = verified;
-  let content: { envelope?: unknown; registry_id?: unknown };
-  try {
-    content = JSON.parse(new TextDecoder().decode(leaf)) as typeof content;
-  } catch {
-    throw new EvidenceError('leaf-mismatch', `log entry ${result.index} is not JSON`);
-  }
+  const content = leafObject(leaf, result.index);
   if (result.idempotent) {
-    if (canonicalize(nodeSpecOf(content.envelope)) !== canonicalize(nodeSpecOf(sentEnvelope)))
+    if (!sameJson(nodeSpecOf(content.envelope), nodeSpecOf(sentEnvelope)))
       throw new EvidenceError(
         'leaf-mismatch',
         `log entry ${result.index} holds another NodeSpec than the one sent`,
       );
-  } else if (canonicalize(content.envelope) !== canonicalize(sentEnvelope)) {
+  } else if (!sameJson(content.envelope, sentEnvelope)) {
     throw new EvidenceError(
       'leaf-mismatch',
       `log entry ${result.index} does not hold the request that was sent`,

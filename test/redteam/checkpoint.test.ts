@@ -22,6 +22,7 @@ import { DATA_DIR_ENV, DATA_DIR_PASSPHRASE, openOperator } from '../support/data
 import { startServe } from '../support/serve-process.js';
 import { makeOwner, type Owner } from '../support/registry.js';
 import { expectProblem, startTarget, type Target } from './harness.js';
+import { observe } from './observe.js';
 
 const REGISTER = '/api/v1/registry/register';
 let target: Target;
@@ -53,7 +54,10 @@ function refusal(run: () => unknown): TrustError {
   try {
     run();
   } catch (error) {
-    if (error instanceof TrustError) return error;
+    if (error instanceof TrustError) {
+      observe(`client: TrustError ${error.code}`);
+      return error;
+    }
     throw error;
   }
   throw new Error('expected a TrustError');
@@ -77,7 +81,9 @@ describe('RT-CKPT: checkpoint corruption', () => {
     expect(signatures).toHaveLength(2);
     for (const stripped of signatures) {
       const without = lines.filter((line) => line !== stripped).join('\n');
-      expect(() => verifyCheckpointUnderRoot(without, root, { suites })).toThrow(TrustError);
+      expect(refusal(() => verifyCheckpointUnderRoot(without, root, { suites })).code).toMatch(
+        /^[a-z-]+$/,
+      );
     }
   });
 
@@ -102,8 +108,10 @@ describe('RT-CKPT: checkpoint corruption', () => {
     expect(() => {
       verifyInclusionProof(served2, 2, proof.hashes, checkpoint);
     }).toThrow(EvidenceError);
+    observe('client: EvidenceError inclusion-mismatch');
     const io = captureIo({ cwd: target.dataDir, env: DATA_DIR_ENV });
     expect(await main(['fsck', '--data-dir', target.dataDir], io)).toBe(1);
+    observe('fsck exit 1');
     expect(io.out()).toMatch(/problem: /);
   });
 });

@@ -18,6 +18,7 @@ import {
 import { ORIGIN } from '../support/registry.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 import { tempDir } from '../support/tmp.js';
+import { describeAnswer, observe } from './observe.js';
 
 export interface Target {
   readonly url: string;
@@ -60,10 +61,15 @@ export async function startTarget(
       headers = { 'content-type': 'application/json' },
       method = 'POST',
     ) => {
+      const where = `${method} ${route.split('?')[0] ?? route}`;
       const response = await fetch(`${url}${route}`, {
         method,
         headers,
         body: typeof body === 'string' ? body : JSON.stringify(body),
+      }).catch((error: unknown) => {
+        const cause = (error as { cause?: { message?: string } }).cause?.message;
+        observe(`${where}: no answer (${cause ?? String(error)})`);
+        throw error;
       });
       const text = await response.text();
       let parsed: unknown = text;
@@ -72,11 +78,13 @@ export async function startTarget(
       } catch {
         // not JSON: kept as text for the assertion to show
       }
-      return {
+      const answer = {
         status: response.status,
         body: parsed,
         type: response.headers.get('content-type') ?? '',
       };
+      observe(`${where}: ${describeAnswer(answer)}`);
+      return answer;
     },
     treeSize: async () => {
       const response = await fetch(`${url}/api/v1/log/checkpoint`);
@@ -88,6 +96,7 @@ export async function startTarget(
     expectFsckClean: async () => {
       const io = captureIo({ cwd: dataDir, env: DATA_DIR_ENV });
       const code = await main(['fsck', '--data-dir', dataDir], io);
+      observe(`fsck exit ${code}`);
       expect(code, io.out() + io.err()).toBe(0);
     },
     stop: async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openOperator } from '../support/data-dir-log.js';
 import { makeOwner, type Owner } from '../support/registry.js';
 import { expectProblem, startTarget, type Target } from './harness.js';
+import { observe } from './observe.js';
 
 const REGISTER = '/api/v1/registry/register';
 let target: Target;
@@ -52,6 +53,7 @@ describe('RT-KEY: key compromise', () => {
       owner_revoked_at?: string;
       status: string;
     };
+    observe(`entry ${before.status}, owner_revoked_at ${String(before.owner_revoked_at)}`);
     expect(before).toMatchObject({ status: 'active' });
     expect(before.owner_revoked_at).toMatch(/^\d{4}-/);
     const operator = await openOperator(target.dataDir);
@@ -63,6 +65,7 @@ describe('RT-KEY: key compromise', () => {
     const after = (await (await fetch(`${target.url}/api/v1/registry/stolen@1.0.0`)).json()) as {
       status: string;
     };
+    observe(`after the takedown: ${after.status}`);
     expect(after.status).toBe('deregistered');
   });
 });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeOwner, type Owner } from '../support/registry.js';
 import { expectProblem, rawConnection, startTarget, type Target } from './harness.js';
+import { observe } from './observe.js';
 
 let target: Target;
 let alice: Owner;
@@ -46,9 +47,9 @@ describe('RT-PERF: floods and oversized input', () => {
     expect(JSON.stringify(answer.body).length).toBeLessThan(text.length);
   });
 
-  /** Opens a raw connection; resolves with what the server sent and when it closed it. */
   it('RT-PERF-4: a connection that never sends a request is closed (idle timeout, here 2 s)', async () => {
-    const { received } = await rawConnection(target, () => undefined);
+    const { received, closedAfterMs } = await rawConnection(target, () => undefined);
+    observe(`closed after ${(closedAfterMs / 1000).toFixed(1)} s, ${received.length} bytes sent`);
     expect(received).toBe('');
   }, 20_000);
 
@@ -66,6 +67,7 @@ describe('RT-PERF: floods and oversized input', () => {
         clearInterval(drip);
       });
     });
+    observe(received.split('\r\n')[0] ?? '');
     expect(received).toMatch(/^HTTP\/1\.1 408/);
     expect(received).toContain('application/problem+json');
     expect(received).toContain('urn:matriz:problem:request-timeout');
@@ -88,6 +90,7 @@ describe('RT-PERF: floods and oversized input', () => {
     order.push('health');
     expect(health.status).toBeLessThan(500);
     const answer = await heavy;
+    observe(`answered in the order ${order.join(', ')}`);
     expect(answer.body).toMatchObject({ valid: false, truncated: true });
     expect(order).toEqual(['health', 'validate']);
   });
@@ -98,6 +101,9 @@ describe('RT-PERF: floods and oversized input', () => {
       Array.from({ length: 80 }, () => fetch(`${target.url}/api/v1/log/checkpoint`)),
     );
     const statuses = answers.map((a) => a.status);
+    const tally = new Map<number, number>();
+    for (const status of statuses) tally.set(status, (tally.get(status) ?? 0) + 1);
+    observe([...tally].map(([status, n]) => `${status} ×${n}`).join(', '));
     expect(statuses).toContain(429);
     const limited = answers.find((a) => a.status === 429);
     expect(limited?.headers.get('content-type')).toMatch(/^application\/problem\+json/);

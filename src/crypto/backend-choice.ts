@@ -51,7 +51,9 @@ export function fastestSuite(
   choices.set(algorithm, {
     algorithm,
     chosen: chosen.backend,
-    milliseconds: Object.fromEntries(candidates.map((suite, i) => [suite.backend, medians[i] ?? 0])),
+    milliseconds: Object.fromEntries(
+      candidates.map((suite, i) => [suite.backend, medians[i] ?? 0]),
+    ),
   });
   return chosen;
 }

@@ -52,7 +52,8 @@ export function nodeEd25519Suite(): Promise<SignatureSuite> {
   try {
     nodeCrypto = nodeCryptoModule();
   } catch (error) {
-    return Promise.reject(error as Error);
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a CryptoError
+    return Promise.reject(error);
   }
   const { createPrivateKey, createPublicKey, sign, verify } = nodeCrypto;
   const privateKey = cachedKey((bytes) =>

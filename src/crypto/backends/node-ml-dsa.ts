@@ -52,7 +52,10 @@ export function nodeMlDsaSuite(id: MlDsa, reference: SignatureSuite): Promise<Si
 function build(id: MlDsa, reference: SignatureSuite, node: NodeCrypto): SignatureSuite {
   const { createPrivateKey, createPublicKey, sign, verify } = node;
   const lengths = { ...reference.lengths };
-  const algorithm = der(0x30, Uint8Array.of(0x06, 0x09, 0x60, 0x86, 0x48, 1, 0x65, 3, 4, 3, OID[id]));
+  const algorithm = der(
+    0x30,
+    Uint8Array.of(0x06, 0x09, 0x60, 0x86, 0x48, 1, 0x65, 3, 4, 3, OID[id]),
+  );
   const version = Uint8Array.of(0x02, 0x01, 0x00);
   // RFC 9881 section 6: the PKCS #8 privateKey holds the seed ([0] IMPLICIT) or the expanded key.
   const pkcs8 = (inner: Uint8Array) =>

@@ -34,16 +34,19 @@ install_node() {
 }
 
 run_version() {
-  local major="$1" dir work abi addon status=0
+  local major="$1" dir work abi addon status=0 summary="$2"
   dir="$(install_node "$major")"
   export PATH="$dir/bin:$PATH"
   echo "node $(node --version) from $dir"
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' RETURN
-  # The checkout as git sees it (tracked and new files, nothing ignored), plus the built dist/.
+  # The checkout as git sees it (tracked and new files, nothing ignored), plus the built dist/
+  # of the package and of its workspace (tests import both).
   git -C "$repo" ls-files -z --cached --others --exclude-standard |
     (cd "$repo" && xargs -0 tar --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$work"
-  [ -d "$repo/dist" ] && cp -a "$repo/dist" "$work/dist"
+  for built in dist packages/governance/dist; do
+    [ -d "$repo/$built" ] && cp -a "$repo/$built" "$work/$built"
+  done
   cd "$work"
   # Scripts off: prepare (dist/ is copied) and better-sqlite3's install (built below).
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=warn
@@ -67,11 +70,17 @@ run_version() {
   return "$status"
 }
 
+# One version per process: `set -e` is off inside `cmd || ...`, so each runs as its own script.
+if [ "${1:-}" = --one ]; then
+  run_version "$2" "$3"
+  exit
+fi
+
 summary="$(mktemp)"
 failed=0
 for major in ${MATRIZ_NODE_MATRIX:-22 24}; do
   printf '\n-- Node.js %s --\n' "$major"
-  (run_version "$major") || failed=1
+  "$0" --one "$major" "$summary" || { failed=1; echo "node $major: FAILED" >>"$summary"; }
 done
 printf '\n'
 cat "$summary"

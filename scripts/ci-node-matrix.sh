@@ -37,6 +37,8 @@ run_version() {
   local major="$1" dir work abi addon status=0 summary="$2"
   dir="$(install_node "$major")"
   export PATH="$dir/bin:$PATH"
+  # test/crypto/interop-node24.test.ts checks FIPS 204 interop against this Node's OpenSSL.
+  [ "$major" -ge 24 ] && export MATRIZ_NODE24="$dir/bin/node"
   echo "node $(node --version) from $dir"
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' RETURN

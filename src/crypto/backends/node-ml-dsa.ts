@@ -20,7 +20,7 @@ import { cachedKey, nodeCryptoModule, type NodeCrypto } from './node-crypto.js';
 
 type MlDsa = Extract<SignatureAlgorithm, `ml-dsa-${string}`>;
 
-/** id-ml-dsa-44/65/87 (2.16.840.1.101.3.4.3.17-19), RFC 9881 section 2, DER-encoded. */
+/** id-ml-dsa-44/65/87 (NIST CSOR 2.16.840.1.101.3.4.3.17-19): the last byte of the DER OID. */
 const OID: Record<MlDsa, number> = { 'ml-dsa-44': 0x11, 'ml-dsa-65': 0x12, 'ml-dsa-87': 0x13 };
 
 export function isMlDsa(id: SignatureAlgorithm): id is MlDsa {
@@ -57,7 +57,8 @@ function build(id: MlDsa, reference: SignatureSuite, node: NodeCrypto): Signatur
     Uint8Array.of(0x06, 0x09, 0x60, 0x86, 0x48, 1, 0x65, 3, 4, 3, OID[id]),
   );
   const version = Uint8Array.of(0x02, 0x01, 0x00);
-  // RFC 9881 section 6: the PKCS #8 privateKey holds the seed ([0] IMPLICIT) or the expanded key.
+  // IETF LAMPS ML-DSA key profile (draft-ietf-lamps-dilithium-certificates): the PKCS #8
+  // privateKey holds the seed ([0] IMPLICIT OCTET STRING) or the expanded key (OCTET STRING).
   const pkcs8 = (inner: Uint8Array) =>
     Buffer.from(der(0x30, concat(version, algorithm, der(0x04, inner))));
   const privateKey = cachedKey((secretKey) =>

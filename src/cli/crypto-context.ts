@@ -24,7 +24,7 @@ export function cryptoBackend(io: CliIo): BackendPreference {
   if (value === undefined || value === '') return 'auto';
   if (!isBackendPreference(value))
     throw new UsageError(
-      `${BACKEND_ENV} must be auto, liboqs or noble, got ${JSON.stringify(value)}`,
+      `${BACKEND_ENV} must be auto, liboqs, noble or node, got ${JSON.stringify(value)}`,
     );
   return value;
 }

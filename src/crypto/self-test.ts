@@ -1,7 +1,9 @@
 /**
  * The start-up self-test (FIPS 140-3 style known-answer tests): before a suite signs anything in
  * a process, it must reproduce a known key pair from a known seed, a known signature, accept that
- * signature and reject it with one bit flipped. A backend that fails is never used to sign.
+ * signature and reject it with one bit flipped, and accept a fresh signature made the way
+ * production signs (hedged, no chosen randomness: the path a backend that cannot take chosen
+ * randomness, node:crypto, hands to no one else). A backend that fails is never used to sign.
  *
  * Where the numbers come from:
  * - ML-DSA key pairs: NIST ACVP ML-DSA-keyGen-FIPS204 (vsId 42), first test of each group
@@ -117,6 +119,9 @@ export function runSelfTest(suite: SignatureSuite, algorithm: SignatureAlgorithm
     tampered[tampered.length >> 1] = (tampered[tampered.length >> 1] ?? 0) ^ 1;
     if (suite.verify(tampered, answer.message, keys.publicKey))
       failures.push('a signature with one bit flipped verified');
+    const fresh = suite.sign(answer.message, keys.secretKey);
+    if (!suite.verify(fresh, answer.message, keys.publicKey))
+      failures.push('a freshly made signature did not verify');
   } catch (error) {
     failures.push(`threw: ${error instanceof Error ? error.message : String(error)}`);
   }

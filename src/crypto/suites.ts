@@ -3,20 +3,25 @@
  * result for the process. Every suite this module hands out has passed its self-test, so no
  * signature is ever made by an implementation that failed one.
  *
- * Backend choice for ML-DSA and Falcon: `liboqs` (WebAssembly, fastest) when it loads and passes,
- * else `noble` (pure TypeScript); a caller may force either. Ed25519 uses node:crypto when present
+ * Backend choice for ML-DSA and Falcon (`auto`): every fast backend that loads and passes its
+ * self-test is a candidate, liboqs (WebAssembly) and, for ML-DSA where node:crypto has it,
+ * `node` (OpenSSL); with two, the faster one as measured at load (backend-choice.ts). Without
+ * any, noble (pure TypeScript). A caller may force one; forcing `node` for Falcon, which
+ * node:crypto does not implement, chooses as `auto` does. Ed25519 uses node:crypto when present
  * and `@noble/curves` otherwise (forcing `noble` selects it; liboqs has no Ed25519).
  */
 import { isSignatureAlgorithm, type KeyAlgorithm, type SignatureAlgorithm } from './algorithms.js';
 import { nobleEd25519Suite, nodeEd25519Suite } from './backends/ed25519.js';
 import { liboqsSuite } from './backends/liboqs.js';
 import { nobleSuite } from './backends/noble.js';
+import { isMlDsa, nodeMlDsaSuite } from './backends/node-ml-dsa.js';
+import { fastestSuite } from './backend-choice.js';
 import { CryptoError } from './errors.js';
 import { HYBRID_COMPONENTS, hybridSuite } from './hybrid.js';
 import { runSelfTest } from './self-test.js';
 import type { SignatureSuite } from './suite.js';
 
-export const BACKEND_PREFERENCES = ['auto', 'liboqs', 'noble'] as const;
+export const BACKEND_PREFERENCES = ['auto', 'liboqs', 'noble', 'node'] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
 
 export function isBackendPreference(value: string): value is BackendPreference {
@@ -64,11 +69,28 @@ async function load(algorithm: KeyAlgorithm, backend: BackendPreference): Promis
     return selfTested(nobleEd25519Suite(), algorithm);
   }
   if (backend === 'noble') return selfTested(nobleSuite(algorithm), algorithm);
+  if (backend === 'liboqs') return selfTested(await liboqsSuite(algorithm), algorithm);
+  const liboqs = await loadedOrUndefined(async () =>
+    selfTested(await liboqsSuite(algorithm), algorithm),
+  );
+  if (!isMlDsa(algorithm)) return liboqs ?? selfTested(nobleSuite(algorithm), algorithm);
+  // node:crypto cannot export expanded secret keys: it takes them from this reference.
+  const reference = liboqs ?? selfTested(nobleSuite(algorithm), algorithm);
+  const loadNode = async () => selfTested(await nodeMlDsaSuite(algorithm, reference), algorithm);
+  if (backend === 'node') return loadNode();
+  const node = await loadedOrUndefined(loadNode);
+  const candidates = [liboqs, node].filter((suite) => suite !== undefined);
+  return candidates.length ? fastestSuite(algorithm, candidates) : reference;
+}
+
+/** The suite `load` gives, or undefined when its backend is unavailable or fails its self-test. */
+async function loadedOrUndefined(
+  load: () => Promise<SignatureSuite>,
+): Promise<SignatureSuite | undefined> {
   try {
-    return selfTested(await liboqsSuite(algorithm), algorithm);
-  } catch (error) {
-    if (backend === 'liboqs') throw error;
-    return selfTested(nobleSuite(algorithm), algorithm);
+    return await load();
+  } catch {
+    return undefined;
   }
 }
 
@@ -97,7 +119,7 @@ export function selfTested(suite: SignatureSuite, algorithm: SignatureAlgorithm)
   if (!result.ok)
     throw new CryptoError(
       'self-test-failed',
-      `${algorithm} on ${suite.backend} failed its start-up self-test (${result.failures.join('; ')}); refusing to use it. Reinstall dependencies, or choose another backend with MATRIZ_CRYPTO_BACKEND=noble|liboqs.`,
+      `${algorithm} on ${suite.backend} failed its start-up self-test (${result.failures.join('; ')}); refusing to use it. Reinstall dependencies, or choose another backend with MATRIZ_CRYPTO_BACKEND=noble|liboqs|node.`,
     );
   return suite;
 }

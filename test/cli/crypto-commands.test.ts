@@ -249,7 +249,7 @@ describe('matriz keys / sign / verify-envelope', () => {
       { MATRIZ_CRYPTO_BACKEND: 'fast' },
     );
     expect(backend.code).toBe(2);
-    expect(backend.err).toContain('MATRIZ_CRYPTO_BACKEND must be auto, liboqs or noble');
+    expect(backend.err).toContain('MATRIZ_CRYPTO_BACKEND must be auto, liboqs, noble or node');
   });
 
   it('signs with a hybrid key and several keys; threshold counts distinct keys', async () => {

@@ -10,12 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { liboqsSuite } from '../../src/crypto/backends/liboqs.js';
 import { nobleSuite } from '../../src/crypto/backends/noble.js';
+import { nodeMlDsaSuite } from '../../src/crypto/backends/node-ml-dsa.js';
 import { fixedRandom } from '../../src/crypto/random.js';
 import type { SignatureSuite } from '../../src/crypto/suite.js';
+import { NODE_HAS_ML_DSA } from '../support/node-ml-dsa.js';
 import { acvpCases, hex } from './vectors.js';
 
 type MlDsa = 'ml-dsa-44' | 'ml-dsa-65' | 'ml-dsa-87';
 const ALGORITHMS: readonly MlDsa[] = ['ml-dsa-44', 'ml-dsa-65', 'ml-dsa-87'];
+/** node:crypto's ML-DSA where this Node.js has it (24.7+): see node-ml-dsa.test.ts. */
+const BACKENDS = NODE_HAS_ML_DSA ? ['noble', 'liboqs', 'node'] : ['noble', 'liboqs'];
 const suites: Record<string, Record<MlDsa, SignatureSuite>> = {};
 const counts = new Map<
   string,
@@ -43,11 +47,18 @@ beforeAll(async () => {
   suites.liboqs = Object.fromEntries(
     await Promise.all(ALGORITHMS.map(async (id) => [id, await liboqsSuite(id)] as const)),
   ) as Record<MlDsa, SignatureSuite>;
+  if (NODE_HAS_ML_DSA)
+    suites.node = Object.fromEntries(
+      await Promise.all(
+        ALGORITHMS.map(async (id) => [id, await nodeMlDsaSuite(id, nobleSuite(id))] as const),
+      ),
+    ) as Record<MlDsa, SignatureSuite>;
 });
 
 afterAll(() => {
   // liboqs's API takes no context: non-empty-context cases run through its noble fallback,
-  // the empty-context ones on liboqs itself.
+  // the empty-context ones on liboqs itself. node:crypto cannot take a chosen rnd: its sigGen
+  // cases run through its reference (noble); keyGen (public key) and sigVer run on OpenSSL.
   for (const [set, { passed, skipped, emptyContext, reason }] of counts)
     console.log(
       `ACVP ${set}: ${passed} passed (${emptyContext} with an empty context), ${skipped} skipped${reason ? ` (${reason})` : ''}`,
@@ -58,7 +69,7 @@ const algorithmOf = (parameterSet: string): MlDsa => parameterSet.toLowerCase() 
 const NOT_EXPOSED =
   'HashML-DSA and the internal interface are not part of the suite API; run against noble directly in acvp-ml-dsa-internal.test.ts';
 
-describe.each(['noble', 'liboqs'])('ACVP ML-DSA on %s', (backend) => {
+describe.each(BACKENDS)('ACVP ML-DSA on %s', (backend) => {
   it('keyGen: every seed gives the expected public and secret key (75 cases)', () => {
     const cases = acvpCases<{ parameterSet: string }, { seed: string }, { pk: string; sk: string }>(
       'ML-DSA-keyGen-FIPS204',

@@ -104,7 +104,7 @@ describe('metrics', () => {
     expect(sample(text, 'registry_revoked_keys')).toBe(0);
     expect(text).toMatch(
       new RegExp(
-        `^matriz_build_info\\{version="${VERSION.replaceAll('.', '\\.')}",node="${process.versions.node.replaceAll('.', '\\.')}",crypto_backend="(noble|liboqs)"\\} 1$`,
+        `^matriz_build_info\\{version="${VERSION.replaceAll('.', '\\.')}",node="${process.versions.node.replaceAll('.', '\\.')}",crypto_backend="(noble|liboqs|node)"\\} 1$`,
         'm',
       ),
     );

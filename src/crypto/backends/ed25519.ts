@@ -4,9 +4,9 @@
  * with `zip215: false`, so the two backends accept exactly the same signatures.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { CryptoError } from '../errors.js';
 import type { KeyPair, SignatureSuite, SignOptions, VerifyOptions } from '../suite.js';
 import { checkSecretKey, refuseContext } from './noble.js';
+import { cachedKey, nodeCryptoModule } from './node-crypto.js';
 import { checkSeed, randomSeed } from '../random.js';
 
 const LENGTHS = { seed: 32, publicKey: 32, secretKey: 32, signature: 64 } as const;
@@ -48,19 +48,14 @@ const SPKI_PREFIX = Uint8Array.from([
 
 /** Ed25519 on node:crypto; rejects when node:crypto is not there (a browser). */
 export function nodeEd25519Suite(): Promise<SignatureSuite> {
-  // process.getBuiltinModule (Node >= 20.16) instead of import('node:crypto'): nothing for a
-  // browser bundler to resolve, and no failing network fetch in a page (as in sha256.ts).
-  const nodeCrypto = (
-    globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-  ).process?.getBuiltinModule?.('node:crypto') as typeof import('node:crypto') | undefined;
-  if (nodeCrypto === undefined)
-    return Promise.reject(
-      new CryptoError('backend-unavailable', 'node:crypto is not available here'),
-    );
+  let nodeCrypto;
+  try {
+    nodeCrypto = nodeCryptoModule();
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a CryptoError
+    return Promise.reject(error);
+  }
   const { createPrivateKey, createPublicKey, sign, verify } = nodeCrypto;
-  // Key objects are cached by key bytes (content, not array identity, so a reused buffer can
-  // never select a stale key): parsing DER costs more than signing, and callers sign and verify
-  // many times with the same key.
   const privateKey = cachedKey((bytes) =>
     createPrivateKey({ key: der(PKCS8_PREFIX, bytes), format: 'der', type: 'pkcs8' }),
   );
@@ -93,22 +88,6 @@ export function nodeEd25519Suite(): Promise<SignatureSuite> {
       }
     },
   });
-}
-
-const KEY_CACHE_SIZE = 256;
-
-function cachedKey<K>(create: (bytes: Uint8Array) => K): (bytes: Uint8Array) => K {
-  const cache = new Map<string, K>();
-  return (bytes) => {
-    const id = String.fromCharCode(...bytes);
-    let key = cache.get(id);
-    if (key === undefined) {
-      key = create(bytes);
-      if (cache.size >= KEY_CACHE_SIZE) cache.clear();
-      cache.set(id, key);
-    }
-    return key;
-  };
 }
 
 function wellFormed(signature: Uint8Array, publicKey: Uint8Array, options: VerifyOptions): boolean {

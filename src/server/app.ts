@@ -109,7 +109,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         },
         handler,
       );
-      server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
+      // Idle means no request in progress: a request being answered (slowly, under load) is
+      // bounded by the request timeout, not cut off here with nothing sent.
+      server.setTimeout(limits.idleTimeoutMs, (socket) => {
+        if ((socket as typeof socket & { _httpMessage?: unknown })._httpMessage) return;
+        socket.destroy();
+      });
       server.keepAliveTimeout = Math.min(limits.idleTimeoutMs, 72_000);
       server.maxConnections = limits.maxConnections;
       return server;

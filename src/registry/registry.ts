@@ -193,13 +193,14 @@ export class Registry {
         if (matches(entry)) {
           const full =
             found.length === limit ||
-            (found.length > 0 && specBytes + entry.nodeSpec.length > MAX_PAGE_SPEC_BYTES);
+            (found.length > 0 &&
+              specBytes + Buffer.byteLength(entry.nodeSpec) > MAX_PAGE_SPEC_BYTES);
           if (full) {
             next = found[found.length - 1]?.registryId ?? null;
             break scan;
           }
           found.push(entry);
-          specBytes += entry.nodeSpec.length;
+          specBytes += Buffer.byteLength(entry.nodeSpec);
         }
         if (scanned >= MAX_QUERY_SCAN) {
           next = entry.registryId;

@@ -28,6 +28,7 @@ import {
   type StoredTrustDocument,
 } from '../store/store.js';
 import type { SuiteLoader } from '../trust/signatures.js';
+import { verifyCheckpointUnderRoot } from '../verify/checkpoint.js';
 import { controlKindOf, type ControlKind } from '../verify/leaf.js';
 import type { ControlResult, WriteResult } from '../verify/wire.js';
 import { EntryLedger } from './entry-ledger.js';
@@ -36,7 +37,7 @@ import { GroupCommit, type Outcome } from './group-commit.js';
 import { LogTree } from './log-tree.js';
 import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
 import { RegistryProblem } from './problems.js';
-import type { WriteRequest } from './request.js';
+import { checkWriteContext, type WriteRequest } from './request.js';
 import { TrustLedger, type ControlWrite } from './trust-ledger.js';
 import { proveAll } from './write-results.js';
 
@@ -144,39 +145,55 @@ export class Sequencer {
   }
 
   /**
-   * The newest stored checkpoint must verify, every signature line, under the keys this log
-   * signs with now: it was signed by them, so a failure means the database or the key files
-   * were changed behind the log's back (issue 13). Writes halt, as for a rewritten tree; reads
-   * and the evidence stay served. Keys that cannot be loaded are left to the first write,
-   * which fails with that reason.
+   * The newest stored checkpoint must verify as a client would check it: under the trust root's
+   * log keys and threshold (revocations applied) once there is a root, else under the data
+   * directory's own key. A failure means the database or the key files were changed behind the
+   * log's back (issue 13): writes halt, as for a rewritten tree; reads and the evidence stay
+   * served. Keys that cannot be loaded before a root are left to the first write, which fails
+   * with that reason.
    */
   private async checkOwnSignatures(note: string): Promise<void> {
-    let signers: readonly CheckpointSigner[];
-    try {
-      signers = await this.checkpointSigners(this.ledger);
-    } catch {
-      return;
-    }
     const [ed25519, mlDsa44] = await Promise.all([
       this.suites('ed25519'),
       this.suites('ml-dsa-44'),
     ]);
-    const opened = openCheckpoint(
-      note,
-      {
-        name: this.options.origin,
-        keys: signers.map((signer) => ({
-          ed25519PublicKey: signer.ed25519.publicKey,
-          mlDsa44PublicKey: signer.mlDsa44.publicKey,
-        })),
-        threshold: signers.length,
-        ed25519,
-        mlDsa44,
-      },
-      this.options.origin,
-    );
-    if (opened.ok) return;
-    this.halted = `the latest stored checkpoint does not verify under this log's keys (${opened.problem}): ${opened.message}`;
+    const { root, revocations } = this.ledger;
+    let problem: string | undefined;
+    if (root !== undefined) {
+      try {
+        verifyCheckpointUnderRoot(note, root, {
+          suites: { ed25519, mlDsa44 },
+          ...(revocations === undefined ? {} : { revocations }),
+        });
+      } catch (error) {
+        problem = `under trust root v${root.version}: ${(error as Error).message}`;
+      }
+    } else {
+      let signers: readonly CheckpointSigner[];
+      try {
+        signers = await this.checkpointSigners(this.ledger);
+      } catch {
+        return;
+      }
+      const opened = openCheckpoint(
+        note,
+        {
+          name: this.options.origin,
+          keys: signers.map((signer) => ({
+            ed25519PublicKey: signer.ed25519.publicKey,
+            mlDsa44PublicKey: signer.mlDsa44.publicKey,
+          })),
+          threshold: 1,
+          ed25519,
+          mlDsa44,
+        },
+        this.options.origin,
+      );
+      if (!opened.ok)
+        problem = `under the data directory's log key (${opened.problem}): ${opened.message}`;
+    }
+    if (problem === undefined) return;
+    this.halted = `the latest stored checkpoint does not verify ${problem}`;
     this.options.onInconsistent?.(this.halted);
   }
 
@@ -323,6 +340,18 @@ export class Sequencer {
           leaves.push(decision.leaf);
           decisions.push({ outcome: 'append', index });
         }
+        continue;
+      }
+      // Freshness again, on the clock the nonce's expiry is judged by: a request that waited
+      // past its window in the queue is stale, never a replay whose nonce was forgotten.
+      try {
+        checkWriteContext(write.request, {
+          origin: this.options.origin,
+          now,
+          freshnessSeconds: this.options.freshnessSeconds,
+        });
+      } catch (error) {
+        decisions.push({ outcome: 'refused', error });
         continue;
       }
       const decision = ledger.apply(write.request, index, integratedAt);

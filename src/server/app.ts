@@ -109,10 +109,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         },
         handler,
       );
-      // Idle means no request in progress: a request being answered (slowly, under load) is
-      // bounded by the request timeout, not cut off here with nothing sent.
+      // Idle: no bytes either way for idleTimeoutMs. A client that stopped reading an answer
+      // is idle (closed); a handler still working on a request (nothing sent yet) gets more time,
+      // up to the request timeout past the first idle period, then the socket is closed too.
       server.setTimeout(limits.idleTimeoutMs, (socket) => {
-        if ((socket as typeof socket & { _httpMessage?: unknown })._httpMessage) return;
+        const pending = (socket as typeof socket & { _httpMessage?: { headersSent?: boolean } })
+          ._httpMessage;
+        const waiting = socket as typeof socket & { matrizWaitingSince?: number };
+        if (pending !== undefined && pending.headersSent !== true) {
+          waiting.matrizWaitingSince ??= Date.now();
+          if (Date.now() - waiting.matrizWaitingSince < limits.requestTimeoutMs) {
+            socket.setTimeout(limits.idleTimeoutMs);
+            return;
+          }
+        }
         socket.destroy();
       });
       server.keepAliveTimeout = Math.min(limits.idleTimeoutMs, 72_000);

@@ -39,7 +39,7 @@ export function verifyWriteResult(
         'leaf-mismatch',
         `log entry ${result.index} holds another NodeSpec than the one sent`,
       );
-  } else if (!sameJson(content.envelope, sentEnvelope)) {
+  } else if (!holdsRequest(content.envelope, sentEnvelope)) {
     throw new EvidenceError(
       'leaf-mismatch',
       `log entry ${result.index} does not hold the request that was sent`,
@@ -83,4 +83,20 @@ function nodeSpecOf(envelope: unknown): unknown {
       cause: error,
     });
   }
+}
+
+/**
+ * Whether a logged envelope is the request that was sent: the same payload and payload type,
+ * and only signatures the request carried (the log keeps the owner signature it verified and
+ * drops the rest, docs/api.md "Log leaves").
+ */
+function holdsRequest(logged: unknown, sent: unknown): boolean {
+  if (!isRecord(logged) || !isRecord(sent)) return false;
+  if (logged.payload !== sent.payload || logged.payloadType !== sent.payloadType) return false;
+  const signatures = logged.signatures;
+  const offered = Array.isArray(sent.signatures) ? sent.signatures : [];
+  return (
+    Array.isArray(signatures) &&
+    signatures.every((signature) => offered.some((candidate) => sameJson(candidate, signature)))
+  );
 }

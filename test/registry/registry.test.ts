@@ -5,6 +5,8 @@ import { openCheckpoint } from '../../src/log/checkpoint-signature.js';
 import { leafHash } from '../../src/log/hash.js';
 import { verifyConsistency, verifyInclusion } from '../../src/log/proof.js';
 import { parsePolicy } from '../../src/registry/policy.js';
+import { decodeWriteRequest, envelopeCheckWith } from '../../src/registry/request.js';
+import { loadSignatureSuite } from '../../src/crypto/suites.js';
 import { RegistryProblem, type ProblemSlug } from '../../src/registry/problems.js';
 import type { WriteResult } from '../../src/verify/wire.js';
 import {
@@ -387,13 +389,26 @@ describe('the sequencer', () => {
     await expectProven(result);
   });
 
+  it('judges freshness again when the sequencer integrates: a request that waited past its window is stale, not a forgotten nonce', async () => {
+    const old = await decodeWriteRequest(
+      alice.request(
+        { op: 'register', nodeSpec: alice.spec('waited') },
+        { now: Date.now() - 301_000 },
+      ),
+      envelopeCheckWith(loadSignatureSuite),
+    );
+    const size = await t.store.treeSize();
+    expect((await refusal(t.sequencer.submit(old))).slug).toBe('stale-request');
+    expect(await t.store.treeSize()).toBe(size);
+  });
+
   it('halts writes after a restart whose log keys do not verify the latest checkpoint', async () => {
     await t.registry.register(alice.request({ op: 'register', nodeSpec: alice.spec('mine') }));
     const size = await t.store.treeSize();
     // Other key files behind the same database: what they would sign is not this log.
     const impostor = await makeRegistry({ store: t.store });
     expect(impostor.sequencer.haltedReason).toMatch(
-      /latest stored checkpoint does not verify under this log's keys \(missing-signature\)/,
+      /latest stored checkpoint does not verify under the data directory's log key \(missing-signature\)/,
     );
     const refused = await refusal(
       impostor.registry.register(alice.request({ op: 'register', nodeSpec: alice.spec('theirs') })),

@@ -301,6 +301,27 @@ describe('proofs and write answers', () => {
     expect(verifyWriteResult(result, leaf, envelope, keys).checkpoint.size).toBe(4);
   });
 
+  it('accepts a leaf that kept only part of what was sent: the log drops unsigned members and signatures it did not verify', async () => {
+    const { result, leaf, keys } = await answer();
+    const padded = {
+      ...envelope,
+      note: 'unsigned',
+      signatures: [...envelope.signatures, { keyid: 'junk', sig: 'AAAA' }],
+    };
+    expect(verifyWriteResult(result, leaf, padded, keys).checkpoint.size).toBe(4);
+    // A logged payload the request did not carry is still refused.
+    expect(
+      thrown(() =>
+        verifyWriteResult(
+          result,
+          leaf,
+          { ...padded, payload: base64Encode(encoder.encode('{}')) },
+          keys,
+        ),
+      ),
+    ).toMatchObject({ name: 'EvidenceError', code: 'leaf-mismatch' });
+  });
+
   it('refuses a write answer whose leaf holds another request, another id, or a proof for another entry', async () => {
     const { result, leaf, keys } = await answer();
     expect(

@@ -140,8 +140,14 @@ export function analyzePython(text: string, policy: CommentPolicy): FileAnalysis
 function python2Statements(tokens: readonly PythonToken[]): boolean {
   let statementStart = true;
   let exceptLine = -1;
+  let depth = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as PythonToken;
+    if (token.type === 'OP') {
+      if (token.text === '(' || token.text === '[' || token.text === '{') depth++;
+      else if (token.text === ')' || token.text === ']' || token.text === '}')
+        depth = Math.max(0, depth - 1);
+    }
     const next = tokens[i + 1];
     if (token.type === 'NUMBER' && /^(?:0[0-7]+|[0-9]+[lL])$/.test(token.text)) return true;
     if (token.type === 'NAME' && statementStart && next !== undefined) {
@@ -156,14 +162,12 @@ function python2Statements(tokens: readonly PythonToken[]): boolean {
       if (token.text === 'except' || token.text === 'raise') exceptLine = token.line;
     }
     // `except E, e:` and `raise E, "message"`: a top-level comma on that statement's line.
-    if (
-      token.type === 'OP' &&
-      token.text === ',' &&
-      token.line === exceptLine &&
-      depth(tokens, i) === 0
-    )
+    if (token.type === 'OP' && token.text === ',' && token.line === exceptLine && depth === 0)
       return true;
-    if (token.type === 'NEWLINE') exceptLine = -1;
+    if (token.type === 'NEWLINE') {
+      exceptLine = -1;
+      depth = 0;
+    }
     statementStart =
       token.type === 'NEWLINE' ||
       token.type === 'INDENT' ||
@@ -173,19 +177,6 @@ function python2Statements(tokens: readonly PythonToken[]): boolean {
       (token.type === 'OP' && (token.text === ';' || token.text === ':'));
   }
   return false;
-}
-
-/** Bracket depth just before token `index`, counted from the start of its logical line. */
-function depth(tokens: readonly PythonToken[], index: number): number {
-  let level = 0;
-  for (let i = index - 1; i >= 0; i--) {
-    const token = tokens[i] as PythonToken;
-    if (token.type === 'NEWLINE') break;
-    if (token.type !== 'OP') continue;
-    if (token.text === ')' || token.text === ']' || token.text === '}') level--;
-    else if (token.text === '(' || token.text === '[' || token.text === '{') level++;
-  }
-  return Math.max(0, level);
 }
 
 /** `'a'` and `"a"` are the same string; `R'x'` and `r'x'` too. Anything with quotes or escapes inside stays exact. */

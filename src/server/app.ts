@@ -115,10 +115,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       server.setTimeout(limits.idleTimeoutMs, (socket) => {
         const pending = (socket as typeof socket & { _httpMessage?: { headersSent?: boolean } })
           ._httpMessage;
-        const waiting = socket as typeof socket & { matrizWaitingSince?: number };
+        const waiting = socket as typeof socket & {
+          matrizWaiting?: { readonly message: object; readonly since: number };
+        };
         if (pending !== undefined && pending.headersSent !== true) {
-          waiting.matrizWaitingSince ??= Date.now();
-          if (Date.now() - waiting.matrizWaitingSince < limits.requestTimeoutMs) {
+          // Per request: a keep-alive socket's next request starts its own allowance.
+          if (waiting.matrizWaiting?.message !== pending)
+            waiting.matrizWaiting = { message: pending, since: Date.now() };
+          if (Date.now() - waiting.matrizWaiting.since < limits.requestTimeoutMs) {
             socket.setTimeout(limits.idleTimeoutMs);
             return;
           }

@@ -16,7 +16,10 @@ let url: string;
 beforeAll(async () => {
   t = await makeRegistry();
   // An answer that takes three idle timeouts to compute.
-  t.registry.get = async () => {
+  t.registry.get = async (id: string) => {
+    // A 32 MiB answer, far more than the socket buffers hold, for a client that never reads.
+    if (id === 'huge_node@1.0.0')
+      return { registry_id: id, node_spec: { padding: 'x'.repeat(32 * 1024 * 1024) } } as never;
     await new Promise((resolve) => setTimeout(resolve, 900));
     throw new RegistryProblem('not-found', 'slowly not found');
   };
@@ -52,4 +55,23 @@ describe('connection limits', () => {
     });
     expect(closedAfter).toBeLessThan(4_000);
   });
+
+  it('closes a connection whose client stopped reading a large answer', async () => {
+    const { port } = new URL(url);
+    const received = await new Promise<number>((resolve) => {
+      let bytes = 0;
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write('GET /api/v1/registry/huge_node@1.0.0 HTTP/1.1\r\nHost: x\r\n\r\n');
+        socket.pause(); // not reading: the server's writes stall
+        // Read again well after the idle timeout: a server that gave up has closed by then.
+        setTimeout(() => socket.resume(), 2_000);
+      });
+      socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        resolve(bytes);
+      });
+    });
+    expect(received).toBeLessThan(32 * 1024 * 1024);
+  }, 15_000);
 });

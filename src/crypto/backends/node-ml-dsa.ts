@@ -12,6 +12,7 @@
  *   `rnd` is not settable through node:crypto. Production signing never passes it.
  */
 import type { SignatureAlgorithm } from '../algorithms.js';
+import { concatBytes, equalBytes } from '../encoding.js';
 import { CryptoError } from '../errors.js';
 import { checkSeed, randomSeed } from '../random.js';
 import type { KeyPair, SignatureSuite, SignOptions, VerifyOptions } from '../suite.js';
@@ -60,13 +61,15 @@ function build(id: MlDsa, reference: SignatureSuite, node: NodeCrypto): Signatur
   // IETF LAMPS ML-DSA key profile (draft-ietf-lamps-dilithium-certificates): the PKCS #8
   // privateKey holds the seed ([0] IMPLICIT OCTET STRING) or the expanded key (OCTET STRING).
   const pkcs8 = (inner: Uint8Array) =>
-    Buffer.from(der(0x30, concat(version, algorithm, der(0x04, inner))));
+    Buffer.from(der(0x30, concatBytes(version, algorithm, der(0x04, inner))));
   const privateKey = cachedKey((secretKey) =>
     createPrivateKey({ key: pkcs8(der(0x04, secretKey)), format: 'der', type: 'pkcs8' }),
   );
   const publicKey = cachedKey((raw) =>
     createPublicKey({
-      key: Buffer.from(der(0x30, concat(algorithm, der(0x03, concat(Uint8Array.of(0), raw))))),
+      key: Buffer.from(
+        der(0x30, concatBytes(algorithm, der(0x03, concatBytes(Uint8Array.of(0), raw)))),
+      ),
       format: 'der',
       type: 'spki',
     }),
@@ -85,7 +88,7 @@ function build(id: MlDsa, reference: SignatureSuite, node: NodeCrypto): Signatur
       const xi = seed === undefined ? randomSeed(lengths.seed) : checkSeed(id, seed, lengths.seed);
       // FIPS 204, Algorithm 1 (ML-DSA.KeyGen) on both sides; only the reference exports sk.
       const pair = reference.generateKeyPair(xi);
-      if (!equal(publicKeyFromSeed(xi), pair.publicKey))
+      if (!equalBytes(publicKeyFromSeed(xi), pair.publicKey))
         throw new CryptoError(
           'self-test-failed',
           `${id}: node:crypto and ${reference.backend} derived different public keys from one seed; choose a backend with MATRIZ_CRYPTO_BACKEND=liboqs|noble`,
@@ -145,19 +148,5 @@ function checkContexts(suite: SignatureSuite, reference: SignatureSuite): void {
 function der(tag: number, contents: Uint8Array): Uint8Array {
   const n = contents.length;
   const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
-  return concat(Uint8Array.of(tag, ...length), contents);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  return concatBytes(Uint8Array.of(tag, ...length), contents);
 }

@@ -18,7 +18,16 @@ import { ed25519VerifierKey } from '../log/note-keys.js';
 import { consistencyProofRanges, inclusionProofRanges } from '../log/proof.js';
 import type { LeafRange } from '../log/subtree.js';
 import type { Lane } from '../nodespec/nodespec.js';
-import { capabilityCovers, isCapabilityPattern } from '../nodespec/rules/capabilities.js';
+import { isCapabilityPattern } from '../nodespec/rules/capabilities.js';
+import {
+  ALL_ACTIVE_TERM,
+  capabilityQueryTerms,
+  laneTerm,
+  MAX_CAPABILITY_QUERY_NAMED_SEGMENTS,
+  ownerTerm,
+  signalTerm,
+  withOwnerRevokedAt,
+} from '../store/entry-documents.js';
 import type { RegistryEntry, Store, TrustDocumentKind } from '../store/store.js';
 import { RegistryProblem } from './problems.js';
 import { readProofHashes } from './proof-hashes.js';
@@ -58,6 +67,27 @@ export interface QueryParameters {
   readonly owner?: string;
   readonly cursor?: string;
   readonly limit?: number;
+  /** `full` (the default): whole entries with their NodeSpec; `summary`: EntrySummaryView. */
+  readonly view?: 'full' | 'summary';
+}
+
+/** An entry on a `view=summary` page: what a listing shows, without the NodeSpec. */
+export interface EntrySummaryView {
+  readonly registry_id: string;
+  readonly owner_id: string;
+  readonly lane: Lane;
+  readonly tier: number;
+  readonly version: string;
+  /** Signal names the node emits or subscribes to. */
+  readonly signals: readonly string[];
+  /** The node's allow-listed capability patterns. */
+  readonly capabilities: readonly string[];
+  readonly owner_revoked_at?: string;
+}
+
+export interface QueryPageView<E = EntryView> {
+  readonly entries: E[];
+  readonly next_cursor: string | null;
 }
 
 export interface EntryView {
@@ -96,10 +126,10 @@ export const MAX_QUERY_LIMIT = 500;
  */
 export const MAX_QUERY_SCAN = 2000;
 /**
- * Bytes of NodeSpec one page carries at most (always at least one entry): 500 entries of up to
- * the body limit each would otherwise make one answer over 100 MiB.
+ * UTF-8 bytes of entries one page carries at most (always at least one entry): 500 entries of up
+ * to the body limit each would otherwise make one answer over 100 MiB.
  */
-export const MAX_PAGE_SPEC_BYTES = 4 * 1024 * 1024;
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
 export class Registry {
   readonly origin: string;
@@ -146,10 +176,17 @@ export class Registry {
   /**
    * Active entries matching every given filter, in registry id order; `next_cursor` continues.
    * `signal` matches emitted or subscribed signals; `capability` matches allow-list patterns.
+   * For callers in this process; the server answers with `queryJson`.
    */
-  async query(
-    parameters: QueryParameters,
-  ): Promise<{ entries: EntryView[]; next_cursor: string | null }> {
+  async query(parameters: QueryParameters): Promise<QueryPageView> {
+    return JSON.parse((await this.queryJson(parameters)).json) as QueryPageView;
+  }
+
+  /**
+   * The query page as JSON text, assembled from the answers stored when each entry was written
+   * (store/entry-documents.ts), with `examined`: the candidate entries the store looked at.
+   */
+  async queryJson(parameters: QueryParameters): Promise<{ json: string; examined: number }> {
     const limit = parameters.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
       throw new RegistryProblem(
@@ -157,64 +194,28 @@ export class Registry {
         `limit must be an integer from 1 to ${MAX_QUERY_LIMIT}`,
       );
     }
-    const capability = parameters.capability;
-    if (capability !== undefined && !isCapabilityPattern(capability)) {
-      throw new RegistryProblem(
-        'invalid-parameter',
-        `capability ${JSON.stringify(capability)} is not verb:resource/path`,
-      );
-    }
-    const matches = (entry: RegistryEntry) =>
-      capability === undefined ||
-      entry.capabilities.some((pattern) => capabilityCovers(pattern, capability));
-    // Without a capability every row matches, so a store read of limit + 1 rows says whether
-    // more follow; with one, rows are read in larger steps within the scan budget.
-    const step = capability === undefined ? limit + 1 : Math.max(limit + 1, 200);
-    const found: RegistryEntry[] = [];
-    let specBytes = 0;
-    let scanned = 0;
-    let after = parameters.cursor;
-    let next: string | null = null;
-    scan: for (;;) {
-      const requested = Math.min(step, MAX_QUERY_SCAN - scanned);
-      const page = await this.store.queryEntries({
-        ...(parameters.signal === undefined ? {} : { signal: parameters.signal }),
-        ...(parameters.lane === undefined ? {} : { lane: parameters.lane }),
-        ...(parameters.owner === undefined ? {} : { owner: parameters.owner }),
-        ...(capability === undefined
-          ? {}
-          : { capabilityVerb: capability.slice(0, capability.indexOf(':')) }),
-        ...(after === undefined ? {} : { after }),
-        status: 'active',
-        limit: requested,
-      });
-      for (const entry of page) {
-        scanned++;
-        if (matches(entry)) {
-          const full =
-            found.length === limit ||
-            (found.length > 0 &&
-              specBytes + Buffer.byteLength(entry.nodeSpec) > MAX_PAGE_SPEC_BYTES);
-          if (full) {
-            next = found[found.length - 1]?.registryId ?? null;
-            break scan;
-          }
-          found.push(entry);
-          specBytes += Buffer.byteLength(entry.nodeSpec);
-        }
-        if (scanned >= MAX_QUERY_SCAN) {
-          next = entry.registryId;
-          break scan;
-        }
-      }
-      const last = page[page.length - 1];
-      // A short read: no candidates left.
-      if (last === undefined || page.length < requested) break;
-      after = last.registryId;
-    }
+    const filters: string[][] = [];
+    if (parameters.signal !== undefined) filters.push([signalTerm(parameters.signal)]);
+    if (parameters.capability !== undefined) filters.push(capabilityFilter(parameters.capability));
+    if (parameters.lane !== undefined) filters.push([laneTerm(parameters.lane)]);
+    if (parameters.owner !== undefined) filters.push([ownerTerm(parameters.owner)]);
+    if (filters.length === 0) filters.push([ALL_ACTIVE_TERM]);
+    const page = await this.store.queryPage({
+      filters,
+      view: parameters.view ?? 'full',
+      ...(parameters.cursor === undefined ? {} : { after: parameters.cursor }),
+      limit,
+      scanLimit: MAX_QUERY_SCAN,
+      maxBytes: MAX_PAGE_BYTES,
+    });
+    const revokedAt = this.revokedAtLookup();
+    const entries = page.rows.map((row) => {
+      const at = revokedAt(row.ownerId);
+      return at === undefined ? row.json : withOwnerRevokedAt(row.json, at);
+    });
     return {
-      entries: found.map((entry) => this.view(entry)),
-      next_cursor: next,
+      json: `{"entries":[${entries.join(',')}],"next_cursor":${JSON.stringify(page.next)}}`,
+      examined: page.examined,
     };
   }
 
@@ -309,10 +310,23 @@ export class Registry {
    * knows revokes its owner key, so readers see that the key behind an active entry is revoked.
    */
   private view(entry: RegistryEntry): EntryView {
-    const keyid = ownerKeyId(entry.ownerId);
-    const revoked =
-      keyid === undefined ? undefined : this.options.sequencer.trust.revocation(keyid);
-    return view(entry, revoked?.revoked_at);
+    return view(entry, this.revokedAtLookup()(entry.ownerId));
+  }
+
+  /**
+   * `revoked_at` of the owner key of each owner id, by the newest revocation list the registry
+   * knows; looked up once per owner for a page.
+   */
+  private revokedAtLookup(): (ownerId: string) => string | undefined {
+    const { trust } = this.options.sequencer;
+    const seen = new Map<string, string | undefined>();
+    return (ownerId) => {
+      if (seen.has(ownerId)) return seen.get(ownerId);
+      const keyid = ownerKeyId(ownerId);
+      const revokedAt = keyid === undefined ? undefined : trust.revocation(keyid)?.revoked_at;
+      seen.set(ownerId, revokedAt);
+      return revokedAt;
+    };
   }
 
   private async verify(body: unknown): Promise<WriteRequest> {
@@ -366,6 +380,24 @@ export class Registry {
     const [hashes = []] = await readProofHashes(this.store, [ranges]);
     return hashes.map(base64Encode);
   }
+}
+
+/** The index terms of a capability query: every allow-list pattern that would cover it. */
+function capabilityFilter(capability: string): string[] {
+  if (!isCapabilityPattern(capability)) {
+    throw new RegistryProblem(
+      'invalid-parameter',
+      `capability ${JSON.stringify(capability)} is not verb:resource/path`,
+    );
+  }
+  const terms = capabilityQueryTerms(capability);
+  if (terms === undefined) {
+    throw new RegistryProblem(
+      'invalid-parameter',
+      `capability ${JSON.stringify(capability)} has more than ${MAX_CAPABILITY_QUERY_NAMED_SEGMENTS} segments other than *`,
+    );
+  }
+  return terms;
 }
 
 function view(entry: RegistryEntry, ownerRevokedAt: string | undefined): EntryView {

@@ -130,6 +130,15 @@ const WRITE_RESULT_EXAMPLE = {
 const SCHEMA_EXAMPLES: Record<string, unknown> = {
   Entry: ENTRY_EXAMPLE,
   WriteResult: WRITE_RESULT_EXAMPLE,
+  EntrySummary: {
+    registry_id: ENTRY_EXAMPLE.registry_id,
+    owner_id: ENTRY_EXAMPLE.owner_id,
+    lane: ENTRY_EXAMPLE.lane,
+    tier: ENTRY_EXAMPLE.tier,
+    version: ENTRY_EXAMPLE.registry_id.slice(ENTRY_EXAMPLE.registry_id.lastIndexOf('@') + 1),
+    signals: ['memory_stored'],
+    capabilities: ['read:memory/episodic/*'],
+  },
   Page: { entries: [ENTRY_EXAMPLE], next_cursor: null },
   Problem: PROBLEM_EXAMPLE,
 };

@@ -103,8 +103,39 @@ export const querySchema = {
     owner: { type: 'string', maxLength: 200 },
     cursor: { type: 'string', maxLength: 200 },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    view: {
+      type: 'string',
+      enum: ['full', 'summary'],
+      default: 'full',
+      description: 'full: whole entries with their NodeSpec; summary: EntrySummary items',
+    },
   },
   additionalProperties: false,
+} as const;
+
+export const entrySummarySchema = {
+  $id: 'EntrySummary',
+  type: 'object',
+  description: 'An entry on a `view=summary` page: what a listing shows, without the NodeSpec.',
+  required: ['registry_id', 'owner_id', 'lane', 'tier', 'version', 'signals', 'capabilities'],
+  properties: {
+    registry_id: { type: 'string' },
+    owner_id: { type: 'string' },
+    lane: { type: 'string', enum: [...LANES] },
+    tier: { type: 'integer' },
+    version: { type: 'string' },
+    signals: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'signal names the node emits or subscribes to',
+    },
+    capabilities: {
+      type: 'array',
+      items: { type: 'string' },
+      description: "the node's allow-listed capability patterns",
+    },
+    owner_revoked_at: { type: 'string' },
+  },
 } as const;
 
 export const queryResultSchema = {
@@ -112,7 +143,11 @@ export const queryResultSchema = {
   type: 'object',
   description: 'One page of entries; `next_cursor` continues after the last one (null: no more).',
   properties: {
-    entries: { type: 'array', items: { $ref: 'Entry#' } },
+    entries: {
+      type: 'array',
+      items: { oneOf: [{ $ref: 'Entry#' }, { $ref: 'EntrySummary#' }] },
+      description: 'Entry items, or EntrySummary items with view=summary',
+    },
     next_cursor: { type: ['string', 'null'] },
   },
 } as const;
@@ -134,7 +169,13 @@ export const consistencyQuery = {
 export { proofSchema };
 
 /** Schemas with a name: registered once (app.addSchema), referenced as `{ $ref: 'Name#' }`. */
-export const namedSchemas = [problemSchema, entrySchema, writeResultSchema, queryResultSchema];
+export const namedSchemas = [
+  problemSchema,
+  entrySchema,
+  entrySummarySchema,
+  writeResultSchema,
+  queryResultSchema,
+];
 
 export const entryRef = { $ref: 'Entry#' } as const;
 export const writeResultRef = { $ref: 'WriteResult#' } as const;

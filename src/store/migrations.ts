@@ -9,6 +9,11 @@ export interface Migration {
   readonly description: string;
   readonly sqlite: string;
   readonly postgres: string;
+  /**
+   * After the SQL: build the entry index (entry-documents.ts) of every stored entry, in the same
+   * transaction (the stored answers and terms are computed in code, not SQL).
+   */
+  readonly rebuildEntryIndex?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -112,6 +117,24 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: `
       CREATE INDEX entries_registry_id_bytes ON entries (registry_id COLLATE "C");
     `,
+  },
+  {
+    version: 6,
+    description:
+      'entry index: each entry as served and as summarized, built once when written, and its query terms (signal, capability pattern, lane, owner) in registry id order',
+    sqlite: `
+      ALTER TABLE entries ADD COLUMN served_json TEXT;
+      ALTER TABLE entries ADD COLUMN summary_json TEXT;
+      CREATE TABLE entry_terms (term TEXT NOT NULL, registry_id TEXT NOT NULL REFERENCES entries, PRIMARY KEY (term, registry_id)) WITHOUT ROWID;
+      CREATE INDEX entry_terms_registry_id ON entry_terms (registry_id, term);
+    `,
+    postgres: `
+      ALTER TABLE entries ADD COLUMN served_json TEXT;
+      ALTER TABLE entries ADD COLUMN summary_json TEXT;
+      CREATE TABLE entry_terms (term TEXT COLLATE "C" NOT NULL, registry_id TEXT COLLATE "C" NOT NULL REFERENCES entries, PRIMARY KEY (term, registry_id));
+      CREATE INDEX entry_terms_registry_id ON entry_terms (registry_id, term);
+    `,
+    rebuildEntryIndex: true,
   },
 ];
 

@@ -18,6 +18,7 @@ import {
   type EntryRow,
   type TrustDocumentRow,
 } from './entry-rows.js';
+import { writePostgresEntryIndex } from './postgres-entry-index.js';
 import {
   StoreError,
   type SnapshotRecord,
@@ -325,6 +326,7 @@ class BatchWriter {
               capabilities.map(([, , pattern]) => pattern),
             ],
           );
+        await writePostgresEntryIndex(this.client, entries);
         break;
       }
       case 'nonce': {

@@ -17,7 +17,13 @@ import {
   type EntryRow,
   type TrustDocumentRow,
 } from './entry-rows.js';
+import { readEntryPage, type EntryPage, type EntryPageQuery } from './entry-pages.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import {
+  PostgresEntryIndex,
+  rebuildPostgresEntryIndex,
+  writePostgresEntryIndex,
+} from './postgres-entry-index.js';
 import { openPostgresSnapshot, writePostgresSnapshot } from './postgres-snapshot.js';
 import {
   StoreError,
@@ -86,6 +92,7 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     for (const migration of MIGRATIONS) {
       if (migration.version <= current) continue;
       await client.query(migration.postgres);
+      if (migration.rebuildEntryIndex) await rebuildPostgresEntryIndex(client);
       await client.query(
         'INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)',
         [migration.version, migration.description, new Date().toISOString()],
@@ -202,6 +209,10 @@ class PostgresStore implements Store {
     const sql = `SELECT e.* FROM entries e ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.registry_id COLLATE "C" LIMIT ${param(query.limit)}`;
     const { rows } = await this.db.query<EntryRow>(sql, params);
     return this.hydrate(rows);
+  }
+
+  queryPage(query: EntryPageQuery): Promise<EntryPage> {
+    return readEntryPage(new PostgresEntryIndex(this.db), query);
   }
 
   async nonceSeen(nonce: string, now: number): Promise<boolean> {
@@ -334,6 +345,7 @@ class PostgresStore implements Store {
             ],
           );
         }
+        await writePostgresEntryIndex(client, entries);
       }
       if (batch.nonces.length > 0) {
         try {

@@ -16,6 +16,7 @@ import {
   type EntryRow,
   type TrustDocumentRow,
 } from './entry-rows.js';
+import { SqliteEntryIndexWriter } from './sqlite-entry-index.js';
 import {
   StoreError,
   type SnapshotRecord,
@@ -202,6 +203,7 @@ export async function writeSqliteSnapshot(
     ),
     nonce: db.prepare('INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)'),
   };
+  const entryIndex = new SqliteEntryIndexWriter(db);
   db.exec('BEGIN IMMEDIATE');
   try {
     for await (const record of records) {
@@ -248,6 +250,7 @@ export async function writeSqliteSnapshot(
           for (const signal of e.signals) insert.signal.run(e.registryId, signal);
           for (const pattern of e.capabilities)
             insert.capability.run(e.registryId, capabilityVerb(pattern), pattern);
+          entryIndex.write(e);
           break;
         }
         case 'nonce':

@@ -18,7 +18,13 @@ import {
   type EntryRow,
   type TrustDocumentRow,
 } from './entry-rows.js';
+import { readEntryPage, type EntryPage, type EntryPageQuery } from './entry-pages.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import {
+  rebuildSqliteEntryIndex,
+  SqliteEntryIndex,
+  SqliteEntryIndexWriter,
+} from './sqlite-entry-index.js';
 import type { AppendReply, AppendTask } from './sqlite-append-worker.js';
 import { openSqliteSnapshot, writeSqliteSnapshot } from './sqlite-snapshot.js';
 import { compiledWorkerFile } from '../files/worker-file.js';
@@ -138,6 +144,9 @@ class WorkerAppendingStore implements Store {
   queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {
     return this.reader.queryEntries(query);
   }
+  queryPage(query: EntryPageQuery): Promise<EntryPage> {
+    return this.reader.queryPage(query);
+  }
   nonceSeen(nonce: string, now: number): Promise<boolean> {
     return this.reader.nonceSeen(nonce, now);
   }
@@ -209,6 +218,7 @@ function migrate(db: Database.Database): void {
     for (const migration of MIGRATIONS) {
       if (migration.version <= current) continue;
       db.exec(migration.sqlite);
+      if (migration.rebuildEntryIndex) rebuildSqliteEntryIndex(db);
       db.prepare(
         'INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)',
       ).run(migration.version, migration.description, new Date().toISOString());
@@ -219,8 +229,12 @@ function migrate(db: Database.Database): void {
 class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly statements;
+  private readonly entryIndex: SqliteEntryIndex;
+  private readonly entryIndexWriter: SqliteEntryIndexWriter;
 
   constructor(private readonly db: Database.Database) {
+    this.entryIndex = new SqliteEntryIndex(db);
+    this.entryIndexWriter = new SqliteEntryIndexWriter(db);
     this.statements = {
       size: db.prepare('SELECT size FROM log_state WHERE id = 1').pluck(),
       setSize: db.prepare('UPDATE log_state SET size = ? WHERE id = 1'),
@@ -362,6 +376,12 @@ class SqliteStore implements Store {
     );
   }
 
+  queryPage(query: EntryPageQuery): Promise<EntryPage> {
+    return readEntryPage(this.entryIndex, query).catch((error: unknown) => {
+      throw damaged(error);
+    });
+  }
+
   nonceSeen(nonce: string, now: number): Promise<boolean> {
     return settle(() => this.statements.nonceSeen.get(nonce, now) !== undefined);
   }
@@ -429,6 +449,7 @@ class SqliteStore implements Store {
             s.deleteCapabilities.run(entry.registryId);
             for (const pattern of entry.capabilities)
               s.insertCapability.run(entry.registryId, capabilityVerb(pattern), pattern);
+            this.entryIndexWriter.write(entry);
           }
           for (const { nonce, expiresAt } of batch.nonces) {
             try {

@@ -11,6 +11,7 @@
  */
 import type { SubtreeRef } from '../log/subtree.js';
 import type { Lane } from '../nodespec/nodespec.js';
+import type { EntryPage, EntryPageQuery } from './entry-pages.js';
 
 export interface StoredCheckpoint {
   readonly size: number;
@@ -188,7 +189,13 @@ export interface Store {
    * in registry id order: who holds the node name.
    */
   versionsOf(name: string): Promise<NodeVersion[]>;
+  /** Entries in registry id order (any status when `status` is absent), for fsck and tools. */
   queryEntries(query: EntryQuery): Promise<RegistryEntry[]>;
+  /**
+   * One page of active entries for the query API, as stored answers read from the entry index
+   * (entry-pages.ts): no NodeSpec is parsed or serialized.
+   */
+  queryPage(query: EntryPageQuery): Promise<EntryPage>;
   /** Whether `nonce` was accepted and has not yet expired at `now` (POSIX seconds). */
   nonceSeen(nonce: string, now: number): Promise<boolean>;
   /** A trust document by version, or the latest of its kind when `version` is absent. */

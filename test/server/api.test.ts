@@ -227,6 +227,38 @@ describe('the write and read paths over HTTP', () => {
     expect(query.entries.map((e: any) => e.registry_id)).toStrictEqual([
       'memoria_adapter_v1@0.1.0',
     ]);
+    // A page is assembled from stored text: each entry exactly as GET answers it.
+    expect(query.entries[0]).toStrictEqual(entry);
+    const summaryPage = await get(
+      '/api/v1/registry/query?capability=read:memory/episodic/x&view=summary',
+    );
+    expect(summaryPage.type).toContain('application/json');
+    expect(await summaryPage.response.json()).toStrictEqual({
+      entries: [
+        {
+          registry_id: 'memoria_adapter_v1@0.1.0',
+          owner_id: alice.ownerId,
+          lane: entry.lane,
+          tier: entry.tier,
+          version: '0.1.0',
+          signals: [
+            ...new Set([
+              ...entry.node_spec.interfaces.signals.emits.map((s: any) => s.name),
+              ...(entry.node_spec.interfaces.signals.subscribes ?? []).map((s: any) => s.signal),
+            ]),
+          ].sort(),
+          capabilities: entry.node_spec.identity.capabilities_policy.allow,
+        },
+      ],
+      next_cursor: null,
+    });
+    for (const bad of ['view=everything', `capability=read:${'a/'.repeat(10)}b`]) {
+      const refused = await get(`/api/v1/registry/query?${bad}`);
+      expect(refused.status, bad).toBe(400);
+      expect(((await refused.response.json()) as { type: string }).type).toBe(
+        'urn:matriz:problem:invalid-parameter',
+      );
+    }
 
     const response = await fetch(`${base}/api/v1/registry/memoria_adapter_v1@0.1.0`, {
       method: 'DELETE',

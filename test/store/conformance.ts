@@ -7,6 +7,21 @@ import {
   type SubtreeHash,
 } from '../../src/store/store.js';
 import { MemoryLog } from '../support/memory-log.js';
+import {
+  ALL_ACTIVE_TERM,
+  capabilityTerm,
+  laneTerm,
+  ownerTerm,
+  signalTerm,
+} from '../../src/store/entry-documents.js';
+import type { EntryPageQuery } from '../../src/store/entry-pages.js';
+
+function pageQuery(
+  filters: string[][],
+  options: Partial<Omit<EntryPageQuery, 'filters'>> = {},
+): EntryPageQuery {
+  return { filters, view: 'full', limit: 50, scanLimit: 2000, maxBytes: 4 << 20, ...options };
+}
 
 function entry(id: string, overrides: Partial<RegistryEntry> = {}): RegistryEntry {
   return {
@@ -378,6 +393,139 @@ export function describeStoreConformance(
       expect(await ids({ after: 'c@1.0.0', limit: 2 })).toStrictEqual([]);
     });
 
+    it('serves each entry as stored JSON built at write time, whole or as a summary, and keeps it current on deregistration', async () => {
+      const spec = '{"metadata":{"name":"one","version":"1.2.3"},"z":[1,2.5,"é"]}';
+      const one = entry('one@1.2.3', {
+        nodeSpec: spec,
+        signals: ['s.a', 's.b'],
+        capabilities: ['read:memory/*'],
+        lane: 'core',
+        tier: 2,
+      });
+      await store.append(batchFor(log, ['1'], { entries: [one] }));
+      const full = await store.queryPage(pageQuery([[signalTerm('s.a')]]));
+      expect(full.next).toBeNull();
+      expect(full.rows).toHaveLength(1);
+      expect(full.rows[0]?.ownerId).toBe(one.ownerId);
+      const served = full.rows[0]?.json ?? '';
+      expect(served.endsWith(`"node_spec":${spec}}`)).toBe(true);
+      expect(JSON.parse(served)).toStrictEqual({
+        registry_id: 'one@1.2.3',
+        owner_id: one.ownerId,
+        lane: 'core',
+        tier: 2,
+        status: 'active',
+        spec_digest: one.specDigest,
+        log_index: 0,
+        integrated_at: one.integratedAt,
+        provenance: 'owner',
+        node_spec: JSON.parse(spec) as unknown,
+      });
+      const summary = await store.queryPage({
+        ...pageQuery([[laneTerm('core')]]),
+        view: 'summary',
+      });
+      expect(summary.rows.map((row) => JSON.parse(row.json) as unknown)).toStrictEqual([
+        {
+          registry_id: 'one@1.2.3',
+          owner_id: one.ownerId,
+          lane: 'core',
+          tier: 2,
+          version: '1.2.3',
+          signals: ['s.a', 's.b'],
+          capabilities: ['read:memory/*'],
+        },
+      ]);
+      await store.append(
+        batchFor(log, ['2'], {
+          entries: [{ ...one, status: 'deregistered', deregisteredIndex: 1 }],
+        }),
+      );
+      for (const term of [
+        ALL_ACTIVE_TERM,
+        signalTerm('s.a'),
+        laneTerm('core'),
+        ownerTerm(one.ownerId),
+      ])
+        expect((await store.queryPage(pageQuery([[term]]))).rows).toStrictEqual([]);
+    });
+
+    it('reads query pages by index term: one filter with a seek, several by probing the smallest, with keyset cursors and the scan and byte bounds', async () => {
+      const owner = `GLYMPH:${'b'.repeat(64)}`;
+      const entries = Array.from({ length: 30 }, (_, i) =>
+        entry(`n${String(i).padStart(2, '0')}@1.0.0`, {
+          signals: i % 2 === 0 ? ['even'] : ['odd'],
+          capabilities: i % 3 === 0 ? ['read:memory/*', 'emit:x/y'] : ['*:memory/a'],
+          ownerId: i < 5 ? owner : `GLYMPH:${'a'.repeat(64)}`,
+          lane: i % 5 === 0 ? 'core' : 'candidate',
+        }),
+      );
+      await store.append(batchFor(log, ['1'], { entries }));
+      const ids = async (query: EntryPageQuery) => {
+        const page = await store.queryPage(query);
+        return {
+          ids: page.rows.map((row) => row.registryId),
+          next: page.next,
+          examined: page.examined,
+        };
+      };
+      const name = (i: number) => `n${String(i).padStart(2, '0')}@1.0.0`;
+      const range = (from: number, to: number, step = 1) =>
+        Array.from({ length: Math.ceil((to - from) / step) }, (_, k) => name(from + k * step));
+      expect(await ids(pageQuery([[signalTerm('even')]], { limit: 3 }))).toStrictEqual({
+        ids: [name(0), name(2), name(4)],
+        next: name(4),
+        examined: 4,
+      });
+      expect(
+        await ids(pageQuery([[signalTerm('even')]], { limit: 3, after: name(24) })),
+      ).toStrictEqual({
+        ids: [name(26), name(28)],
+        next: null,
+        examined: 2,
+      });
+      // A capability filter: the union of its terms' ranges, each id once.
+      expect(
+        (
+          await ids(
+            pageQuery([[capabilityTerm('read:memory/*'), capabilityTerm('*:memory/a')]], {
+              limit: 50,
+            }),
+          )
+        ).ids,
+      ).toStrictEqual(range(0, 30));
+      // Several filters: owner (5 entries) drives; even signal and core lane are probed.
+      expect(
+        await ids(
+          pageQuery([[signalTerm('even')], [laneTerm('core')], [ownerTerm(owner)]], { limit: 10 }),
+        ),
+      ).toStrictEqual({ ids: [name(0)], next: null, examined: 5 });
+      expect(
+        (await ids(pageQuery([[laneTerm('core')], [signalTerm('odd')]], { limit: 10 }))).ids,
+      ).toStrictEqual([name(5), name(15), name(25)]);
+      // The scan bound: a short page and a cursor after the last id examined.
+      expect(
+        await ids(
+          pageQuery([[signalTerm('odd')], [signalTerm('even')]], { limit: 10, scanLimit: 4 }),
+        ),
+      ).toStrictEqual({ ids: [], next: name(7), examined: 4 });
+      // A filter with no terms, or a term nothing is listed under, matches nothing.
+      expect((await ids(pageQuery([[signalTerm('none')]]))).ids).toStrictEqual([]);
+      expect((await ids(pageQuery([[], [signalTerm('even')]]))).ids).toStrictEqual([]);
+      // The byte bound: at least one entry, and the cursor after the last one sent.
+      const two = (await store.queryPage(pageQuery([[ALL_ACTIVE_TERM]], { limit: 2 }))).rows;
+      const size = two.reduce((sum, row) => sum + Buffer.byteLength(row.json), 0);
+      expect(
+        await ids(pageQuery([[ALL_ACTIVE_TERM]], { limit: 10, maxBytes: size })),
+      ).toMatchObject({
+        ids: [name(0), name(1)],
+        next: name(1),
+      });
+      expect(
+        (await ids(pageQuery([[ALL_ACTIVE_TERM]], { limit: 10, maxBytes: 1 }))).ids,
+      ).toStrictEqual([name(0)]);
+    });
+
     it('prunes expired nonces only', async () => {
       await store.append({
         ...batchFor(log, ['x']),
@@ -453,6 +601,9 @@ export function describeStoreConformance(
           await store.getEntry('snap@1.0.0'),
         );
         expect(await target.enrolment('GLYMPH:o')).toMatchObject({ maxTier: 3 });
+        expect(await target.queryPage(pageQuery([[signalTerm('memory_stored')]]))).toStrictEqual(
+          await store.queryPage(pageQuery([[signalTerm('memory_stored')]])),
+        );
         expect(await target.readLeaves(0, 3)).toStrictEqual(await store.readLeaves(0, 3));
         await expect(
           target.writeSnapshot(3, records, () => Promise.resolve()),

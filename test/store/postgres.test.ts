@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { capabilityTerm, signalTerm } from '../../src/store/entry-documents.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueSchema } from '../support/postgres.js';
 import { describeStoreConformance } from './conformance.js';
+import { OLD_ENTRY_SUMMARY, schema5Statements } from './schema-5.js';
 
 const available = await postgresAvailable();
 const schemas: string[] = [];
@@ -21,6 +24,35 @@ describe.runIf(available)('PostgreSQL', () => {
     },
     () => openPostgresStore({ connectionString: POSTGRES_URL, schema: current }),
   );
+
+  it('builds the entry index of a database written before it (schema 5), once', async () => {
+    const schema = uniqueSchema();
+    schemas.push(schema);
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA ${schema}`);
+      await client.query(`SET search_path = ${schema}`);
+      for (const statement of schema5Statements('postgres')) await client.query(statement);
+    } finally {
+      await client.end();
+    }
+    const store = await openPostgresStore({ connectionString: POSTGRES_URL, schema });
+    try {
+      const page = await store.queryPage({
+        filters: [[capabilityTerm('read:old/*')], [signalTerm('old.signal')]],
+        view: 'summary',
+        limit: 10,
+        scanLimit: 100,
+        maxBytes: 1 << 20,
+      });
+      expect(page.rows.map((row) => JSON.parse(row.json) as unknown)).toStrictEqual([
+        OLD_ENTRY_SUMMARY,
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
 
   it('serializes appends from two replicas: the one with a stale size gets size-conflict', async () => {
     const schema = uniqueSchema();

@@ -3,7 +3,9 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { capabilityTerm, signalTerm } from '../../src/store/entry-documents.js';
 import { tempDir } from '../support/tmp.js';
+import { OLD_ENTRY_SUMMARY, schema5Statements } from './schema-5.js';
 import { describeStoreConformance } from './conformance.js';
 
 let file = '';
@@ -43,6 +45,28 @@ describe('SQLite store', () => {
     db.prepare("INSERT INTO schema_migrations VALUES (999, 'from the future', 'now')").run();
     db.close();
     expect(() => openSqliteStore({ path: dbFile })).toThrow(/schema version 999 is newer/);
+  });
+
+  it('builds the entry index of a database written before it (schema 5), once', async () => {
+    const dbFile = path.join(tempDir(), 'r.sqlite3');
+    const db = new Database(dbFile);
+    for (const statement of schema5Statements('sqlite')) db.exec(statement);
+    db.close();
+    const store = openSqliteStore({ path: dbFile });
+    try {
+      const page = await store.queryPage({
+        filters: [[capabilityTerm('read:old/*')], [signalTerm('old.signal')]],
+        view: 'summary',
+        limit: 10,
+        scanLimit: 100,
+        maxBytes: 1 << 20,
+      });
+      expect(page.rows.map((row) => JSON.parse(row.json) as unknown)).toStrictEqual([
+        OLD_ENTRY_SUMMARY,
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('migrates an existing database only once', async () => {

@@ -125,7 +125,7 @@ export function registryRoutes(
         response: { 200: pageRef, ...problemResponses },
       },
     },
-    (request) => {
+    async (request, reply) => {
       const q = request.query as {
         signal?: string;
         capability?: string;
@@ -133,8 +133,11 @@ export function registryRoutes(
         owner?: string;
         cursor?: string;
         limit: number;
+        view: 'full' | 'summary';
       };
-      return registry.query(q);
+      // The page is assembled from stored JSON text: sent as it is, not serialized again.
+      const { json } = await registry.queryJson(q);
+      return reply.type('application/json; charset=utf-8').send(json);
     },
   );
 

@@ -1,0 +1,150 @@
+/**
+ * The entry index on SQLite (entry-documents.ts, entry-pages.ts): each entry's stored answers
+ * (`served_json`, `summary_json` columns of `entries`) and its index terms (`entry_terms`,
+ * keyed by term then registry id, and by registry id for deletes and probes).
+ */
+import type Database from 'better-sqlite3';
+import { entrySummaryJson, entryTerms, servedEntryJson } from './entry-documents.js';
+import { mergeIds, type EntryIndex, type EntryPageRow, type EntryPageView } from './entry-pages.js';
+import { entryFromRow, groupBy, type EntryRow } from './entry-rows.js';
+import type { RegistryEntry } from './store.js';
+
+/** Writes an entry's stored answers and index terms; the entry row must exist. */
+export class SqliteEntryIndexWriter {
+  private readonly statements;
+
+  constructor(db: Database.Database) {
+    this.statements = {
+      documents: db.prepare(
+        'UPDATE entries SET served_json = ?, summary_json = ? WHERE registry_id = ?',
+      ),
+      deleteTerms: db.prepare('DELETE FROM entry_terms WHERE registry_id = ?'),
+      insertTerm: db.prepare('INSERT INTO entry_terms (term, registry_id) VALUES (?, ?)'),
+    };
+  }
+
+  write(entry: RegistryEntry): void {
+    const s = this.statements;
+    s.documents.run(servedEntryJson(entry), entrySummaryJson(entry), entry.registryId);
+    s.deleteTerms.run(entry.registryId);
+    for (const term of entryTerms(entry)) s.insertTerm.run(term, entry.registryId);
+  }
+}
+
+/**
+ * Builds the index of every stored entry (schema migration 6, on a database written before it),
+ * inside the caller's transaction.
+ */
+export function rebuildSqliteEntryIndex(db: Database.Database): void {
+  const writer = new SqliteEntryIndexWriter(db);
+  const signals = groupBy(
+    db
+      .prepare(
+        'SELECT registry_id, signal AS value FROM entry_signals ORDER BY registry_id, signal',
+      )
+      .all() as { registry_id: string; value: string }[],
+  );
+  const capabilities = groupBy(
+    db
+      .prepare(
+        'SELECT registry_id, pattern AS value FROM entry_capabilities ORDER BY registry_id, pattern',
+      )
+      .all() as { registry_id: string; value: string }[],
+  );
+  // A page at a time: the connection cannot write while a statement iterates.
+  const page = db.prepare(
+    'SELECT * FROM entries WHERE registry_id > ? ORDER BY registry_id LIMIT 1000',
+  );
+  for (let after = ''; ;) {
+    const rows = page.all(after) as EntryRow[];
+    const last = rows[rows.length - 1];
+    if (last === undefined) return;
+    for (const row of rows) {
+      writer.write(
+        entryFromRow(
+          row,
+          signals.get(row.registry_id) ?? [],
+          capabilities.get(row.registry_id) ?? [],
+        ),
+      );
+    }
+    after = last.registry_id;
+  }
+}
+
+/** Probing a candidate term by term costs less than reading its terms up to this many terms. */
+const PROBE_TERMS = 8;
+
+export class SqliteEntryIndex implements EntryIndex {
+  private readonly statements;
+
+  constructor(db: Database.Database) {
+    this.statements = {
+      ids: db
+        .prepare(
+          'SELECT registry_id FROM entry_terms WHERE term = ? AND registry_id > ? ORDER BY registry_id LIMIT ?',
+        )
+        .pluck(),
+      count: db
+        .prepare(
+          'SELECT count(*) FROM (SELECT 1 FROM entry_terms WHERE term = ? AND registry_id > ? LIMIT ?)',
+        )
+        .pluck(),
+      listed: db.prepare('SELECT 1 FROM entry_terms WHERE term = ? AND registry_id = ?').pluck(),
+      termsOf: db.prepare('SELECT term FROM entry_terms WHERE registry_id = ?').pluck(),
+      entry: db.prepare(
+        "SELECT registry_id AS registryId, owner_id AS ownerId, served_json AS json FROM entries WHERE registry_id = ? AND status = 'active'",
+      ),
+      summary: db.prepare(
+        "SELECT registry_id AS registryId, owner_id AS ownerId, summary_json AS json FROM entries WHERE registry_id = ? AND status = 'active'",
+      ),
+    };
+  }
+
+  ids(terms: readonly string[], after: string, count: number): Promise<string[]> {
+    const { ids } = this.statements;
+    return Promise.resolve(
+      terms.length === 1
+        ? (ids.all(terms[0], after, count) as string[])
+        : mergeIds(
+            terms.map((term) => ids.all(term, after, count) as string[]),
+            count,
+          ),
+    );
+  }
+
+  count(terms: readonly string[], after: string, cap: number): Promise<number> {
+    let total = 0;
+    for (const term of terms) {
+      total += this.statements.count.get(term, after, cap - total) as number;
+      if (total >= cap) break;
+    }
+    return Promise.resolve(total);
+  }
+
+  listed(ids: readonly string[], terms: readonly string[]): Promise<Set<string>> {
+    const { listed, termsOf } = this.statements;
+    const found = new Set<string>();
+    if (terms.length <= PROBE_TERMS) {
+      for (const id of ids) {
+        if (terms.some((term) => listed.get(term, id) !== undefined)) found.add(id);
+      }
+    } else {
+      const wanted = new Set(terms);
+      for (const id of ids) {
+        if ((termsOf.all(id) as string[]).some((term) => wanted.has(term))) found.add(id);
+      }
+    }
+    return Promise.resolve(found);
+  }
+
+  documents(ids: readonly string[], view: EntryPageView): Promise<EntryPageRow[]> {
+    const statement = view === 'summary' ? this.statements.summary : this.statements.entry;
+    const rows: EntryPageRow[] = [];
+    for (const id of ids) {
+      const row = statement.get(id) as EntryPageRow | undefined;
+      if (row !== undefined) rows.push(row);
+    }
+    return Promise.resolve(rows);
+  }
+}

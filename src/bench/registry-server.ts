@@ -14,9 +14,18 @@ export interface BenchServer {
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/matriz.js');
 
-export async function startBenchServer(progress: (message: string) => void): Promise<BenchServer> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'matriz-bench-'));
-  progress(`starting matriz serve with a fresh data directory ${dataDir}...`);
+/**
+ * Starts `matriz serve` on a fresh data directory, removed when it stops, or on `existing` (a data
+ * directory a benchmark built, with its origin and the passphrase of its keys), left for its owner to remove.
+ */
+export async function startBenchServer(
+  progress: (message: string) => void,
+  existing?: { readonly dataDir: string; readonly passphrase: string; readonly origin: string },
+): Promise<BenchServer> {
+  const dataDir = existing?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'matriz-bench-')));
+  progress(
+    `starting matriz serve with ${existing ? 'the data directory' : 'a fresh data directory'} ${dataDir}...`,
+  );
   const child = spawn(
     process.execPath,
     [
@@ -27,7 +36,7 @@ export async function startBenchServer(progress: (message: string) => void): Pro
       '--port',
       '0',
       '--origin',
-      'bench.local/registry',
+      existing?.origin ?? 'bench.local/registry',
       '--rate-limit',
       '100000000',
       '--key-scrypt-log-n',
@@ -37,7 +46,10 @@ export async function startBenchServer(progress: (message: string) => void): Pro
       'warn',
     ],
     {
-      env: { ...process.env, MATRIZ_KEY_PASSPHRASE: randomBytes(16).toString('hex') },
+      env: {
+        ...process.env,
+        MATRIZ_KEY_PASSPHRASE: existing?.passphrase ?? randomBytes(16).toString('hex'),
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
@@ -58,7 +70,7 @@ export async function startBenchServer(progress: (message: string) => void): Pro
       const exited = new Promise((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
       await exited;
-      await rm(dataDir, { recursive: true, force: true });
+      if (!existing) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

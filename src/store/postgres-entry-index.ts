@@ -105,6 +105,21 @@ export class PostgresEntryIndex implements EntryIndex {
     return new Set(rows.map((row) => row.registry_id));
   }
 
+  async termDocuments(
+    term: string,
+    after: string,
+    count: number,
+    view: EntryPageView,
+  ): Promise<EntryPageRow[]> {
+    const { rows } = await this.db.query<EntryPageRow>(
+      `SELECT t.registry_id AS "registryId", e.owner_id AS "ownerId", e.${view === 'summary' ? 'summary_json' : 'served_json'} AS json
+       FROM entry_terms t JOIN entries e ON e.registry_id = t.registry_id
+       WHERE t.term = $1 AND t.registry_id > $2 ORDER BY t.registry_id LIMIT $3`,
+      [term, after, count],
+    );
+    return rows;
+  }
+
   async documents(ids: readonly string[], view: EntryPageView): Promise<EntryPageRow[]> {
     const { rows } = await this.db.query<EntryPageRow>(
       `SELECT registry_id AS "registryId", owner_id AS "ownerId", ${view === 'summary' ? 'summary_json' : 'served_json'} AS json

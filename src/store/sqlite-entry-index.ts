@@ -95,6 +95,12 @@ export class SqliteEntryIndex implements EntryIndex {
       entry: db.prepare(
         "SELECT registry_id AS registryId, owner_id AS ownerId, served_json AS json FROM entries WHERE registry_id = ? AND status = 'active'",
       ),
+      entryPage: db.prepare(
+        'SELECT t.registry_id AS registryId, e.owner_id AS ownerId, e.served_json AS json FROM entry_terms t JOIN entries e ON e.registry_id = t.registry_id WHERE t.term = ? AND t.registry_id > ? ORDER BY t.registry_id LIMIT ?',
+      ),
+      summaryPage: db.prepare(
+        'SELECT t.registry_id AS registryId, e.owner_id AS ownerId, e.summary_json AS json FROM entry_terms t JOIN entries e ON e.registry_id = t.registry_id WHERE t.term = ? AND t.registry_id > ? ORDER BY t.registry_id LIMIT ?',
+      ),
       summary: db.prepare(
         "SELECT registry_id AS registryId, owner_id AS ownerId, summary_json AS json FROM entries WHERE registry_id = ? AND status = 'active'",
       ),
@@ -136,6 +142,16 @@ export class SqliteEntryIndex implements EntryIndex {
       }
     }
     return Promise.resolve(found);
+  }
+
+  termDocuments(
+    term: string,
+    after: string,
+    count: number,
+    view: EntryPageView,
+  ): Promise<EntryPageRow[]> {
+    const statement = view === 'summary' ? this.statements.summaryPage : this.statements.entryPage;
+    return Promise.resolve(statement.all(term, after, count) as EntryPageRow[]);
   }
 
   documents(ids: readonly string[], view: EntryPageView): Promise<EntryPageRow[]> {

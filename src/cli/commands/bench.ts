@@ -6,6 +6,7 @@ import { benchExport, formatExportBench } from '../../bench/export.js';
 import { benchNodeSpec } from '../../bench/nodespec.js';
 import { formatPqcBench } from '../../bench/pqc-report.js';
 import { benchPqc } from '../../bench/pqc.js';
+import { benchQuery, formatQueryBench } from '../../bench/query.js';
 import { benchRegistry } from '../../bench/registry.js';
 import {
   formatRegistryBench,
@@ -112,6 +113,34 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
       io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatExportBench(result));
       setExitCode(EXIT_OK);
     });
+
+  group
+    .command('query')
+    .description(
+      'discovery pages per second and p50/p95/p99 latency per filter against a real `matriz serve` holding N entries, built directly in its store (target: p50 <= 2 ms, >= 2,000 pages/s at 16 connections)',
+    )
+    .option('--json', 'print one JSON object', false)
+    .option('--entries <n>', 'entries in the registry', positiveInteger, 100_000)
+    .option('--pages <n>', 'pages read per filter and connection count', positiveInteger, 4000)
+    .option('--connections <n>', 'concurrent keep-alive connections', positiveInteger, 16)
+    .action(
+      async (opts: { json: boolean; entries: number; pages: number; connections: number }) => {
+        const example = JSON.parse(
+          await readFile(path.join(packageRoot(), 'examples', 'memory_adapter.json'), 'utf8'),
+        ) as NodeSpec;
+        const result = await benchQuery({
+          entries: opts.entries,
+          pages: opts.pages,
+          connections: opts.connections,
+          example,
+          progress: (message) => {
+            if (!opts.json) io.stderr(`${message}\n`);
+          },
+        });
+        io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatQueryBench(result));
+        setExitCode(EXIT_OK);
+      },
+    );
 
   group
     .command('registry')

@@ -41,26 +41,76 @@ export interface EntryPage {
   readonly examined: number;
 }
 
+/**
+ * An entry listed in the index, with its revision: the log size after the append that last wrote
+ * the entry. Every write of an entry gives it a new revision, so (id, revision) names one answer.
+ */
+export interface EntryRef {
+  readonly registryId: string;
+  readonly revision: number;
+}
+
+export interface StoredAnswer extends EntryPageRow {
+  readonly revision: number;
+}
+
 /** What a store provides for `readEntryPage`: reads of its entry index and stored answers. */
 export interface EntryIndex {
-  /** The first `count` ids after `after`, ascending and distinct, listed under any of `terms`. */
-  ids(terms: readonly string[], after: string, count: number): Promise<string[]>;
+  /** The first `count` entries after `after`, ascending and distinct, listed under any of `terms`. */
+  ids(terms: readonly string[], after: string, count: number): Promise<EntryRef[]>;
   /** How many ids after `after` are listed under each of `terms`, summed, counted up to `cap`. */
   count(terms: readonly string[], after: string, cap: number): Promise<number>;
   /** Which of `ids` are listed under any of `terms`. */
   listed(ids: readonly string[], terms: readonly string[]): Promise<Set<string>>;
   /** The stored answers of those of `ids` that are active, in id order. */
-  documents(ids: readonly string[], view: EntryPageView): Promise<EntryPageRow[]>;
-  /**
-   * The stored answers of the first `count` entries after `after` listed under `term`: `ids`
-   * and `documents` in one read, for the most common query, one filter of one term.
-   */
-  termDocuments(
-    term: string,
-    after: string,
-    count: number,
-    view: EntryPageView,
-  ): Promise<EntryPageRow[]>;
+  documents(ids: readonly string[], view: EntryPageView): Promise<StoredAnswer[]>;
+}
+
+/**
+ * Stored answers kept in memory, by view, registry id and revision, least recently used first
+ * out, within a budget of string length. A revision names one answer, so a cached answer is
+ * never stale: an entry written again (by this process or another replica) has a new revision
+ * in the index, and its old answer is simply not asked for again.
+ */
+export class AnswerCache {
+  private readonly answers = new Map<string, StoredAnswer>();
+  private used = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly budget: number) {}
+
+  get(view: EntryPageView, ref: EntryRef): StoredAnswer | undefined {
+    const key = `${view}\n${ref.registryId}`;
+    const answer = this.answers.get(key);
+    if (answer === undefined || answer.revision !== ref.revision) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    // Most recently used last.
+    this.answers.delete(key);
+    this.answers.set(key, answer);
+    return answer;
+  }
+
+  set(view: EntryPageView, answer: StoredAnswer): void {
+    const size = answer.json.length;
+    if (size > this.budget) return;
+    const key = `${view}\n${answer.registryId}`;
+    const old = this.answers.get(key);
+    if (old !== undefined) {
+      this.answers.delete(key);
+      this.used -= old.json.length;
+    }
+    this.answers.set(key, answer);
+    this.used += size;
+    for (const [oldest, evicted] of this.answers) {
+      if (this.used <= this.budget) break;
+      this.answers.delete(oldest);
+      this.used -= evicted.json.length;
+    }
+  }
 }
 
 /** Step of candidate ids read at a time when several filters must match. */
@@ -68,17 +118,15 @@ const CANDIDATE_STEP = 200;
 /** Answers read at a time while the page's byte budget is filled. */
 const DOCUMENT_STEP = 64;
 
-export async function readEntryPage(index: EntryIndex, query: EntryPageQuery): Promise<EntryPage> {
+export async function readEntryPage(
+  index: EntryIndex,
+  query: EntryPageQuery,
+  cache?: AnswerCache,
+): Promise<EntryPage> {
   const { filters, limit, scanLimit } = query;
   if (filters.length === 0) throw new Error('readEntryPage needs at least one filter');
   if (filters.some((terms) => terms.length === 0)) return { rows: [], next: null, examined: 0 };
   const start = query.after ?? '';
-  const only = filters.length === 1 ? filters[0] : undefined;
-  if (only?.length === 1) {
-    const rows = await index.termDocuments(only[0] ?? '', start, limit + 1, query.view);
-    const more = rows.length > limit;
-    return withinBytes(rows.slice(0, limit), more, rows.length, query.maxBytes);
-  }
   let driver = 0;
   if (filters.length > 1) {
     const counts = await Promise.all(
@@ -92,43 +140,43 @@ export async function readEntryPage(index: EntryIndex, query: EntryPageQuery): P
   const others = filters.filter((_, i) => i !== driver);
   const step = others.length === 0 ? limit + 1 : Math.max(limit + 1, CANDIDATE_STEP);
 
-  const found: string[] = [];
+  const found: EntryRef[] = [];
   let examined = 0;
   let after = start;
   let next: string | null = null;
   scan: for (;;) {
     const wanted = Math.min(step, scanLimit - examined);
     const candidates = await index.ids(driverTerms, after, wanted);
-    let matching = candidates;
+    let matching = candidates.map((ref) => ref.registryId);
     for (const terms of others) {
       if (matching.length === 0) break;
       const listed = await index.listed(matching, terms);
       matching = matching.filter((id) => listed.has(id));
     }
     const matches = new Set(matching);
-    for (const id of candidates) {
+    for (const ref of candidates) {
       examined++;
-      if (matches.has(id)) {
+      if (matches.has(ref.registryId)) {
         if (found.length === limit) {
-          next = found[found.length - 1] ?? null;
+          next = found[found.length - 1]?.registryId ?? null;
           break scan;
         }
-        found.push(id);
+        found.push(ref);
       }
       if (examined >= scanLimit) {
-        next = id;
+        next = ref.registryId;
         break scan;
       }
     }
     const last = candidates[candidates.length - 1];
     if (last === undefined || candidates.length < wanted) break;
-    after = last;
+    after = last.registryId;
   }
 
   const rows: EntryPageRow[] = [];
   let bytes = 0;
   for (let i = 0; i < found.length; i += DOCUMENT_STEP) {
-    for (const row of await index.documents(found.slice(i, i + DOCUMENT_STEP), query.view)) {
+    for (const row of await answers(index, found.slice(i, i + DOCUMENT_STEP), query.view, cache)) {
       const size = Buffer.byteLength(row.json);
       if (rows.length > 0 && bytes + size > query.maxBytes) {
         return { rows, next: rows[rows.length - 1]?.registryId ?? null, examined };
@@ -140,34 +188,39 @@ export async function readEntryPage(index: EntryIndex, query: EntryPageQuery): P
   return { rows, next, examined };
 }
 
-/** `rows` cut to `maxBytes` (at least one row); the cursor follows the last row kept. */
-function withinBytes(
-  rows: readonly EntryPageRow[],
-  more: boolean,
-  examined: number,
-  maxBytes: number,
-): EntryPage {
-  let bytes = 0;
-  for (let i = 0; i < rows.length; i++) {
-    bytes += Buffer.byteLength((rows[i] as EntryPageRow).json);
-    if (i > 0 && bytes > maxBytes) {
-      return { rows: rows.slice(0, i), next: rows[i - 1]?.registryId ?? null, examined };
-    }
-  }
-  return {
-    rows,
-    next: more ? (rows[rows.length - 1]?.registryId ?? null) : null,
-    examined,
-  };
+/** The answers of `refs` in order, from the cache where it has their revision, else the store. */
+async function answers(
+  index: EntryIndex,
+  refs: readonly EntryRef[],
+  view: EntryPageView,
+  cache: AnswerCache | undefined,
+): Promise<StoredAnswer[]> {
+  const cached = refs.map((ref) => cache?.get(view, ref));
+  const missing = refs.filter((_, i) => cached[i] === undefined).map((ref) => ref.registryId);
+  if (missing.length === 0) return cached as StoredAnswer[];
+  const read = new Map(
+    (await index.documents(missing, view)).map((answer) => [answer.registryId, answer]),
+  );
+  const result: StoredAnswer[] = [];
+  refs.forEach((ref, i) => {
+    const answer = cached[i] ?? read.get(ref.registryId);
+    // An entry deregistered since its id was read has no answer: the page goes on without it.
+    if (answer === undefined) return;
+    if (cached[i] === undefined) cache?.set(view, answer);
+    result.push(answer);
+  });
+  return result;
 }
 
-/** Merges ascending id lists into the first `count` distinct ids, ascending (byte order). */
-export function mergeIds(lists: readonly (readonly string[])[], count: number): string[] {
+/** Merges ascending lists of entries into the first `count` distinct ones, ascending (byte order). */
+export function mergeRefs(lists: readonly (readonly EntryRef[])[], count: number): EntryRef[] {
   const nonEmpty = lists.filter((list) => list.length > 0);
   if (nonEmpty.length === 0) return [];
   if (nonEmpty.length === 1) return (nonEmpty[0] ?? []).slice(0, count);
-  const merged = [...new Set(nonEmpty.flat())].sort(compareBytes);
-  return merged.slice(0, count);
+  const byId = new Map(nonEmpty.flat().map((ref) => [ref.registryId, ref]));
+  return [...byId.values()]
+    .sort((a, b) => compareBytes(a.registryId, b.registryId))
+    .slice(0, count);
 }
 
 /** Byte order of UTF-8 strings, as SQLite's BINARY collation and PostgreSQL's "C" compare. */

@@ -121,17 +121,19 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 6,
     description:
-      'entry index: each entry as served and as summarized, built once when written, and its query terms (signal, capability pattern, lane, owner) in registry id order',
+      'entry index: each entry as served and as summarized, built once when written, with a revision (the log size after that write), and its query terms (signal, capability pattern, lane, owner) in registry id order',
     sqlite: `
       ALTER TABLE entries ADD COLUMN served_json TEXT;
       ALTER TABLE entries ADD COLUMN summary_json TEXT;
-      CREATE TABLE entry_terms (term TEXT NOT NULL, registry_id TEXT NOT NULL REFERENCES entries, PRIMARY KEY (term, registry_id)) WITHOUT ROWID;
+      ALTER TABLE entries ADD COLUMN answer_revision INTEGER;
+      CREATE TABLE entry_terms (term TEXT NOT NULL, registry_id TEXT NOT NULL REFERENCES entries, revision INTEGER NOT NULL, PRIMARY KEY (term, registry_id)) WITHOUT ROWID;
       CREATE INDEX entry_terms_registry_id ON entry_terms (registry_id, term);
     `,
     postgres: `
       ALTER TABLE entries ADD COLUMN served_json TEXT;
       ALTER TABLE entries ADD COLUMN summary_json TEXT;
-      CREATE TABLE entry_terms (term TEXT COLLATE "C" NOT NULL, registry_id TEXT COLLATE "C" NOT NULL REFERENCES entries, PRIMARY KEY (term, registry_id));
+      ALTER TABLE entries ADD COLUMN answer_revision BIGINT;
+      CREATE TABLE entry_terms (term TEXT COLLATE "C" NOT NULL, registry_id TEXT COLLATE "C" NOT NULL REFERENCES entries, revision BIGINT NOT NULL, PRIMARY KEY (term, registry_id) INCLUDE (revision));
       CREATE INDEX entry_terms_registry_id ON entry_terms (registry_id, term);
     `,
     rebuildEntryIndex: true,

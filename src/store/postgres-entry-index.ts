@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { entrySummaryJson, entryTerms, servedEntryJson } from './entry-documents.js';
-import type { EntryIndex, EntryPageRow, EntryPageView } from './entry-pages.js';
+import type { EntryIndex, EntryPageView, EntryRef, StoredAnswer } from './entry-pages.js';
 import { entryFromRow, groupBy, type EntryRow } from './entry-rows.js';
 import type { RegistryEntry } from './store.js';
 
@@ -15,21 +15,22 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
 export async function writePostgresEntryIndex(
   client: Queryable,
   entries: readonly RegistryEntry[],
+  revision: number,
 ): Promise<void> {
   if (entries.length === 0) return;
   const ids = entries.map((e) => e.registryId);
   await client.query(
-    `UPDATE entries SET served_json = d.served_json, summary_json = d.summary_json
+    `UPDATE entries SET served_json = d.served_json, summary_json = d.summary_json, answer_revision = $4
      FROM unnest($1::text[], $2::text[], $3::text[]) AS d(registry_id, served_json, summary_json)
      WHERE entries.registry_id = d.registry_id`,
-    [ids, entries.map(servedEntryJson), entries.map(entrySummaryJson)],
+    [ids, entries.map(servedEntryJson), entries.map(entrySummaryJson), revision],
   );
   await client.query('DELETE FROM entry_terms WHERE registry_id = ANY($1::text[])', [ids]);
   const terms = entries.flatMap((e) => entryTerms(e).map((term) => [term, e.registryId]));
   if (terms.length > 0) {
     await client.query(
-      'INSERT INTO entry_terms (term, registry_id) SELECT * FROM unnest($1::text[], $2::text[])',
-      [terms.map(([term]) => term), terms.map(([, id]) => id)],
+      'INSERT INTO entry_terms (term, registry_id, revision) SELECT t.term, t.registry_id, $3 FROM unnest($1::text[], $2::text[]) AS t(term, registry_id)',
+      [terms.map(([term]) => term), terms.map(([, id]) => id), revision],
     );
   }
 }
@@ -39,6 +40,10 @@ const REBUILD_PAGE = 1000;
 
 /** Builds the index of every stored entry (schema migration 6), inside the caller's transaction. */
 export async function rebuildPostgresEntryIndex(client: Queryable): Promise<void> {
+  const { rows: state } = await client.query<{ size: string }>(
+    'SELECT size FROM log_state WHERE id = 1',
+  );
+  const revision = Number(state[0]?.size ?? 0);
   for (let after = ''; ;) {
     const { rows } = await client.query<EntryRow>(
       'SELECT * FROM entries WHERE registry_id COLLATE "C" > $1 ORDER BY registry_id COLLATE "C" LIMIT $2',
@@ -67,6 +72,7 @@ export async function rebuildPostgresEntryIndex(client: Queryable): Promise<void
           capabilitiesById.get(row.registry_id) ?? [],
         ),
       ),
+      revision,
     );
     after = ids[ids.length - 1] ?? after;
   }
@@ -75,16 +81,16 @@ export async function rebuildPostgresEntryIndex(client: Queryable): Promise<void
 export class PostgresEntryIndex implements EntryIndex {
   constructor(private readonly db: Queryable) {}
 
-  async ids(terms: readonly string[], after: string, count: number): Promise<string[]> {
-    const { rows } = await this.db.query<{ registry_id: string }>(
+  async ids(terms: readonly string[], after: string, count: number): Promise<EntryRef[]> {
+    const { rows } = await this.db.query<{ registry_id: string; revision: string }>(
       terms.length === 1
-        ? 'SELECT registry_id FROM entry_terms WHERE term = ($1::text[])[1] AND registry_id > $2 ORDER BY registry_id LIMIT $3'
-        : `SELECT DISTINCT r.registry_id FROM unnest($1::text[]) AS t(term)
-           CROSS JOIN LATERAL (SELECT registry_id FROM entry_terms WHERE term = t.term AND registry_id > $2 ORDER BY registry_id LIMIT $3) AS r
+        ? 'SELECT registry_id, revision FROM entry_terms WHERE term = ($1::text[])[1] AND registry_id > $2 ORDER BY registry_id LIMIT $3'
+        : `SELECT DISTINCT r.registry_id, r.revision FROM unnest($1::text[]) AS t(term)
+           CROSS JOIN LATERAL (SELECT registry_id, revision FROM entry_terms WHERE term = t.term AND registry_id > $2 ORDER BY registry_id LIMIT $3) AS r
            ORDER BY r.registry_id LIMIT $3`,
       [terms, after, count],
     );
-    return rows.map((row) => row.registry_id);
+    return rows.map((row) => ({ registryId: row.registry_id, revision: Number(row.revision) }));
   }
 
   async count(terms: readonly string[], after: string, cap: number): Promise<number> {
@@ -105,27 +111,12 @@ export class PostgresEntryIndex implements EntryIndex {
     return new Set(rows.map((row) => row.registry_id));
   }
 
-  async termDocuments(
-    term: string,
-    after: string,
-    count: number,
-    view: EntryPageView,
-  ): Promise<EntryPageRow[]> {
-    const { rows } = await this.db.query<EntryPageRow>(
-      `SELECT t.registry_id AS "registryId", e.owner_id AS "ownerId", e.${view === 'summary' ? 'summary_json' : 'served_json'} AS json
-       FROM entry_terms t JOIN entries e ON e.registry_id = t.registry_id
-       WHERE t.term = $1 AND t.registry_id > $2 ORDER BY t.registry_id LIMIT $3`,
-      [term, after, count],
-    );
-    return rows;
-  }
-
-  async documents(ids: readonly string[], view: EntryPageView): Promise<EntryPageRow[]> {
-    const { rows } = await this.db.query<EntryPageRow>(
-      `SELECT registry_id AS "registryId", owner_id AS "ownerId", ${view === 'summary' ? 'summary_json' : 'served_json'} AS json
+  async documents(ids: readonly string[], view: EntryPageView): Promise<StoredAnswer[]> {
+    const { rows } = await this.db.query<Omit<StoredAnswer, 'revision'> & { revision: string }>(
+      `SELECT registry_id AS "registryId", owner_id AS "ownerId", ${view === 'summary' ? 'summary_json' : 'served_json'} AS json, answer_revision AS revision
        FROM entries WHERE registry_id = ANY($1::text[]) AND status = 'active' ORDER BY registry_id COLLATE "C"`,
       [ids],
     );
-    return rows;
+    return rows.map((row) => ({ ...row, revision: Number(row.revision) }));
   }
 }

@@ -192,7 +192,7 @@ export async function writePostgresSnapshot(
         'not-empty',
         `the target database is not empty (log size ${current}${occupied.length > 0 ? `; rows in ${occupied.join(', ')}` : ''}); restore only into an empty one`,
       );
-    const writer = new BatchWriter(client);
+    const writer = new BatchWriter(client, size);
     for await (const record of records) await writer.add(record);
     await writer.flush();
     await client.query('UPDATE log_state SET size = $1 WHERE id = 1', [size]);
@@ -213,7 +213,11 @@ class BatchWriter {
   private type: SnapshotRecord['type'] | undefined;
   private buffer: SnapshotRecord[] = [];
 
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(
+    private readonly client: pg.PoolClient,
+    /** The restored log's size: the revision of every restored entry's answers. */
+    private readonly size: number,
+  ) {}
 
   async add(record: SnapshotRecord): Promise<void> {
     if (record.type !== this.type || this.buffer.length >= PAGE) await this.flush();
@@ -326,7 +330,7 @@ class BatchWriter {
               capabilities.map(([, , pattern]) => pattern),
             ],
           );
-        await writePostgresEntryIndex(this.client, entries);
+        await writePostgresEntryIndex(this.client, entries, this.size);
         break;
       }
       case 'nonce': {

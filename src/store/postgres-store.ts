@@ -17,7 +17,7 @@ import {
   type EntryRow,
   type TrustDocumentRow,
 } from './entry-rows.js';
-import { readEntryPage, type EntryPage, type EntryPageQuery } from './entry-pages.js';
+import { AnswerCache, readEntryPage, type EntryPage, type EntryPageQuery } from './entry-pages.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   PostgresEntryIndex,
@@ -46,6 +46,8 @@ export interface PostgresStoreOptions {
   /** Schema (namespace) holding the tables; created if absent. Default `public`. */
   readonly schema?: string;
   readonly maxConnections?: number;
+  /** Query answers kept in memory, in characters (entry-pages.ts `AnswerCache`). Default none. */
+  readonly answerCacheChars?: number;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -67,7 +69,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end();
     throw error;
   }
-  return new PostgresStore(pool);
+  return new PostgresStore(pool, undefined, new AnswerCache(options.answerCacheChars ?? 0));
 }
 
 async function migrate(pool: pg.Pool, schema: string): Promise<void> {
@@ -117,6 +119,7 @@ class PostgresStore implements Store {
   constructor(
     private readonly pool: pg.Pool,
     reads?: Queryable,
+    private readonly answers = new AnswerCache(0),
   ) {
     this.db = reads ?? pool;
   }
@@ -212,7 +215,7 @@ class PostgresStore implements Store {
   }
 
   queryPage(query: EntryPageQuery): Promise<EntryPage> {
-    return readEntryPage(new PostgresEntryIndex(this.db), query);
+    return readEntryPage(new PostgresEntryIndex(this.db), query, this.answers);
   }
 
   async nonceSeen(nonce: string, now: number): Promise<boolean> {
@@ -345,7 +348,7 @@ class PostgresStore implements Store {
             ],
           );
         }
-        await writePostgresEntryIndex(client, entries);
+        await writePostgresEntryIndex(client, entries, batch.checkpoint.size);
       }
       if (batch.nonces.length > 0) {
         try {

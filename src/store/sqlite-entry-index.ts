@@ -5,7 +5,13 @@
  */
 import type Database from 'better-sqlite3';
 import { entrySummaryJson, entryTerms, servedEntryJson } from './entry-documents.js';
-import { mergeIds, type EntryIndex, type EntryPageRow, type EntryPageView } from './entry-pages.js';
+import {
+  mergeRefs,
+  type EntryIndex,
+  type EntryPageView,
+  type EntryRef,
+  type StoredAnswer,
+} from './entry-pages.js';
 import { entryFromRow, groupBy, type EntryRow } from './entry-rows.js';
 import type { RegistryEntry } from './store.js';
 
@@ -16,18 +22,21 @@ export class SqliteEntryIndexWriter {
   constructor(db: Database.Database) {
     this.statements = {
       documents: db.prepare(
-        'UPDATE entries SET served_json = ?, summary_json = ? WHERE registry_id = ?',
+        'UPDATE entries SET served_json = ?, summary_json = ?, answer_revision = ? WHERE registry_id = ?',
       ),
       deleteTerms: db.prepare('DELETE FROM entry_terms WHERE registry_id = ?'),
-      insertTerm: db.prepare('INSERT INTO entry_terms (term, registry_id) VALUES (?, ?)'),
+      insertTerm: db.prepare(
+        'INSERT INTO entry_terms (term, registry_id, revision) VALUES (?, ?, ?)',
+      ),
     };
   }
 
-  write(entry: RegistryEntry): void {
+  /** `revision`: the log size after the append (or restore) that writes the entry. */
+  write(entry: RegistryEntry, revision: number): void {
     const s = this.statements;
-    s.documents.run(servedEntryJson(entry), entrySummaryJson(entry), entry.registryId);
+    s.documents.run(servedEntryJson(entry), entrySummaryJson(entry), revision, entry.registryId);
     s.deleteTerms.run(entry.registryId);
-    for (const term of entryTerms(entry)) s.insertTerm.run(term, entry.registryId);
+    for (const term of entryTerms(entry)) s.insertTerm.run(term, entry.registryId, revision);
   }
 }
 
@@ -37,6 +46,7 @@ export class SqliteEntryIndexWriter {
  */
 export function rebuildSqliteEntryIndex(db: Database.Database): void {
   const writer = new SqliteEntryIndexWriter(db);
+  const revision = db.prepare('SELECT size FROM log_state WHERE id = 1').pluck().get() as number;
   const signals = groupBy(
     db
       .prepare(
@@ -66,6 +76,7 @@ export function rebuildSqliteEntryIndex(db: Database.Database): void {
           signals.get(row.registry_id) ?? [],
           capabilities.get(row.registry_id) ?? [],
         ),
+        revision,
       );
     }
     after = last.registry_id;
@@ -80,11 +91,9 @@ export class SqliteEntryIndex implements EntryIndex {
 
   constructor(db: Database.Database) {
     this.statements = {
-      ids: db
-        .prepare(
-          'SELECT registry_id FROM entry_terms WHERE term = ? AND registry_id > ? ORDER BY registry_id LIMIT ?',
-        )
-        .pluck(),
+      ids: db.prepare(
+        'SELECT registry_id AS registryId, revision FROM entry_terms WHERE term = ? AND registry_id > ? ORDER BY registry_id LIMIT ?',
+      ),
       count: db
         .prepare(
           'SELECT count(*) FROM (SELECT 1 FROM entry_terms WHERE term = ? AND registry_id > ? LIMIT ?)',
@@ -93,27 +102,21 @@ export class SqliteEntryIndex implements EntryIndex {
       listed: db.prepare('SELECT 1 FROM entry_terms WHERE term = ? AND registry_id = ?').pluck(),
       termsOf: db.prepare('SELECT term FROM entry_terms WHERE registry_id = ?').pluck(),
       entry: db.prepare(
-        "SELECT registry_id AS registryId, owner_id AS ownerId, served_json AS json FROM entries WHERE registry_id = ? AND status = 'active'",
-      ),
-      entryPage: db.prepare(
-        'SELECT t.registry_id AS registryId, e.owner_id AS ownerId, e.served_json AS json FROM entry_terms t JOIN entries e ON e.registry_id = t.registry_id WHERE t.term = ? AND t.registry_id > ? ORDER BY t.registry_id LIMIT ?',
-      ),
-      summaryPage: db.prepare(
-        'SELECT t.registry_id AS registryId, e.owner_id AS ownerId, e.summary_json AS json FROM entry_terms t JOIN entries e ON e.registry_id = t.registry_id WHERE t.term = ? AND t.registry_id > ? ORDER BY t.registry_id LIMIT ?',
+        "SELECT registry_id AS registryId, owner_id AS ownerId, served_json AS json, answer_revision AS revision FROM entries WHERE registry_id = ? AND status = 'active'",
       ),
       summary: db.prepare(
-        "SELECT registry_id AS registryId, owner_id AS ownerId, summary_json AS json FROM entries WHERE registry_id = ? AND status = 'active'",
+        "SELECT registry_id AS registryId, owner_id AS ownerId, summary_json AS json, answer_revision AS revision FROM entries WHERE registry_id = ? AND status = 'active'",
       ),
     };
   }
 
-  ids(terms: readonly string[], after: string, count: number): Promise<string[]> {
+  ids(terms: readonly string[], after: string, count: number): Promise<EntryRef[]> {
     const { ids } = this.statements;
     return Promise.resolve(
       terms.length === 1
-        ? (ids.all(terms[0], after, count) as string[])
-        : mergeIds(
-            terms.map((term) => ids.all(term, after, count) as string[]),
+        ? (ids.all(terms[0], after, count) as EntryRef[])
+        : mergeRefs(
+            terms.map((term) => ids.all(term, after, count) as EntryRef[]),
             count,
           ),
     );
@@ -144,21 +147,11 @@ export class SqliteEntryIndex implements EntryIndex {
     return Promise.resolve(found);
   }
 
-  termDocuments(
-    term: string,
-    after: string,
-    count: number,
-    view: EntryPageView,
-  ): Promise<EntryPageRow[]> {
-    const statement = view === 'summary' ? this.statements.summaryPage : this.statements.entryPage;
-    return Promise.resolve(statement.all(term, after, count) as EntryPageRow[]);
-  }
-
-  documents(ids: readonly string[], view: EntryPageView): Promise<EntryPageRow[]> {
+  documents(ids: readonly string[], view: EntryPageView): Promise<StoredAnswer[]> {
     const statement = view === 'summary' ? this.statements.summary : this.statements.entry;
-    const rows: EntryPageRow[] = [];
+    const rows: StoredAnswer[] = [];
     for (const id of ids) {
-      const row = statement.get(id) as EntryPageRow | undefined;
+      const row = statement.get(id) as StoredAnswer | undefined;
       if (row !== undefined) rows.push(row);
     }
     return Promise.resolve(rows);

@@ -250,7 +250,7 @@ export async function writeSqliteSnapshot(
           for (const signal of e.signals) insert.signal.run(e.registryId, signal);
           for (const pattern of e.capabilities)
             insert.capability.run(e.registryId, capabilityVerb(pattern), pattern);
-          entryIndex.write(e);
+          entryIndex.write(e, size);
           break;
         }
         case 'nonce':

@@ -18,7 +18,7 @@ import {
   type EntryRow,
   type TrustDocumentRow,
 } from './entry-rows.js';
-import { readEntryPage, type EntryPage, type EntryPageQuery } from './entry-pages.js';
+import { AnswerCache, readEntryPage, type EntryPage, type EntryPageQuery } from './entry-pages.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   rebuildSqliteEntryIndex,
@@ -54,6 +54,8 @@ export interface SqliteStoreOptions {
    * beside the writer and see every commit that has returned.
    */
   readonly appendInWorker?: boolean;
+  /** Query answers kept in memory, in characters (entry-pages.ts `AnswerCache`). Default none. */
+  readonly answerCacheChars?: number;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -72,7 +74,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.close();
     throw damaged(error, options.path);
   }
-  const store = new SqliteStore(db);
+  const store = new SqliteStore(db, new AnswerCache(options.answerCacheChars ?? 0));
   return options.appendInWorker && options.path !== ':memory:'
     ? new WorkerAppendingStore(store, options.path)
     : store;
@@ -232,7 +234,10 @@ class SqliteStore implements Store {
   private readonly entryIndex: SqliteEntryIndex;
   private readonly entryIndexWriter: SqliteEntryIndexWriter;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly answers = new AnswerCache(0),
+  ) {
     this.entryIndex = new SqliteEntryIndex(db);
     this.entryIndexWriter = new SqliteEntryIndexWriter(db);
     this.statements = {
@@ -377,7 +382,7 @@ class SqliteStore implements Store {
   }
 
   queryPage(query: EntryPageQuery): Promise<EntryPage> {
-    return readEntryPage(this.entryIndex, query).catch((error: unknown) => {
+    return readEntryPage(this.entryIndex, query, this.answers).catch((error: unknown) => {
       throw damaged(error);
     });
   }
@@ -449,7 +454,7 @@ class SqliteStore implements Store {
             s.deleteCapabilities.run(entry.registryId);
             for (const pattern of entry.capabilities)
               s.insertCapability.run(entry.registryId, capabilityVerb(pattern), pattern);
-            this.entryIndexWriter.write(entry);
+            this.entryIndexWriter.write(entry, batch.checkpoint.size);
           }
           for (const { nonce, expiresAt } of batch.nonces) {
             try {

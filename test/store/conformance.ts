@@ -450,6 +450,24 @@ export function describeStoreConformance(
         expect((await store.queryPage(pageQuery([[term]]))).rows).toStrictEqual([]);
     });
 
+    it('answers a page with the entry as it is now, after a change that keeps it active (a cached answer is never stale)', async () => {
+      const imported = entry('claimed@1.0.0', { provenance: 'legacy-import', registeredIndex: 0 });
+      await store.append(batchFor(log, ['1'], { entries: [imported] }));
+      const read = async () =>
+        (await store.queryPage(pageQuery([[signalTerm('memory_stored')]]))).rows.map(
+          (row) => [row.ownerId, JSON.parse(row.json) as Record<string, unknown>] as const,
+        );
+      expect((await read())[0]?.[1]).not.toHaveProperty('claimed_log_index');
+      expect((await read())[0]?.[1]).not.toHaveProperty('claimed_log_index');
+      const owner = `GLYMPH:${'d'.repeat(64)}`;
+      await store.append(
+        batchFor(log, ['2'], { entries: [{ ...imported, ownerId: owner, claimedIndex: 1 }] }),
+      );
+      const [[ownerId, json] = []] = await read();
+      expect(ownerId).toBe(owner);
+      expect(json).toMatchObject({ owner_id: owner, claimed_log_index: 1 });
+    });
+
     it('reads query pages by index term: one filter with a seek, several by probing the smallest, with keyset cursors and the scan and byte bounds', async () => {
       const owner = `GLYMPH:${'b'.repeat(64)}`;
       const entries = Array.from({ length: 30 }, (_, i) =>

@@ -20,9 +20,18 @@ describe.runIf(available)('PostgreSQL', () => {
     () => {
       current = uniqueSchema();
       schemas.push(current);
-      return openPostgresStore({ connectionString: POSTGRES_URL, schema: current });
+      return openPostgresStore({
+        connectionString: POSTGRES_URL,
+        schema: current,
+        answerCacheChars: 1 << 20,
+      });
     },
-    () => openPostgresStore({ connectionString: POSTGRES_URL, schema: current }),
+    () =>
+      openPostgresStore({
+        connectionString: POSTGRES_URL,
+        schema: current,
+        answerCacheChars: 1 << 20,
+      }),
   );
 
   it('builds the entry index of a database written before it (schema 5), once', async () => {

@@ -13,9 +13,9 @@ describeStoreConformance(
   'SQLite',
   () => {
     file = path.join(tempDir(), 'registry.sqlite3');
-    return Promise.resolve(openSqliteStore({ path: file }));
+    return Promise.resolve(openSqliteStore({ path: file, answerCacheChars: 1 << 20 }));
   },
-  () => Promise.resolve(openSqliteStore({ path: file })),
+  () => Promise.resolve(openSqliteStore({ path: file, answerCacheChars: 1 << 20 })),
 );
 
 let workerFile = '';

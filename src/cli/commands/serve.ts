@@ -7,7 +7,11 @@ import {
   ProductionRefusal,
   productionMode,
 } from '../../operator/production.js';
-import { DEFAULT_CHECKPOINT_INTERVAL_SECONDS, startService } from '../../server/service.js';
+import {
+  DEFAULT_ANSWER_CACHE_MB,
+  DEFAULT_CHECKPOINT_INTERVAL_SECONDS,
+  startService,
+} from '../../server/service.js';
 import { isCorsOrigin } from '../../server/cors.js';
 import { LOG_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
@@ -32,6 +36,7 @@ export interface ServeOptions {
   maxDelayMs: number;
   verifyThreads?: number;
   checkpointInterval: number;
+  answerCacheMb: number;
   logLevel?: string;
   production?: boolean;
   corsOrigin?: string[];
@@ -120,6 +125,14 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
     )
     .addOption(
       new Option(
+        '--answer-cache-mb <n>',
+        'MiB of query answers (entries as served) kept in memory; 0 for none',
+      )
+        .argParser(nonNegativeInteger)
+        .default(DEFAULT_ANSWER_CACHE_MB),
+    )
+    .addOption(
+      new Option(
         '--checkpoint-interval <seconds>',
         're-sign the checkpoint after this many seconds without one, so freshness is observable',
       )
@@ -185,6 +198,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           maxDelayMs: opts.maxDelayMs,
           ...(opts.verifyThreads === undefined ? {} : { verifyThreads: opts.verifyThreads }),
           checkpointIntervalSeconds: opts.checkpointInterval,
+          answerCacheMb: opts.answerCacheMb,
           production,
           // JSON lines (pino, Fastify's logger) on stdout; the human status lines stay on stderr.
           logger: {

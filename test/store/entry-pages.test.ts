@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { capabilityCovers } from '../../src/nodespec/rules/capabilities.js';
+import {
+  capabilityQueryTerms,
+  capabilityTerm,
+  MAX_CAPABILITY_QUERY_NAMED_SEGMENTS,
+  servedEntryJson,
+  withOwnerRevokedAt,
+} from '../../src/store/entry-documents.js';
+import { AnswerCache, compareBytes, mergeRefs } from '../../src/store/entry-pages.js';
+
+const answer = (registryId: string, revision: number, json = `{"id":"${registryId}"}`) => ({
+  registryId,
+  ownerId: 'GLYMPH:o',
+  json,
+  revision,
+});
+
+describe('capability query terms', () => {
+  it('are exactly the patterns that cover the query, compared with capabilityCovers', () => {
+    const query = 'read:memory/episodic/x';
+    const terms = capabilityQueryTerms(query) ?? [];
+    expect(terms).toHaveLength(16);
+    const candidates = ['read', 'write', '*'].flatMap((verb) =>
+      ['memory', 'other', '*'].flatMap((a) =>
+        ['episodic', '*'].flatMap((b) => ['x', 'y', '*'].map((c) => `${verb}:${a}/${b}/${c}`)),
+      ),
+    );
+    for (const pattern of [...candidates, 'read:memory/episodic', 'read:memory/episodic/x/y'])
+      expect(terms.includes(capabilityTerm(pattern)), pattern).toBe(
+        capabilityCovers(pattern, query),
+      );
+  });
+
+  it('keep a * of the query as *, and refuse more named segments than the bound', () => {
+    expect(capabilityQueryTerms('read:*')).toStrictEqual(['c:read:*', 'c:*:*']);
+    const deep = `read:${Array.from({ length: MAX_CAPABILITY_QUERY_NAMED_SEGMENTS }, (_, i) => `s${i}`).join('/')}`;
+    expect(capabilityQueryTerms(deep)).toBeUndefined();
+    expect(capabilityQueryTerms(deep.replace('s0', '*'))).toHaveLength(
+      2 ** MAX_CAPABILITY_QUERY_NAMED_SEGMENTS,
+    );
+  });
+});
+
+describe('stored answers', () => {
+  it('splice the stored NodeSpec text and add owner_revoked_at without reparsing', () => {
+    const json = servedEntryJson({
+      registryId: 'n@1.0.0',
+      ownerId: 'GLYMPH:o',
+      lane: 'core',
+      tier: 1,
+      nodeSpec: '{"a":"\\u00e9"}',
+      specDigest: 'sha256:00',
+      status: 'deregistered',
+      registeredIndex: 3,
+      deregisteredIndex: 9,
+      integratedAt: 't',
+      provenance: 'legacy-import',
+      claimedIndex: 5,
+      signals: [],
+      capabilities: [],
+    });
+    expect(json).toBe(
+      '{"registry_id":"n@1.0.0","owner_id":"GLYMPH:o","lane":"core","tier":1,"status":"deregistered","spec_digest":"sha256:00","log_index":3,"deregistered_log_index":9,"integrated_at":"t","provenance":"legacy-import","claimed_log_index":5,"node_spec":{"a":"\\u00e9"}}',
+    );
+    expect(JSON.parse(withOwnerRevokedAt(json, '2026-12-01T00:00:00Z'))).toMatchObject({
+      owner_revoked_at: '2026-12-01T00:00:00Z',
+      registry_id: 'n@1.0.0',
+      node_spec: { a: 'é' },
+    });
+  });
+});
+
+describe('AnswerCache', () => {
+  it('answers only the revision it holds, and evicts the least recently used beyond its budget', () => {
+    const cache = new AnswerCache(30);
+    cache.set('full', answer('a', 1, 'x'.repeat(10)));
+    cache.set('full', answer('b', 1, 'y'.repeat(10)));
+    expect(cache.get('full', { registryId: 'a', revision: 2 })).toBeUndefined();
+    expect(cache.get('summary', { registryId: 'a', revision: 1 })).toBeUndefined();
+    expect(cache.get('full', { registryId: 'a', revision: 1 })?.json).toBe('x'.repeat(10));
+    // a was used last, so b goes first.
+    cache.set('full', answer('c', 1, 'z'.repeat(15)));
+    expect(cache.get('full', { registryId: 'b', revision: 1 })).toBeUndefined();
+    expect(cache.get('full', { registryId: 'a', revision: 1 })).toBeDefined();
+    expect(cache.get('full', { registryId: 'c', revision: 1 })).toBeDefined();
+    // A newer revision replaces the older one; an answer larger than the budget is not kept.
+    cache.set('full', answer('a', 2, 'w'.repeat(10)));
+    expect(cache.get('full', { registryId: 'a', revision: 2 })?.json).toBe('w'.repeat(10));
+    cache.set('full', answer('huge', 1, 'h'.repeat(31)));
+    expect(cache.get('full', { registryId: 'huge', revision: 1 })).toBeUndefined();
+    expect(cache.hits).toBe(4);
+    expect(cache.misses).toBe(4);
+  });
+
+  it('holds nothing with a budget of 0', () => {
+    const cache = new AnswerCache(0);
+    cache.set('full', answer('a', 1));
+    expect(cache.get('full', { registryId: 'a', revision: 1 })).toBeUndefined();
+  });
+});
+
+describe('mergeRefs', () => {
+  it('merges ascending lists in byte order, each id once, up to the count', () => {
+    const refs = (...ids: string[]) => ids.map((registryId) => ({ registryId, revision: 1 }));
+    expect(
+      mergeRefs([refs('b', 'd'), refs('a', 'b', 'é'), refs(), refs('Z', 'c')], 4).map(
+        (ref) => ref.registryId,
+      ),
+    ).toStrictEqual(['Z', 'a', 'b', 'c']);
+    expect(compareBytes('\uffff', '\u{10000}')).toBeLessThan(0);
+    expect('\uffff' < '\u{10000}').toBe(false);
+  });
+});

@@ -50,7 +50,7 @@ export interface ServiceOptions extends DataDirOptions {
   readonly answerCacheMb?: number;
 }
 
-export const DEFAULT_ANSWER_CACHE_MB = 128;
+export const DEFAULT_ANSWER_CACHE_MB = 256;
 
 export const DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 60;
 

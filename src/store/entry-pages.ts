@@ -10,6 +10,7 @@
  *   per request are bounded by `scanLimit` (issue 13); a page cut short by the bound carries the
  *   cursor to go on from.
  */
+import { LRUCache } from 'lru-cache';
 
 export type EntryPageView = 'full' | 'summary';
 
@@ -62,54 +63,41 @@ export interface EntryIndex {
   count(terms: readonly string[], after: string, cap: number): Promise<number>;
   /** Which of `ids` are listed under any of `terms`. */
   listed(ids: readonly string[], terms: readonly string[]): Promise<Set<string>>;
-  /** The stored answers of those of `ids` that are active, in id order. */
+  /** The stored answers of those of `ids` that are active, in any order. */
   documents(ids: readonly string[], view: EntryPageView): Promise<StoredAnswer[]>;
 }
 
 /**
  * Stored answers kept in memory, by view, registry id and revision, least recently used first
- * out, within a budget of string length. A revision names one answer, so a cached answer is
- * never stale: an entry written again (by this process or another replica) has a new revision
- * in the index, and its old answer is simply not asked for again.
+ * out, within a budget of string length (lru-cache). A revision names one answer, so a cached
+ * answer is never stale: an entry written again (by this process or another replica) has a new
+ * revision in the index, and its old answer is simply not asked for again.
  */
 export class AnswerCache {
-  private readonly answers = new Map<string, StoredAnswer>();
-  private used = 0;
+  private readonly answers: LRUCache<string, StoredAnswer> | undefined;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly budget: number) {}
+  constructor(budget: number) {
+    this.answers =
+      budget > 0
+        ? new LRUCache({ maxSize: budget, sizeCalculation: (answer) => answer.json.length || 1 })
+        : undefined;
+  }
 
   get(view: EntryPageView, ref: EntryRef): StoredAnswer | undefined {
-    const key = `${view}\n${ref.registryId}`;
-    const answer = this.answers.get(key);
+    const answer = this.answers?.get(`${view}\n${ref.registryId}`);
     if (answer === undefined || answer.revision !== ref.revision) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    // Most recently used last.
-    this.answers.delete(key);
-    this.answers.set(key, answer);
     return answer;
   }
 
   set(view: EntryPageView, answer: StoredAnswer): void {
-    const size = answer.json.length;
-    if (size > this.budget) return;
-    const key = `${view}\n${answer.registryId}`;
-    const old = this.answers.get(key);
-    if (old !== undefined) {
-      this.answers.delete(key);
-      this.used -= old.json.length;
-    }
-    this.answers.set(key, answer);
-    this.used += size;
-    for (const [oldest, evicted] of this.answers) {
-      if (this.used <= this.budget) break;
-      this.answers.delete(oldest);
-      this.used -= evicted.json.length;
-    }
+    // An answer larger than the whole budget is not kept (lru-cache refuses it).
+    this.answers?.set(`${view}\n${answer.registryId}`, answer);
   }
 }
 

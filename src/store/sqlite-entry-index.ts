@@ -102,10 +102,10 @@ export class SqliteEntryIndex implements EntryIndex {
       listed: db.prepare('SELECT 1 FROM entry_terms WHERE term = ? AND registry_id = ?').pluck(),
       termsOf: db.prepare('SELECT term FROM entry_terms WHERE registry_id = ?').pluck(),
       entry: db.prepare(
-        "SELECT registry_id AS registryId, owner_id AS ownerId, served_json AS json, answer_revision AS revision FROM entries WHERE registry_id = ? AND status = 'active'",
+        "SELECT registry_id AS registryId, owner_id AS ownerId, served_json AS json, answer_revision AS revision FROM entries WHERE registry_id IN (SELECT value FROM json_each(?)) AND status = 'active'",
       ),
       summary: db.prepare(
-        "SELECT registry_id AS registryId, owner_id AS ownerId, summary_json AS json, answer_revision AS revision FROM entries WHERE registry_id = ? AND status = 'active'",
+        "SELECT registry_id AS registryId, owner_id AS ownerId, summary_json AS json, answer_revision AS revision FROM entries WHERE registry_id IN (SELECT value FROM json_each(?)) AND status = 'active'",
       ),
     };
   }
@@ -149,11 +149,7 @@ export class SqliteEntryIndex implements EntryIndex {
 
   documents(ids: readonly string[], view: EntryPageView): Promise<StoredAnswer[]> {
     const statement = view === 'summary' ? this.statements.summary : this.statements.entry;
-    const rows: StoredAnswer[] = [];
-    for (const id of ids) {
-      const row = statement.get(id) as StoredAnswer | undefined;
-      if (row !== undefined) rows.push(row);
-    }
-    return Promise.resolve(rows);
+    // One statement for the whole list (the ids as a JSON array): cheaper than one per id.
+    return Promise.resolve(statement.all(JSON.stringify(ids)) as StoredAnswer[]);
   }
 }

@@ -108,7 +108,8 @@ describe('mergeRefs', () => {
         (ref) => ref.registryId,
       ),
     ).toStrictEqual(['Z', 'a', 'b', 'c']);
+    // UTF-8 byte order, not UTF-16 code unit order.
     expect(compareBytes('\uffff', '\u{10000}')).toBeLessThan(0);
-    expect('\uffff' < '\u{10000}').toBe(false);
+    expect(['\u{10000}', '\uffff'].sort()).toStrictEqual(['\u{10000}', '\uffff']);
   });
 });

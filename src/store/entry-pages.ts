@@ -55,6 +55,11 @@ export interface StoredAnswer extends EntryPageRow {
   readonly revision: number;
 }
 
+/** An answer with its UTF-8 length, measured once when it is read from the store. */
+export interface MeasuredAnswer extends StoredAnswer {
+  readonly bytes: number;
+}
+
 /** What a store provides for `readEntryPage`: reads of its entry index and stored answers. */
 export interface EntryIndex {
   /** The first `count` entries after `after`, ascending and distinct, listed under any of `terms`. */
@@ -74,7 +79,7 @@ export interface EntryIndex {
  * revision in the index, and its old answer is simply not asked for again.
  */
 export class AnswerCache {
-  private readonly answers: LRUCache<string, StoredAnswer> | undefined;
+  private readonly answers: LRUCache<string, MeasuredAnswer> | undefined;
   hits = 0;
   misses = 0;
 
@@ -85,7 +90,7 @@ export class AnswerCache {
         : undefined;
   }
 
-  get(view: EntryPageView, ref: EntryRef): StoredAnswer | undefined {
+  get(view: EntryPageView, ref: EntryRef): MeasuredAnswer | undefined {
     const answer = this.answers?.get(`${view}\n${ref.registryId}`);
     if (answer === undefined || answer.revision !== ref.revision) {
       this.misses++;
@@ -95,7 +100,7 @@ export class AnswerCache {
     return answer;
   }
 
-  set(view: EntryPageView, answer: StoredAnswer): void {
+  set(view: EntryPageView, answer: MeasuredAnswer): void {
     // An answer larger than the whole budget is not kept (lru-cache refuses it).
     this.answers?.set(`${view}\n${answer.registryId}`, answer);
   }
@@ -165,12 +170,11 @@ export async function readEntryPage(
   let bytes = 0;
   for (let i = 0; i < found.length; i += DOCUMENT_STEP) {
     for (const row of await answers(index, found.slice(i, i + DOCUMENT_STEP), query.view, cache)) {
-      const size = Buffer.byteLength(row.json);
-      if (rows.length > 0 && bytes + size > query.maxBytes) {
+      if (rows.length > 0 && bytes + row.bytes > query.maxBytes) {
         return { rows, next: rows[rows.length - 1]?.registryId ?? null, examined };
       }
       rows.push(row);
-      bytes += size;
+      bytes += row.bytes;
     }
   }
   return { rows, next, examined };
@@ -182,14 +186,17 @@ async function answers(
   refs: readonly EntryRef[],
   view: EntryPageView,
   cache: AnswerCache | undefined,
-): Promise<StoredAnswer[]> {
+): Promise<MeasuredAnswer[]> {
   const cached = refs.map((ref) => cache?.get(view, ref));
   const missing = refs.filter((_, i) => cached[i] === undefined).map((ref) => ref.registryId);
-  if (missing.length === 0) return cached as StoredAnswer[];
+  if (missing.length === 0) return cached as MeasuredAnswer[];
   const read = new Map(
-    (await index.documents(missing, view)).map((answer) => [answer.registryId, answer]),
+    (await index.documents(missing, view)).map((answer) => [
+      answer.registryId,
+      { ...answer, bytes: Buffer.byteLength(answer.json) },
+    ]),
   );
-  const result: StoredAnswer[] = [];
+  const result: MeasuredAnswer[] = [];
   refs.forEach((ref, i) => {
     const answer = cached[i] ?? read.get(ref.registryId);
     // An entry deregistered since its id was read has no answer: the page goes on without it.

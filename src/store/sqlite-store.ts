@@ -62,6 +62,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const db = new Database(options.path, { readonly: options.readonly ?? false });
   try {
     db.pragma('busy_timeout = 5000');
+    // 64 MiB of page cache (SQLite's default is 2 MiB): the query index and the tree's upper
+    // levels stay in memory instead of being read again from the OS for every page.
+    db.pragma(`cache_size = -${64 * 1024}`);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');

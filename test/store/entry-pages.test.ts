@@ -14,6 +14,7 @@ const answer = (registryId: string, revision: number, json = `{"id":"${registryI
   ownerId: 'GLYMPH:o',
   json,
   revision,
+  bytes: Buffer.byteLength(json),
 });
 
 describe('capability query terms', () => {

@@ -4,15 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../cli/package-root.js';
 import type { RegistryBenchResult } from './registry.js';
 
 export interface BenchServer {
   readonly url: string;
   stop(): Promise<void>;
 }
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/matriz.js');
 
 /**
  * Starts `matriz serve` on a fresh data directory, removed when it stops, or on `existing` (a data
@@ -29,7 +27,7 @@ export async function startBenchServer(
   const child = spawn(
     process.execPath,
     [
-      BIN,
+      path.join(packageRoot(), 'bin', 'matriz.js'),
       'serve',
       '--data-dir',
       dataDir,

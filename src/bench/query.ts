@@ -67,6 +67,8 @@ export interface QueryBenchResult {
 }
 
 export interface QueryBenchOptions {
+  /** bin/matriz.js of the package, run as the server. */
+  readonly bin: string;
   readonly entries: number;
   readonly pages: number;
   readonly connections: number;
@@ -100,7 +102,7 @@ export async function benchQuery(options: QueryBenchOptions): Promise<QueryBench
     const started = performance.now();
     const built = await buildRegistry(dataDir, passphrase, options);
     const buildSeconds = (performance.now() - started) / 1000;
-    const server = await startBenchServer(options.progress, {
+    const server = await startBenchServer(options.bin, options.progress, {
       dataDir,
       passphrase,
       origin: ORIGIN,
@@ -177,7 +179,7 @@ const BUILD_BATCH = 5000;
 export async function buildRegistry(
   dataDir: string,
   passphrase: string,
-  options: QueryBenchOptions,
+  options: Pick<QueryBenchOptions, 'entries' | 'example' | 'progress'>,
 ): Promise<BuiltRegistry> {
   const opened = await openDataDir({
     dataDir,

@@ -4,7 +4,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { packageRoot } from '../cli/package-root.js';
 import type { RegistryBenchResult } from './registry.js';
 
 export interface BenchServer {
@@ -17,6 +16,8 @@ export interface BenchServer {
  * directory a benchmark built, with its origin and the passphrase of its keys), left for its owner to remove.
  */
 export async function startBenchServer(
+  /** bin/matriz.js of the package. */
+  bin: string,
   progress: (message: string) => void,
   existing?: { readonly dataDir: string; readonly passphrase: string; readonly origin: string },
 ): Promise<BenchServer> {
@@ -27,7 +28,7 @@ export async function startBenchServer(
   const child = spawn(
     process.execPath,
     [
-      path.join(packageRoot(), 'bin', 'matriz.js'),
+      bin,
       'serve',
       '--data-dir',
       dataDir,

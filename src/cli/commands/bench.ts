@@ -162,7 +162,10 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
         const template = JSON.parse(
           await readFile(path.join(packageRoot(), 'examples', 'telemetry_probe.json'), 'utf8'),
         ) as NodeSpec;
-        const server = opts.server === undefined ? await startBenchServer(progress) : undefined;
+        const server =
+          opts.server === undefined
+            ? await startBenchServer(path.join(packageRoot(), 'bin', 'matriz.js'), progress)
+            : undefined;
         try {
           const url = opts.server ?? (server as BenchServer).url;
           const origin = await fetch(`${url}/api/v1/log/keys`).then(

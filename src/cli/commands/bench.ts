@@ -129,6 +129,7 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
           await readFile(path.join(packageRoot(), 'examples', 'memory_adapter.json'), 'utf8'),
         ) as NodeSpec;
         const result = await benchQuery({
+          bin: path.join(packageRoot(), 'bin', 'matriz.js'),
           entries: opts.entries,
           pages: opts.pages,
           connections: opts.connections,

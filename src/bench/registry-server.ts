@@ -1,6 +1,6 @@
 /** Starts a throwaway `matriz serve` for the registry benchmark, and formats its results. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -8,7 +8,37 @@ import type { RegistryBenchResult } from './registry.js';
 
 export interface BenchServer {
   readonly url: string;
+  /**
+   * User+sys CPU seconds the server process has used so far (all its threads), or a note saying
+   * why that cannot be read here.
+   */
+  cpuSeconds(): Promise<number | string>;
   stop(): Promise<void>;
+}
+
+/**
+ * Clock ticks per second of /proc/<pid>/stat's utime and stime (sysconf(_SC_CLK_TCK)): 100 on
+ * every Linux architecture Node.js runs on (the kernel's USER_HZ).
+ */
+const USER_HZ = 100;
+
+/** utime + stime of a process from /proc/<pid>/stat (proc(5)), seconds; a note if unreadable. */
+export async function processCpuSeconds(pid: number | undefined): Promise<number | string> {
+  if (pid === undefined) return 'the server process has no pid';
+  let stat: string;
+  try {
+    stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return `cannot read /proc/${pid}/stat (not Linux?)`;
+  }
+  // Fields after the command name, which is in parentheses and may itself contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // proc(5) numbers the fields from 1 with pid and comm first: utime is 14, stime 15.
+  const utime = Number(fields[14 - 3]);
+  const stime = Number(fields[15 - 3]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime))
+    return `unexpected /proc/${pid}/stat format`;
+  return (utime + stime) / USER_HZ;
 }
 
 /**
@@ -65,6 +95,7 @@ export async function startBenchServer(
   });
   return {
     url,
+    cpuSeconds: () => processCpuSeconds(child.pid),
     stop: async () => {
       const exited = new Promise((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
@@ -77,11 +108,19 @@ export async function startBenchServer(
 export function formatRegistryBench(result: RegistryBenchResult): string {
   const row = (label: string, r: RegistryBenchResult['registrations']): string =>
     `${label.padEnd(26)} ${String(r.per_sec).padStart(7)}/s  p50 ${r.p50_ms} ms  p95 ${r.p95_ms} ms  p99 ${r.p99_ms} ms  (${r.ok} ok, ${r.errors} errors)\n`;
-  const { registrations, targets } = result;
+  const { registrations, targets, write_path_targets: goals } = result;
+  const cpu =
+    result.server_cpu_ms_per_write === null
+      ? `n/a (${result.server_cpu_note ?? 'not measured'})`
+      : `${result.server_cpu_ms_per_write} ms (${result.server_cpu_seconds} s over ${registrations.ok} registrations)`;
+  const verdict = (pass: boolean | null): string =>
+    pass === null ? 'n/a' : pass ? 'PASS' : 'FAIL';
   return (
     row('signed registrations', registrations) +
     row('GET /healthz (baseline)', result.healthz_baseline) +
-    `ratio to baseline: ${(registrations.per_sec / Math.max(1, result.healthz_baseline.per_sec)).toFixed(3)}\n` +
-    `target ${targets.registrations_per_sec}/s with p95 <= ${targets.p95_ms} ms: ${result.pass ? 'PASS' : 'FAIL'}\n`
+    `ratio to baseline: ${result.ratio_to_healthz.toFixed(3)}\n` +
+    `server CPU per registration: ${cpu}\n` +
+    `target ${targets.registrations_per_sec}/s with p95 <= ${targets.p95_ms} ms: ${verdict(result.pass)}\n` +
+    `write path target (ratio >= ${goals.ratio_to_healthz}, p95 <= ${goals.p95_ms} ms, server CPU <= ${goals.server_cpu_ms_per_write} ms per registration): ${verdict(result.write_path_pass)}\n`
   );
 }

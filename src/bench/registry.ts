@@ -18,6 +18,11 @@ export interface RegistryBenchOptions {
   readonly template: NodeSpec;
   readonly requests: number;
   readonly connections: number;
+  /**
+   * User+sys CPU seconds the server has used so far, or why that is unknown (a server the bench
+   * did not start). Read just before and after the registrations, not around the baseline.
+   */
+  readonly serverCpuSeconds?: () => Promise<number | string>;
   readonly onProgress?: (message: string) => void;
 }
 
@@ -39,9 +44,27 @@ export interface RegistryBenchResult {
   readonly owner_algorithm: 'ml-dsa-44';
   readonly targets: { readonly registrations_per_sec: number; readonly p95_ms: number };
   readonly pass: boolean;
+  /** Registrations per second over the same run's GET /healthz rate. */
+  readonly ratio_to_healthz: number;
+  /** The server's user+sys CPU during the registrations, seconds; null when not measurable. */
+  readonly server_cpu_seconds: number | null;
+  /** `server_cpu_seconds` per successful registration, milliseconds. */
+  readonly server_cpu_ms_per_write: number | null;
+  /** Why the server's CPU was not measured, when it was not. */
+  readonly server_cpu_note?: string;
+  /** Issue 17's write path targets, relative to the machine (the /healthz rate). */
+  readonly write_path_targets: typeof WRITE_PATH_TARGETS;
+  /** Whether they hold; null when the server's CPU could not be measured. */
+  readonly write_path_pass: boolean | null;
 }
 
 export const REGISTRY_TARGETS = { registrations_per_sec: 2000, p95_ms: 100 } as const;
+
+export const WRITE_PATH_TARGETS = {
+  ratio_to_healthz: 0.4,
+  p95_ms: 50,
+  server_cpu_ms_per_write: 0.5,
+} as const;
 
 export async function benchRegistry(options: RegistryBenchOptions): Promise<RegistryBenchResult> {
   const suite = await loadSignatureSuite('ml-dsa-44');
@@ -78,6 +101,7 @@ export async function benchRegistry(options: RegistryBenchOptions): Promise<Regi
     options.onProgress?.(
       `registering ${options.requests} NodeSpecs over ${options.connections} connections...`,
     );
+    const cpuBefore = (await options.serverCpuSeconds?.()) ?? 'the bench did not start this server';
     const registrations = await load(
       options.url,
       agent,
@@ -85,6 +109,20 @@ export async function benchRegistry(options: RegistryBenchOptions): Promise<Regi
       bodies,
       '/api/v1/registry/register',
     );
+    const cpuAfter = (await options.serverCpuSeconds?.()) ?? cpuBefore;
+    const cpu =
+      typeof cpuBefore === 'number' && typeof cpuAfter === 'number'
+        ? Math.round((cpuAfter - cpuBefore) * 100) / 100
+        : null;
+    const cpuPerWrite =
+      cpu === null ? null : Math.round((1000 * cpu * 1000) / Math.max(1, registrations.ok)) / 1000;
+    const ratio = Math.round((1000 * registrations.per_sec) / Math.max(1, baseline.per_sec)) / 1000;
+    const cpuNote =
+      typeof cpuAfter === 'string'
+        ? cpuAfter
+        : typeof cpuBefore === 'string'
+          ? cpuBefore
+          : undefined;
     return {
       registrations,
       healthz_baseline: baseline,
@@ -95,6 +133,18 @@ export async function benchRegistry(options: RegistryBenchOptions): Promise<Regi
         registrations.errors === 0 &&
         registrations.per_sec >= REGISTRY_TARGETS.registrations_per_sec &&
         registrations.p95_ms <= REGISTRY_TARGETS.p95_ms,
+      ratio_to_healthz: ratio,
+      server_cpu_seconds: cpu,
+      server_cpu_ms_per_write: cpuPerWrite,
+      ...(cpuNote === undefined ? {} : { server_cpu_note: cpuNote }),
+      write_path_targets: WRITE_PATH_TARGETS,
+      write_path_pass:
+        cpuPerWrite === null
+          ? null
+          : registrations.errors === 0 &&
+            ratio >= WRITE_PATH_TARGETS.ratio_to_healthz &&
+            registrations.p95_ms <= WRITE_PATH_TARGETS.p95_ms &&
+            cpuPerWrite <= WRITE_PATH_TARGETS.server_cpu_ms_per_write,
     };
   } finally {
     agent.destroy();

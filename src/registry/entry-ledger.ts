@@ -213,10 +213,14 @@ export class EntryLedger {
     changed.set(next.registryId, next);
     const nonces = new Set(this.nonces);
     nonces.add(request.nonce);
+    let leaf: Uint8Array | undefined;
     return {
       outcome: 'append',
       ledger: new EntryLedger(this.base, this.trust, this.policy, changed, nonces),
-      leaf: encodeLeaf(request.canonicalEnvelope, integratedAt, request.registryId),
+      // Encoded on first use: the early decision on a request (registry.ts) never uses it.
+      get leaf() {
+        return (leaf ??= encodeLeaf(request.canonicalEnvelope, integratedAt, request.registryId));
+      },
       entry: next,
     };
   }

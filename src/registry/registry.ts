@@ -34,9 +34,11 @@ import { readProofHashes } from './proof-hashes.js';
 import {
   checkWriteContext,
   decodeWriteRequest,
+  decodeWriteRequestBytes,
   envelopeCheckWith,
   type WriteRequest,
 } from './request.js';
+import { RequestBytes } from './request-body.js';
 import { EntryLedger } from './entry-ledger.js';
 import { loadEntrySnapshot } from './entry-snapshot.js';
 import type { Sequencer } from './sequencer.js';
@@ -53,6 +55,8 @@ export interface RegistryOptions {
    * this thread with `loadSuite` by default, in worker threads in the server.
    */
   readonly decodeRequest?: (body: unknown) => Promise<WriteRequest>;
+  /** `decodeWriteRequestBytes`, for a body that has not been parsed yet; as `decodeRequest`. */
+  readonly decodeRequestBytes?: (body: RequestBytes) => Promise<WriteRequest>;
   /** Freshness window for signed requests, seconds. Default 300. */
   readonly freshnessSeconds?: number;
   readonly clock?: () => number;
@@ -136,16 +140,22 @@ export class Registry {
   private readonly store: Store;
   private readonly clock: () => number;
   private readonly decodeRequest: (body: unknown) => Promise<WriteRequest>;
+  private readonly decodeRequestBytes: (body: RequestBytes) => Promise<WriteRequest>;
 
   constructor(private readonly options: RegistryOptions) {
     const check = envelopeCheckWith(options.loadSuite);
     this.decodeRequest = options.decodeRequest ?? ((body) => decodeWriteRequest(body, check));
+    this.decodeRequestBytes =
+      options.decodeRequestBytes ?? ((body) => decodeWriteRequestBytes(body, check));
     this.origin = options.origin;
     this.store = options.store;
     this.clock = options.clock ?? Date.now;
   }
 
-  /** Verifies a signed register request and waits until it is in a signed checkpoint. */
+  /**
+   * Verifies a signed register request and waits until it is in a signed checkpoint. The body is
+   * the parsed JSON, or its bytes (`RequestBytes`), parsed with the other request checks.
+   */
   async register(body: unknown): Promise<WriteResult> {
     const request = await this.verify(body);
     if (request.op !== 'register')
@@ -333,7 +343,9 @@ export class Registry {
     const started = performance.now();
     let request: WriteRequest;
     try {
-      request = await this.decodeRequest(body);
+      request = await (body instanceof RequestBytes
+        ? this.decodeRequestBytes(body)
+        : this.decodeRequest(body));
       this.options.onVerify?.('valid', (performance.now() - started) / 1000);
     } catch (error) {
       if (error instanceof RegistryProblem && error.slug === 'bad-signature') {

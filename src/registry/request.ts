@@ -28,6 +28,7 @@ import { parseJson } from '../json/parse.js';
 import { validateNodeSpec } from '../nodespec/validate.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
 import { RegistryProblem } from './problems.js';
+import { parseRequestObject, type RequestBytes } from './request-body.js';
 
 export const REQUEST_PAYLOAD_TYPE = PAYLOAD_TYPES.request;
 
@@ -122,6 +123,17 @@ export function registryIdOf(spec: NodeSpec): string {
 }
 
 /**
+ * `decodeWriteRequest` of a body still in bytes: parsed here (so, in the server, in a verify
+ * worker rather than on the event loop), with the refusals of the HTTP body parser.
+ */
+export async function decodeWriteRequestBytes(
+  body: Pick<RequestBytes, 'bytes' | 'maxBytes'>,
+  checkEnvelope: EnvelopeCheck,
+): Promise<WriteRequest> {
+  return decodeWriteRequest(parseRequestObject(body), checkEnvelope);
+}
+
+/**
  * The checks that need nothing but the request: envelope, owner signature, payload, NodeSpec
  * schema and owner. Pure apart from `checkEnvelope`, so the server runs it in worker threads.
  */
@@ -147,9 +159,9 @@ export async function decodeWriteRequest(
   const { value: payload, bytes } = decodePayload(envelope);
   const owner = ownerKeyOf(payload);
   const signature = await checkSignature(body, owner, checkEnvelope);
-  let canonicalPayload: string;
+  let canonical: CanonicalMembers;
   try {
-    canonicalPayload = canonicalize(payload);
+    canonical = canonicalMembers(payload);
   } catch (error) {
     // A lone surrogate (from a `\ud800` escape) has no canonical form: refused, not a 500.
     if (error instanceof CanonicalizationError)
@@ -160,21 +172,21 @@ export async function decodeWriteRequest(
     throw error;
   }
   // ignoreBOM keeps a byte order mark in the text, so a BOM-prefixed payload is not canonical.
-  if (canonicalPayload !== new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)) {
+  if (canonical.text !== new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)) {
     throw new RegistryProblem(
       'invalid-request',
       'payload must be RFC 8785 canonical JSON, so that its signature has one meaning',
     );
   }
 
-  const logged: Envelope = {
+  const logged = {
     payload: envelope.payload,
     payloadType: envelope.payloadType,
-    signatures: [signature],
-  };
+    signatures: [signature] as [EnvelopeSignature],
+  } satisfies Envelope;
   const common = {
     envelope: logged,
-    canonicalEnvelope: canonicalize(logged),
+    canonicalEnvelope: canonicalEnvelopeOf(logged),
     owner,
     ownerId: ownerId(owner.keyid),
     nonce: stringField(payload, 'nonce'),
@@ -229,7 +241,9 @@ export async function decodeWriteRequest(
           ],
         },
       );
-    const canonicalSpec = canonicalize(nodeSpec);
+    // validateNodeSpec returns the member it checked, so its canonical form is the member's text
+    // within the canonical payload, serialized once above.
+    const canonicalSpec = canonical.members.get('node_spec') ?? canonicalize(nodeSpec);
     request = {
       ...common,
       op: 'register',
@@ -292,6 +306,49 @@ function decodePayload(envelope: Envelope): { value: Record<string, unknown>; by
     );
   }
   return { value, bytes };
+}
+
+/** Characters of base64 text (RFC 4648 section 4), none of which JSON escapes. */
+const BASE64_TEXT = /^[A-Za-z0-9+/=]*$/;
+
+/**
+ * `canonicalize(envelope)` for the logged envelope. Its payload was decoded as strict base64
+ * above (`decodePayload`), and the signature that verified is base64 too, so the two long
+ * strings are written without serializing them again; the short ones go through `canonicalize`.
+ * Members in RFC 8785 order (section 3.2.3).
+ */
+function canonicalEnvelopeOf(envelope: {
+  readonly payload: string;
+  readonly payloadType: string;
+  readonly signatures: readonly [EnvelopeSignature];
+}): string {
+  const [signature] = envelope.signatures;
+  if (!BASE64_TEXT.test(envelope.payload) || !BASE64_TEXT.test(signature.sig))
+    return canonicalize(envelope);
+  return `{"payload":"${envelope.payload}","payloadType":${canonicalize(envelope.payloadType)},"signatures":[{"keyid":${canonicalize(signature.keyid)},"sig":"${signature.sig}"}]}`;
+}
+
+interface CanonicalMembers {
+  /** RFC 8785 form of the whole object. */
+  readonly text: string;
+  /** RFC 8785 form of each member's value, by name. */
+  readonly members: ReadonlyMap<string, string>;
+}
+
+/**
+ * `canonicalize(object)` for a parsed JSON object, keeping each member value's canonical text,
+ * so that a member needed on its own (the NodeSpec) is not serialized a second time. Members are
+ * sorted by name as UTF-16 code units, RFC 8785 section 3.2.3, exactly as `canonicalize` does.
+ */
+function canonicalMembers(object: Record<string, unknown>): CanonicalMembers {
+  const members = new Map<string, string>();
+  const parts: string[] = [];
+  for (const name of Object.keys(object).sort()) {
+    const value = canonicalize(object[name]);
+    members.set(name, value);
+    parts.push(`${canonicalize(name)}:${value}`);
+  }
+  return { text: `{${parts.join(',')}}`, members };
 }
 
 function ownerKeyOf(payload: Record<string, unknown>): PublicKey {

@@ -1,16 +1,24 @@
 /**
  * Request bodies are parsed by the project's strict JSON parser, not JSON.parse, so that
  * duplicate member names, deep nesting and invalid UTF-8 are refused with a position, before
- * any handler runs.
+ * any handler runs. Routes marked `jsonBodyAsBytes` (register) get the bytes instead and parse
+ * them in a verify worker, with the same refusals (registry/request-body.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { parseJson, type ParsedJson } from '../json/parse.js';
-import { RegistryProblem } from '../registry/problems.js';
+import type { ParsedJson } from '../json/parse.js';
+import { parseRequestBody, RequestBytes } from '../registry/request-body.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The parsed body with source positions (JSON requests only). */
     parsedBody?: ParsedJson;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The route takes its JSON body unparsed (`RequestBytes`) and parses it off the event loop
+     * with `parseRequestBody`, as the verify workers do for write requests.
+     */
+    jsonBodyAsBytes?: boolean;
   }
 }
 
@@ -22,24 +30,19 @@ export function registerJsonBodyParser(app: FastifyInstance, bodyLimit: number):
     /^application\/([a-z0-9.-]+\+)?json(\s*;\s*charset="?utf-8"?)?$/i,
     { parseAs: 'buffer', bodyLimit },
     (request: FastifyRequest, body: string | Buffer, done) => {
+      if (request.routeOptions.config.jsonBodyAsBytes === true && typeof body !== 'string') {
+        // A copy with its own buffer, which can be moved to a worker thread; the received
+        // buffer may be a view into a larger one.
+        done(null, new RequestBytes(new Uint8Array(body), bodyLimit));
+        return;
+      }
       const bytes =
         typeof body === 'string' ? body : new Uint8Array(body.buffer, body.byteOffset, body.length);
-      const parsed = parseJson(bytes, { maxBytes: bodyLimit });
-      if (!parsed.ok) {
-        const { code, message, line, column } = parsed.error;
-        const slug =
-          code === 'duplicate-key'
-            ? 'duplicate-key'
-            : code === 'too-large'
-              ? 'body-too-large'
-              : 'invalid-json';
-        done(
-          new RegistryProblem(slug, `${message} (line ${line}, column ${column})`, {
-            line,
-            column,
-          }),
-          undefined,
-        );
+      let parsed: ParsedJson;
+      try {
+        parsed = parseRequestBody(bytes, bodyLimit);
+      } catch (error) {
+        done(error as Error, undefined);
         return;
       }
       request.parsedBody = parsed;

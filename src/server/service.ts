@@ -182,6 +182,7 @@ async function openService(
     logKeys: { ed25519: dir.ed25519.key, mlDsa44: dir.mlDsa44.key },
     loadSuite: (algorithm) => loadSignatureSuite(algorithm),
     decodeRequest: pool.decode,
+    decodeRequestBytes: pool.decodeBytes,
     freshnessSeconds,
     // pqc_verify_duration_seconds is observed in the pool: the check alone, not its queueing.
     onVerify: (result) => {

@@ -7,8 +7,10 @@ import { Worker } from 'node:worker_threads';
 import { RegistryProblem } from '../registry/problems.js';
 import { compiledWorkerFile } from '../files/worker-file.js';
 import type { FindingsReport } from '../nodespec/report.js';
+import type { RequestBytes } from '../registry/request-body.js';
 import type { WriteRequest } from '../registry/request.js';
 import type { VerifyReply, VerifyTask, WorkerReady } from './verify-worker.js';
+import { fromWire } from './verify-wire.js';
 
 interface Slot {
   readonly worker: Worker;
@@ -76,11 +78,23 @@ export class VerifyPool {
   readonly decode = (body: unknown): Promise<WriteRequest> =>
     this.run({ body }) as Promise<WriteRequest>;
 
+  /**
+   * `decodeWriteRequestBytes` on the least busy worker: the body is parsed there. Its buffer is
+   * moved to the worker, so `body.bytes` must own its buffer and not be used afterwards.
+   */
+  readonly decodeBytes = (body: RequestBytes): Promise<WriteRequest> =>
+    this.run({ bytes: { bytes: body.bytes, maxBytes: body.maxBytes } }, [
+      body.bytes.buffer as ArrayBuffer,
+    ]) as Promise<WriteRequest>;
+
   /** `/validate`'s check of a NodeSpec (nodespec/report.ts) on the least busy worker. */
   readonly validate = (spec: unknown, lint: boolean, limit: number): Promise<FindingsReport> =>
     this.run({ body: spec, validate: { lint, limit } }) as Promise<FindingsReport>;
 
-  private run(task: Omit<VerifyTask, 'id'>): Promise<WriteRequest | FindingsReport> {
+  private run(
+    task: Omit<VerifyTask, 'id'>,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<WriteRequest | FindingsReport> {
     return new Promise((resolve, reject) => {
       const slot = this.slots.reduce((best, candidate) =>
         candidate.pending < best.pending ? candidate : best,
@@ -88,7 +102,7 @@ export class VerifyPool {
       const id = this.nextId++;
       slot.pending++;
       this.waiting.set(id, { resolve, reject, slot });
-      slot.worker.postMessage({ ...task, id } satisfies VerifyTask);
+      slot.worker.postMessage({ ...task, id } satisfies VerifyTask, transfer);
     });
   }
 
@@ -103,7 +117,7 @@ export class VerifyPool {
     waiter.slot.pending--;
     if ('verifySeconds' in reply && reply.verifySeconds !== undefined)
       this.onSignatureCheck?.(reply.verifySeconds);
-    if ('request' in reply) waiter.resolve(reply.request);
+    if ('request' in reply) waiter.resolve(fromWire(reply.request));
     else if ('report' in reply) waiter.resolve(reply.report);
     else if ('problem' in reply)
       waiter.reject(

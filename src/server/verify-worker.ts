@@ -1,6 +1,7 @@
 /**
  * Worker thread body of the verify pool: decodes write requests and checks their owner
- * signatures off the event loop (everything `decodeWriteRequest` does).
+ * signatures off the event loop (everything `decodeWriteRequest` does, and for a register
+ * request's raw body the strict JSON parse before it).
  */
 import { parentPort } from 'node:worker_threads';
 import { reportFindings, type FindingsReport } from '../nodespec/report.js';
@@ -9,14 +10,18 @@ import { loadSignatureSuite } from '../crypto/suites.js';
 import { RegistryProblem, type ProblemSlug } from '../registry/problems.js';
 import {
   decodeWriteRequest,
+  decodeWriteRequestBytes,
   envelopeCheckWith,
   type EnvelopeCheck,
-  type WriteRequest,
 } from '../registry/request.js';
+import { toWire, type WireRequest } from './verify-wire.js';
 
 export interface VerifyTask {
   readonly id: number;
-  readonly body: unknown;
+  /** A parsed body; or, with `bytes`, nothing. */
+  readonly body?: unknown;
+  /** The body as received (moved, not copied, to this thread), parsed here. */
+  readonly bytes?: { readonly bytes: Uint8Array; readonly maxBytes: number };
   /** Check `body` as a NodeSpec for `/validate` instead of decoding a write request. */
   readonly validate?: { readonly lint: boolean; readonly limit: number };
 }
@@ -32,7 +37,7 @@ export interface WorkerReady {
  * before it), when the request got that far; pqc_verify_duration_seconds observes it.
  */
 export type VerifyReply =
-  | { readonly id: number; readonly request: WriteRequest; readonly verifySeconds?: number }
+  | { readonly id: number; readonly request: WireRequest; readonly verifySeconds?: number }
   | { readonly id: number; readonly report: FindingsReport }
   | {
       readonly id: number;
@@ -88,9 +93,13 @@ parentPort?.on('message', (task: VerifyTask) => {
   }
   const timing: { seconds?: number } = {};
   const measured = () => (timing.seconds === undefined ? {} : { verifySeconds: timing.seconds });
-  decodeWriteRequest(task.body, timedCheck(timing)).then(
+  const decoded =
+    task.bytes === undefined
+      ? decodeWriteRequest(task.body, timedCheck(timing))
+      : decodeWriteRequestBytes(task.bytes, timedCheck(timing));
+  decoded.then(
     (request) => {
-      const reply: VerifyReply = { id: task.id, request, ...measured() };
+      const reply: VerifyReply = { id: task.id, request: toWire(request), ...measured() };
       parentPort?.postMessage(reply);
     },
     (error: unknown) => {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { base64Encode } from '../../src/crypto/encoding.js';
 import { RegistryProblem } from '../../src/registry/problems.js';
+import { RequestBytes } from '../../src/registry/request-body.js';
 import { VerifyPool } from '../../src/server/verify-pool.js';
 import { makeOwner } from '../support/registry.js';
 
@@ -52,5 +53,25 @@ describe('the verify pool', () => {
       },
     ]);
     await expect(pool.decode({ nonsense: true })).rejects.toMatchObject({ slug: 'bad-signature' });
+  });
+});
+
+describe('the verify pool on raw bodies', () => {
+  it('parses and checks a body sent as bytes, answering what decode answers', async () => {
+    const alice = await makeOwner('ml-dsa-44');
+    const envelope = alice.request({ op: 'register', nodeSpec: alice.spec() });
+    const bytes = new TextEncoder().encode(JSON.stringify(envelope));
+    const fromBytes = await pool.decodeBytes(new RequestBytes(bytes, 256 * 1024));
+    // Moved to the worker, not copied.
+    expect(bytes.byteLength).toBe(0);
+    expect(fromBytes).toStrictEqual(await pool.decode(envelope));
+  });
+
+  it('carries parse refusals back with their position', async () => {
+    const problem = await pool
+      .decodeBytes(new RequestBytes(new TextEncoder().encode('{"a": 1, "a": 2}'), 1024))
+      .catch((error: unknown) => error);
+    expect(problem).toBeInstanceOf(RegistryProblem);
+    expect(problem).toMatchObject({ slug: 'duplicate-key', extensions: { line: 1, column: 10 } });
   });
 });

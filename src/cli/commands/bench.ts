@@ -178,6 +178,12 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
             template,
             requests: opts.requests,
             connections: opts.connections,
+            serverCpuSeconds: server
+              ? () => server.cpuSeconds()
+              : () =>
+                  Promise.resolve(
+                    'n/a with --server: the bench reads the CPU of a server it started itself',
+                  ),
             onProgress: progress,
           });
           if (opts.json) io.stdout(`${JSON.stringify(result)}\n`);

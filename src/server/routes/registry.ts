@@ -111,6 +111,8 @@ export function registryRoutes(
         body: envelopeSchema,
         response: { 200: writeResultRef, ...problemResponses },
       },
+      // Parsed in a verify worker with the other request checks, not on the event loop.
+      config: { jsonBodyAsBytes: true },
     },
     (request) => registry.register(request.body),
   );

@@ -135,6 +135,9 @@ export const MAX_QUERY_SCAN = 2000;
  */
 export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
+const PAGE_START = Buffer.from('{"entries":[');
+const COMMA = Buffer.from(',');
+
 export class Registry {
   readonly origin: string;
   private readonly store: Store;
@@ -189,14 +192,14 @@ export class Registry {
    * For callers in this process; the server answers with `queryJson`.
    */
   async query(parameters: QueryParameters): Promise<QueryPageView> {
-    return JSON.parse((await this.queryJson(parameters)).json) as QueryPageView;
+    return JSON.parse((await this.queryJson(parameters)).body.toString()) as QueryPageView;
   }
 
   /**
    * The query page as JSON text, assembled from the answers stored when each entry was written
    * (store/entry-documents.ts), with `examined`: the candidate entries the store looked at.
    */
-  async queryJson(parameters: QueryParameters): Promise<{ json: string; examined: number }> {
+  async queryJson(parameters: QueryParameters): Promise<{ body: Buffer; examined: number }> {
     const limit = parameters.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
       throw new RegistryProblem(
@@ -219,12 +222,16 @@ export class Registry {
       maxBytes: MAX_PAGE_BYTES,
     });
     const revokedAt = this.revokedAtLookup();
-    const entries = page.rows.map((row) => {
+    // The page is the stored answers' bytes between separators: copied once, never re-encoded.
+    const parts: Buffer[] = [PAGE_START];
+    page.rows.forEach((row, i) => {
       const at = revokedAt(row.ownerId);
-      return at === undefined ? row.json : withOwnerRevokedAt(row.json, at);
+      if (i > 0) parts.push(COMMA);
+      parts.push(at === undefined ? row.body : withOwnerRevokedAt(row.body, at));
     });
+    parts.push(Buffer.from(`],"next_cursor":${JSON.stringify(page.next)}}`));
     return {
-      json: `{"entries":[${entries.join(',')}],"next_cursor":${JSON.stringify(page.next)}}`,
+      body: Buffer.concat(parts),
       examined: page.examined,
     };
   }

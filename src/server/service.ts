@@ -46,7 +46,7 @@ export interface ServiceOptions extends DataDirOptions {
   readonly corsOrigins?: readonly string[];
   /** Reverse proxies to trust (ServerOptions.trustProxy). */
   readonly trustProxy?: boolean | string;
-  /** Query answers kept in memory, in MiB of text. Default DEFAULT_ANSWER_CACHE_MB; 0: none. */
+  /** MiB of query answers kept in memory. Default DEFAULT_ANSWER_CACHE_MB; 0: none. */
   readonly answerCacheMb?: number;
 }
 
@@ -100,10 +100,10 @@ async function openService(
   closeOpened: () => Promise<void>,
 ): Promise<RunningService> {
   const dir = await openDataDir(options);
-  const answerCacheChars = (options.answerCacheMb ?? DEFAULT_ANSWER_CACHE_MB) * 2 ** 20;
+  const answerCacheBytes = (options.answerCacheMb ?? DEFAULT_ANSWER_CACHE_MB) * 2 ** 20;
   const store = options.databaseUrl
-    ? await openPostgresStore({ connectionString: options.databaseUrl, answerCacheChars })
-    : openSqliteStore({ path: dir.databaseFile, appendInWorker: true, answerCacheChars });
+    ? await openPostgresStore({ connectionString: options.databaseUrl, answerCacheBytes })
+    : openSqliteStore({ path: dir.databaseFile, appendInWorker: true, answerCacheBytes });
   opened.push(() => store.close());
   const metrics = new ServerMetrics();
   // The server's logger exists once the app is built; the sequencer's events before that (a new

@@ -50,11 +50,14 @@ export function entrySummaryJson(entry: RegistryEntry): string {
 }
 
 /**
- * An answer (entry or summary) with `owner_revoked_at` added, for an owner key the newest
- * revocation list revokes. Stored answers are JSON objects with at least one member.
+ * An answer (entry or summary, UTF-8 JSON) with `owner_revoked_at` added, for an owner key the
+ * newest revocation list revokes. Stored answers are JSON objects with at least one member.
  */
-export function withOwnerRevokedAt(json: string, revokedAt: string): string {
-  return `{"owner_revoked_at":${JSON.stringify(revokedAt)},${json.slice(1)}`;
+export function withOwnerRevokedAt(body: Buffer, revokedAt: string): Buffer {
+  return Buffer.concat([
+    Buffer.from(`{"owner_revoked_at":${JSON.stringify(revokedAt)},`),
+    body.subarray(1),
+  ]);
 }
 
 /**

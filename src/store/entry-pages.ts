@@ -10,8 +10,6 @@
  *   per request are bounded by `scanLimit` (issue 13); a page cut short by the bound carries the
  *   cursor to go on from.
  */
-import { LRUCache } from 'lru-cache';
-
 export type EntryPageView = 'full' | 'summary';
 
 export interface EntryPageQuery {
@@ -30,8 +28,8 @@ export interface EntryPageQuery {
 export interface EntryPageRow {
   readonly registryId: string;
   readonly ownerId: string;
-  /** The stored answer (entry or summary JSON), without `owner_revoked_at`. */
-  readonly json: string;
+  /** The stored answer (entry or summary JSON, UTF-8), without `owner_revoked_at`. */
+  readonly body: Buffer;
 }
 
 export interface EntryPage {
@@ -51,13 +49,17 @@ export interface EntryRef {
   readonly revision: number;
 }
 
-export interface StoredAnswer extends EntryPageRow {
+/** An answer as a store reads it. */
+export interface StoredAnswer {
+  readonly registryId: string;
+  readonly ownerId: string;
+  readonly json: string;
   readonly revision: number;
 }
 
-/** An answer with its UTF-8 length, measured once when it is read from the store. */
-export interface MeasuredAnswer extends StoredAnswer {
-  readonly bytes: number;
+/** An answer as pages are made of it: encoded once, when it is read from the store. */
+export interface EncodedAnswer extends EntryPageRow {
+  readonly revision: number;
 }
 
 /** What a store provides for `readEntryPage`: reads of its entry index and stored answers. */
@@ -73,25 +75,32 @@ export interface EntryIndex {
 }
 
 /**
- * Stored answers kept in memory, by view, registry id and revision, least recently used first
- * out, within a budget of string length (lru-cache). A revision names one answer, so a cached
- * answer is never stale: an entry written again (by this process or another replica) has a new
- * revision in the index, and its old answer is simply not asked for again.
+ * Answers kept in memory, by view, registry id and revision, within a budget of bytes. A
+ * revision names one answer, so a cached answer is never stale: an entry written again (by this
+ * process or another replica) has a new revision in the index, and its old answer is simply not
+ * asked for again. Two generations of maps (the scheme of quick-lru, with a byte budget): answers
+ * go into the current one; when it holds half the budget it becomes the previous one, and an
+ * answer asked for from there moves back. Each get is one or two map lookups, no reordering.
  */
 export class AnswerCache {
-  private readonly answers: LRUCache<string, MeasuredAnswer> | undefined;
+  private current = new Map<string, EncodedAnswer>();
+  private previous = new Map<string, EncodedAnswer>();
+  private currentBytes = 0;
   hits = 0;
   misses = 0;
 
-  constructor(budget: number) {
-    this.answers =
-      budget > 0
-        ? new LRUCache({ maxSize: budget, sizeCalculation: (answer) => answer.json.length || 1 })
-        : undefined;
-  }
+  constructor(private readonly budget: number) {}
 
-  get(view: EntryPageView, ref: EntryRef): MeasuredAnswer | undefined {
-    const answer = this.answers?.get(`${view}\n${ref.registryId}`);
+  get(view: EntryPageView, ref: EntryRef): EncodedAnswer | undefined {
+    const key = `${view}\n${ref.registryId}`;
+    let answer = this.current.get(key);
+    if (answer === undefined) {
+      answer = this.previous.get(key);
+      if (answer !== undefined) {
+        this.previous.delete(key);
+        if (answer.revision === ref.revision) this.keep(key, answer);
+      }
+    }
     if (answer === undefined || answer.revision !== ref.revision) {
       this.misses++;
       return undefined;
@@ -100,9 +109,22 @@ export class AnswerCache {
     return answer;
   }
 
-  set(view: EntryPageView, answer: MeasuredAnswer): void {
-    // An answer larger than the whole budget is not kept (lru-cache refuses it).
-    this.answers?.set(`${view}\n${answer.registryId}`, answer);
+  set(view: EntryPageView, answer: EncodedAnswer): void {
+    // An answer larger than a generation is not kept.
+    if (answer.body.length > this.budget / 2) return;
+    this.keep(`${view}\n${answer.registryId}`, answer);
+  }
+
+  private keep(key: string, answer: EncodedAnswer): void {
+    const old = this.current.get(key);
+    if (old !== undefined) this.currentBytes -= old.body.length;
+    this.current.set(key, answer);
+    this.currentBytes += answer.body.length;
+    if (this.currentBytes > this.budget / 2) {
+      this.previous = this.current;
+      this.current = new Map();
+      this.currentBytes = 0;
+    }
   }
 }
 
@@ -170,11 +192,11 @@ export async function readEntryPage(
   let bytes = 0;
   for (let i = 0; i < found.length; i += DOCUMENT_STEP) {
     for (const row of await answers(index, found.slice(i, i + DOCUMENT_STEP), query.view, cache)) {
-      if (rows.length > 0 && bytes + row.bytes > query.maxBytes) {
+      if (rows.length > 0 && bytes + row.body.length > query.maxBytes) {
         return { rows, next: rows[rows.length - 1]?.registryId ?? null, examined };
       }
       rows.push(row);
-      bytes += row.bytes;
+      bytes += row.body.length;
     }
   }
   return { rows, next, examined };
@@ -186,17 +208,17 @@ async function answers(
   refs: readonly EntryRef[],
   view: EntryPageView,
   cache: AnswerCache | undefined,
-): Promise<MeasuredAnswer[]> {
+): Promise<EncodedAnswer[]> {
   const cached = refs.map((ref) => cache?.get(view, ref));
   const missing = refs.filter((_, i) => cached[i] === undefined).map((ref) => ref.registryId);
-  if (missing.length === 0) return cached as MeasuredAnswer[];
+  if (missing.length === 0) return cached as EncodedAnswer[];
   const read = new Map(
-    (await index.documents(missing, view)).map((answer) => [
-      answer.registryId,
-      { ...answer, bytes: Buffer.byteLength(answer.json) },
+    (await index.documents(missing, view)).map(({ registryId, ownerId, json, revision }) => [
+      registryId,
+      { registryId, ownerId, revision, body: Buffer.from(json) },
     ]),
   );
-  const result: MeasuredAnswer[] = [];
+  const result: EncodedAnswer[] = [];
   refs.forEach((ref, i) => {
     const answer = cached[i] ?? read.get(ref.registryId);
     // An entry deregistered since its id was read has no answer: the page goes on without it.

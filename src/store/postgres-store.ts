@@ -46,8 +46,8 @@ export interface PostgresStoreOptions {
   /** Schema (namespace) holding the tables; created if absent. Default `public`. */
   readonly schema?: string;
   readonly maxConnections?: number;
-  /** Query answers kept in memory, in characters (entry-pages.ts `AnswerCache`). Default none. */
-  readonly answerCacheChars?: number;
+  /** Bytes of query answers kept in memory (entry-pages.ts `AnswerCache`). Default none. */
+  readonly answerCacheBytes?: number;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -69,7 +69,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end();
     throw error;
   }
-  return new PostgresStore(pool, undefined, new AnswerCache(options.answerCacheChars ?? 0));
+  return new PostgresStore(pool, undefined, new AnswerCache(options.answerCacheBytes ?? 0));
 }
 
 async function migrate(pool: pg.Pool, schema: string): Promise<void> {

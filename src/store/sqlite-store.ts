@@ -54,8 +54,8 @@ export interface SqliteStoreOptions {
    * beside the writer and see every commit that has returned.
    */
   readonly appendInWorker?: boolean;
-  /** Query answers kept in memory, in characters (entry-pages.ts `AnswerCache`). Default none. */
-  readonly answerCacheChars?: number;
+  /** Bytes of query answers kept in memory (entry-pages.ts `AnswerCache`). Default none. */
+  readonly answerCacheBytes?: number;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -77,7 +77,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.close();
     throw damaged(error, options.path);
   }
-  const store = new SqliteStore(db, new AnswerCache(options.answerCacheChars ?? 0));
+  const store = new SqliteStore(db, new AnswerCache(options.answerCacheBytes ?? 0));
   return options.appendInWorker && options.path !== ':memory:'
     ? new WorkerAppendingStore(store, options.path)
     : store;

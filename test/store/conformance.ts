@@ -407,7 +407,7 @@ export function describeStoreConformance(
       expect(full.next).toBeNull();
       expect(full.rows).toHaveLength(1);
       expect(full.rows[0]?.ownerId).toBe(one.ownerId);
-      const served = full.rows[0]?.json ?? '';
+      const served = full.rows[0]?.body.toString() ?? '';
       expect(served.endsWith(`"node_spec":${spec}}`)).toBe(true);
       expect(JSON.parse(served)).toStrictEqual({
         registry_id: 'one@1.2.3',
@@ -425,7 +425,7 @@ export function describeStoreConformance(
         ...pageQuery([[laneTerm('core')]]),
         view: 'summary',
       });
-      expect(summary.rows.map((row) => JSON.parse(row.json) as unknown)).toStrictEqual([
+      expect(summary.rows.map((row) => JSON.parse(row.body.toString()) as unknown)).toStrictEqual([
         {
           registry_id: 'one@1.2.3',
           owner_id: one.ownerId,
@@ -455,7 +455,8 @@ export function describeStoreConformance(
       await store.append(batchFor(log, ['1'], { entries: [imported] }));
       const read = async () =>
         (await store.queryPage(pageQuery([[signalTerm('memory_stored')]]))).rows.map(
-          (row) => [row.ownerId, JSON.parse(row.json) as Record<string, unknown>] as const,
+          (row) =>
+            [row.ownerId, JSON.parse(row.body.toString()) as Record<string, unknown>] as const,
         );
       expect((await read())[0]?.[1]).not.toHaveProperty('claimed_log_index');
       expect((await read())[0]?.[1]).not.toHaveProperty('claimed_log_index');
@@ -532,7 +533,7 @@ export function describeStoreConformance(
       expect((await ids(pageQuery([[], [signalTerm('even')]]))).ids).toStrictEqual([]);
       // The byte bound: at least one entry, and the cursor after the last one sent.
       const two = (await store.queryPage(pageQuery([[ALL_ACTIVE_TERM]], { limit: 2 }))).rows;
-      const size = two.reduce((sum, row) => sum + Buffer.byteLength(row.json), 0);
+      const size = two.reduce((sum, row) => sum + row.body.length, 0);
       expect(
         await ids(pageQuery([[ALL_ACTIVE_TERM]], { limit: 10, maxBytes: size })),
       ).toMatchObject({

@@ -12,9 +12,8 @@ import { AnswerCache, compareBytes, mergeRefs } from '../../src/store/entry-page
 const answer = (registryId: string, revision: number, json = `{"id":"${registryId}"}`) => ({
   registryId,
   ownerId: 'GLYMPH:o',
-  json,
+  body: Buffer.from(json),
   revision,
-  bytes: Buffer.byteLength(json),
 });
 
 describe('capability query terms', () => {
@@ -64,7 +63,9 @@ describe('stored answers', () => {
     expect(json).toBe(
       '{"registry_id":"n@1.0.0","owner_id":"GLYMPH:o","lane":"core","tier":1,"status":"deregistered","spec_digest":"sha256:00","log_index":3,"deregistered_log_index":9,"integrated_at":"t","provenance":"legacy-import","claimed_log_index":5,"node_spec":{"a":"\\u00e9"}}',
     );
-    expect(JSON.parse(withOwnerRevokedAt(json, '2026-12-01T00:00:00Z'))).toMatchObject({
+    expect(
+      JSON.parse(withOwnerRevokedAt(Buffer.from(json), '2026-12-01T00:00:00Z').toString()),
+    ).toMatchObject({
       owner_revoked_at: '2026-12-01T00:00:00Z',
       registry_id: 'n@1.0.0',
       node_spec: { a: 'é' },
@@ -73,25 +74,37 @@ describe('stored answers', () => {
 });
 
 describe('AnswerCache', () => {
-  it('answers only the revision it holds, and evicts the least recently used beyond its budget', () => {
-    const cache = new AnswerCache(30);
+  it('answers only the revision it holds, and forgets what was not asked for within two generations of half the budget', () => {
+    const cache = new AnswerCache(40);
+    const has = (id: string, revision = 1) =>
+      cache.get('full', { registryId: id, revision }) !== undefined;
     cache.set('full', answer('a', 1, 'x'.repeat(10)));
     cache.set('full', answer('b', 1, 'y'.repeat(10)));
-    expect(cache.get('full', { registryId: 'a', revision: 2 })).toBeUndefined();
+    expect(has('a', 2)).toBe(false);
     expect(cache.get('summary', { registryId: 'a', revision: 1 })).toBeUndefined();
-    expect(cache.get('full', { registryId: 'a', revision: 1 })?.json).toBe('x'.repeat(10));
-    // a was used last, so b goes first.
+    expect(cache.get('full', { registryId: 'a', revision: 1 })?.body.toString()).toBe(
+      'x'.repeat(10),
+    );
+    // c fills the generation past 20 bytes: a, b and c become the previous generation.
     cache.set('full', answer('c', 1, 'z'.repeat(15)));
-    expect(cache.get('full', { registryId: 'b', revision: 1 })).toBeUndefined();
-    expect(cache.get('full', { registryId: 'a', revision: 1 })).toBeDefined();
-    expect(cache.get('full', { registryId: 'c', revision: 1 })).toBeDefined();
-    // A newer revision replaces the older one; an answer larger than the budget is not kept.
-    cache.set('full', answer('a', 2, 'w'.repeat(10)));
-    expect(cache.get('full', { registryId: 'a', revision: 2 })?.json).toBe('w'.repeat(10));
-    cache.set('full', answer('huge', 1, 'h'.repeat(31)));
-    expect(cache.get('full', { registryId: 'huge', revision: 1 })).toBeUndefined();
-    expect(cache.hits).toBe(4);
-    expect(cache.misses).toBe(4);
+    // b is asked for, so it moves back; then d fills the new generation, and what was not
+    // asked for (a, c) is gone.
+    expect(has('b')).toBe(true);
+    cache.set('full', answer('d', 1, 'w'.repeat(15)));
+    expect(has('a')).toBe(false);
+    expect(has('c')).toBe(false);
+    expect(has('b')).toBe(true);
+    expect(has('d')).toBe(true);
+    // A newer revision replaces the older one; an answer over half the budget is not kept.
+    cache.set('full', answer('d', 2, 'v'.repeat(10)));
+    expect(has('d', 1)).toBe(false);
+    expect(cache.get('full', { registryId: 'd', revision: 2 })?.body.toString()).toBe(
+      'v'.repeat(10),
+    );
+    cache.set('full', answer('huge', 1, 'h'.repeat(21)));
+    expect(has('huge')).toBe(false);
+    expect(cache.hits).toBe(5);
+    expect(cache.misses).toBe(6);
   });
 
   it('holds nothing with a budget of 0', () => {

@@ -23,14 +23,14 @@ describe.runIf(available)('PostgreSQL', () => {
       return openPostgresStore({
         connectionString: POSTGRES_URL,
         schema: current,
-        answerCacheChars: 1 << 20,
+        answerCacheBytes: 1 << 20,
       });
     },
     () =>
       openPostgresStore({
         connectionString: POSTGRES_URL,
         schema: current,
-        answerCacheChars: 1 << 20,
+        answerCacheBytes: 1 << 20,
       }),
   );
 
@@ -55,7 +55,7 @@ describe.runIf(available)('PostgreSQL', () => {
         scanLimit: 100,
         maxBytes: 1 << 20,
       });
-      expect(page.rows.map((row) => JSON.parse(row.json) as unknown)).toStrictEqual([
+      expect(page.rows.map((row) => JSON.parse(row.body.toString()) as unknown)).toStrictEqual([
         OLD_ENTRY_SUMMARY,
       ]);
     } finally {

@@ -13,9 +13,9 @@ describeStoreConformance(
   'SQLite',
   () => {
     file = path.join(tempDir(), 'registry.sqlite3');
-    return Promise.resolve(openSqliteStore({ path: file, answerCacheChars: 1 << 20 }));
+    return Promise.resolve(openSqliteStore({ path: file, answerCacheBytes: 1 << 20 }));
   },
-  () => Promise.resolve(openSqliteStore({ path: file, answerCacheChars: 1 << 20 })),
+  () => Promise.resolve(openSqliteStore({ path: file, answerCacheBytes: 1 << 20 })),
 );
 
 let workerFile = '';
@@ -61,7 +61,7 @@ describe('SQLite store', () => {
         scanLimit: 100,
         maxBytes: 1 << 20,
       });
-      expect(page.rows.map((row) => JSON.parse(row.json) as unknown)).toStrictEqual([
+      expect(page.rows.map((row) => JSON.parse(row.body.toString()) as unknown)).toStrictEqual([
         OLD_ENTRY_SUMMARY,
       ]);
     } finally {

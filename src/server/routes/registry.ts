@@ -137,9 +137,9 @@ export function registryRoutes(
         limit: number;
         view: 'full' | 'summary';
       };
-      // The page is assembled from stored JSON text: sent as it is, not serialized again.
-      const { json } = await registry.queryJson(q);
-      return reply.type('application/json; charset=utf-8').send(json);
+      // The page is assembled from stored bytes: sent as it is, not serialized again.
+      const { body } = await registry.queryJson(q);
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 

@@ -240,7 +240,22 @@ export function mergeRefs(lists: readonly (readonly EntryRef[])[], count: number
     .slice(0, count);
 }
 
-/** Byte order of UTF-8 strings, as SQLite's BINARY collation and PostgreSQL's "C" compare. */
+/**
+ * Byte order of UTF-8 strings, as SQLite's BINARY collation and PostgreSQL's "C" compare: code
+ * point order. JavaScript's `<` compares UTF-16 code units, which differs only where a surrogate
+ * (a code point above U+FFFF) meets a unit from U+E000 to U+FFFF.
+ */
 export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      const surrogateX = x >= 0xd800 && x <= 0xdfff;
+      const surrogateY = y >= 0xd800 && y <= 0xdfff;
+      if (surrogateX !== surrogateY && Math.max(x, y) >= 0xe000) return surrogateX ? 1 : -1;
+      return x - y;
+    }
+  }
+  return a.length - b.length;
 }

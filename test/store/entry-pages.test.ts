@@ -124,6 +124,25 @@ describe('mergeRefs', () => {
     ).toStrictEqual(['Z', 'a', 'b', 'c']);
     // UTF-8 byte order, not UTF-16 code unit order.
     expect(compareBytes('\uffff', '\u{10000}')).toBeLessThan(0);
+    const samples = [
+      '',
+      'a',
+      'ab',
+      'b',
+      'é',
+      '\ud7ff',
+      '\ue000',
+      '\uffff',
+      '\u{10000}',
+      '\u{10ffff}',
+      'a\u{10000}',
+      'a\uffff',
+    ];
+    for (const x of samples)
+      for (const y of samples)
+        expect(Math.sign(compareBytes(x, y)), `${x} ${y}`).toBe(
+          Math.sign(Buffer.compare(Buffer.from(x), Buffer.from(y))),
+        );
     expect(['\u{10000}', '\uffff'].sort()).toStrictEqual(['\u{10000}', '\uffff']);
   });
 });

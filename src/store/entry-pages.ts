@@ -5,10 +5,10 @@
  *
  * - one filter: the page is the first `limit` ids after the cursor in the union of its ranges
  *   (a seek per term), then one stored answer per id: no scan, no parse, no serialization;
- * - several filters: the filter with the fewest entries after the cursor (counted up to the
- *   scan bound) drives, and each of its ids is probed in the others' indexes. The ids examined
- *   per request are bounded by `scanLimit` (issue 13); a page cut short by the bound carries the
- *   cursor to go on from.
+ * - several filters: the sparsest filter after the cursor drives (judged by the first page's
+ *   worth of ids of each), and each of its ids is probed in the others' indexes. The ids
+ *   examined per request are bounded by `scanLimit` (issue 13); a page cut short by the bound
+ *   carries the cursor to go on from.
  */
 export type EntryPageView = 'full' | 'summary';
 
@@ -66,8 +66,6 @@ export interface EncodedAnswer extends EntryPageRow {
 export interface EntryIndex {
   /** The first `count` entries after `after`, ascending and distinct, listed under any of `terms`. */
   ids(terms: readonly string[], after: string, count: number): Promise<EntryRef[]>;
-  /** How many ids after `after` are listed under each of `terms`, summed, counted up to `cap`. */
-  count(terms: readonly string[], after: string, cap: number): Promise<number>;
   /** Which of `ids` are listed under any of `terms`. */
   listed(ids: readonly string[], terms: readonly string[]): Promise<Set<string>>;
   /** The stored answers of those of `ids` that are active, in any order. */
@@ -143,13 +141,16 @@ export async function readEntryPage(
   if (filters.some((terms) => terms.length === 0)) return { rows: [], next: null, examined: 0 };
   const start = query.after ?? '';
   let driver = 0;
+  let probed: { readonly refs: EntryRef[]; readonly size: number } | undefined;
   if (filters.length > 1) {
-    const counts = await Promise.all(
-      filters.map((terms) => index.count(terms, start, scanLimit + 1)),
-    );
-    counts.forEach((count, i) => {
-      if (count < (counts[driver] ?? Infinity)) driver = i;
+    // The sparsest filter after the cursor drives: read the first limit + 1 ids of each; one
+    // that has no more than that is the smallest set, else the one whose ids reach furthest.
+    const size = Math.min(limit + 1, scanLimit);
+    const chunks = await Promise.all(filters.map((terms) => index.ids(terms, start, size)));
+    chunks.forEach((chunk, i) => {
+      if (i !== driver && sparser(chunk, chunks[driver] ?? [], size)) driver = i;
     });
+    probed = { refs: chunks[driver] ?? [], size };
   }
   const driverTerms = filters[driver] ?? [];
   const others = filters.filter((_, i) => i !== driver);
@@ -160,8 +161,9 @@ export async function readEntryPage(
   let after = start;
   let next: string | null = null;
   scan: for (;;) {
-    const wanted = Math.min(step, scanLimit - examined);
-    const candidates = await index.ids(driverTerms, after, wanted);
+    const wanted = probed?.size ?? Math.min(step, scanLimit - examined);
+    const candidates = probed?.refs ?? (await index.ids(driverTerms, after, wanted));
+    probed = undefined;
     let matching = candidates.map((ref) => ref.registryId);
     for (const terms of others) {
       if (matching.length === 0) break;
@@ -200,6 +202,13 @@ export async function readEntryPage(
     }
   }
   return { rows, next, examined };
+}
+
+/** Whether the first `size` ids of one filter say it is sparser after the cursor than another's. */
+function sparser(chunk: readonly EntryRef[], than: readonly EntryRef[], size: number): boolean {
+  if (chunk.length < size || than.length < size) return chunk.length < than.length;
+  const last = chunk[chunk.length - 1]?.registryId ?? '';
+  return compareBytes(last, than[than.length - 1]?.registryId ?? '') > 0;
 }
 
 /** The answers of `refs` in order, from the cache where it has their revision, else the store. */

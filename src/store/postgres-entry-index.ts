@@ -93,16 +93,6 @@ export class PostgresEntryIndex implements EntryIndex {
     return rows.map((row) => ({ registryId: row.registry_id, revision: Number(row.revision) }));
   }
 
-  async count(terms: readonly string[], after: string, cap: number): Promise<number> {
-    const { rows } = await this.db.query<{ count: string }>(
-      `SELECT count(*) AS count FROM (SELECT 1 FROM unnest($1::text[]) AS t(term)
-         CROSS JOIN LATERAL (SELECT 1 FROM entry_terms WHERE term = t.term AND registry_id > $2 LIMIT $3) AS r
-         LIMIT $3) AS counted`,
-      [terms, after, cap],
-    );
-    return Number(rows[0]?.count ?? 0);
-  }
-
   async listed(ids: readonly string[], terms: readonly string[]): Promise<Set<string>> {
     const { rows } = await this.db.query<{ registry_id: string }>(
       'SELECT DISTINCT registry_id FROM entry_terms WHERE registry_id = ANY($1::text[]) AND term = ANY($2::text[])',

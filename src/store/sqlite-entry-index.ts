@@ -101,11 +101,6 @@ export class SqliteEntryIndex implements EntryIndex {
           'SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM entry_terms WHERE term = value AND registry_id > ?)',
         )
         .pluck(),
-      count: db
-        .prepare(
-          'SELECT count(*) FROM (SELECT 1 FROM entry_terms WHERE term = ? AND registry_id > ? LIMIT ?)',
-        )
-        .pluck(),
       listed: db.prepare('SELECT 1 FROM entry_terms WHERE term = ? AND registry_id = ?').pluck(),
       termsOf: db.prepare('SELECT term FROM entry_terms WHERE registry_id = ?').pluck(),
       entry: db.prepare(
@@ -127,15 +122,6 @@ export class SqliteEntryIndex implements EntryIndex {
         count,
       ),
     );
-  }
-
-  count(terms: readonly string[], after: string, cap: number): Promise<number> {
-    let total = 0;
-    for (const term of terms) {
-      total += this.statements.count.get(term, after, cap - total) as number;
-      if (total >= cap) break;
-    }
-    return Promise.resolve(total);
   }
 
   listed(ids: readonly string[], terms: readonly string[]): Promise<Set<string>> {

@@ -19,6 +19,8 @@ import { canonicalize } from '../json/canonicalize.js';
 import { openCheckpoint, type CheckpointVerifier } from '../log/checkpoint-signature.js';
 import { emptyTreeHash, leafHash } from '../log/hash.js';
 import { completedSubtrees, rangeHash, rangeRefs } from '../log/subtree.js';
+import { entrySummaryJson, entryTerms, servedEntryJson } from '../store/entry-documents.js';
+import { compareBytes } from '../store/entry-pages.js';
 import { ScratchSpace, type ScratchMap } from '../store/scratch.js';
 import type {
   RegistryEntry,
@@ -164,13 +166,16 @@ async function check(
       limit: COMPARE_PAGE,
       ...(after === undefined ? {} : { after }),
     });
+    const replayed: RegistryEntry[] = [];
     for (const entry of page) {
       stored++;
       const want = expected.get(entry.registryId);
       if (!want) problem(`entry ${entry.registryId} is in the registry state but in no log leaf`);
       else if (!sameState(entry, want))
         problem(`entry ${entry.registryId} differs from the replay of the log`);
+      else replayed.push(entry);
     }
+    await compareEntryIndex(store, replayed, problem);
     if (page.length < COMPARE_PAGE) break;
     after = page[page.length - 1]?.registryId;
   }
@@ -343,6 +348,34 @@ function keepEntry(replay: Replay, entry: RegistryEntry): void {
   replay.entries.set(entry.registryId, { ...entry, nodeSpec: '' });
   const name = entry.registryId.slice(0, entry.registryId.indexOf('@'));
   replay.names.set(name, { ...replay.names.get(name), [entry.registryId]: entry.ownerId });
+}
+
+/**
+ * What queries answer for `entries` (their stored answers and index terms, store/entry-documents.ts)
+ * must be what the entries themselves give: a changed answer or term would serve other data than
+ * the registry state that was just checked against the log.
+ */
+async function compareEntryIndex(
+  store: Store,
+  entries: readonly RegistryEntry[],
+  problem: (message: string) => void,
+): Promise<void> {
+  const stored = new Map(
+    (await store.entryIndexOf(entries.map((entry) => entry.registryId))).map((row) => [
+      row.registryId,
+      row,
+    ]),
+  );
+  for (const entry of entries) {
+    const row = stored.get(entry.registryId);
+    const terms = [...(row?.terms ?? [])].sort(compareBytes);
+    if (row?.served !== servedEntryJson(entry))
+      problem(`the stored answer of entry ${entry.registryId} is not the entry's`);
+    else if (row.summary !== entrySummaryJson(entry))
+      problem(`the stored summary of entry ${entry.registryId} is not the entry's`);
+    else if (terms.join('\n') !== entryTerms(entry).sort(compareBytes).join('\n'))
+      problem(`the query terms of entry ${entry.registryId} are not the entry's`);
+  }
 }
 
 function sameState(stored: RegistryEntry, replayed: RegistryEntry): boolean {

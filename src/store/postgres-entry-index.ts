@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { entrySummaryJson, entryTerms, servedEntryJson } from './entry-documents.js';
 import type { EntryIndex, EntryPageView, EntryRef, StoredAnswer } from './entry-pages.js';
 import { entryFromRow, groupBy, type EntryRow } from './entry-rows.js';
-import type { RegistryEntry } from './store.js';
+import type { RegistryEntry, StoredEntryIndex } from './store.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -76,6 +76,30 @@ export async function rebuildPostgresEntryIndex(client: Queryable): Promise<void
     );
     after = ids[ids.length - 1] ?? after;
   }
+}
+
+/** The stored answers and terms of `ids` (Store.entryIndexOf). */
+export async function postgresEntryIndexOf(
+  db: Queryable,
+  ids: readonly string[],
+): Promise<StoredEntryIndex[]> {
+  const [rows, terms] = await Promise.all([
+    db.query<{ registry_id: string; served_json: string | null; summary_json: string | null }>(
+      'SELECT registry_id, served_json, summary_json FROM entries WHERE registry_id = ANY($1::text[]) ORDER BY registry_id COLLATE "C"',
+      [ids],
+    ),
+    db.query<{ registry_id: string; value: string }>(
+      'SELECT registry_id, term AS value FROM entry_terms WHERE registry_id = ANY($1::text[]) ORDER BY registry_id, term',
+      [ids],
+    ),
+  ]);
+  const byId = groupBy(terms.rows);
+  return rows.rows.map((row) => ({
+    registryId: row.registry_id,
+    served: row.served_json,
+    summary: row.summary_json,
+    terms: byId.get(row.registry_id) ?? [],
+  }));
 }
 
 export class PostgresEntryIndex implements EntryIndex {

@@ -21,6 +21,7 @@ import { AnswerCache, readEntryPage, type EntryPage, type EntryPageQuery } from 
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   PostgresEntryIndex,
+  postgresEntryIndexOf,
   rebuildPostgresEntryIndex,
   writePostgresEntryIndex,
 } from './postgres-entry-index.js';
@@ -34,6 +35,7 @@ import {
   type SnapshotRecord,
   type Store,
   type StoredCheckpoint,
+  type StoredEntryIndex,
   type StoreSnapshot,
   type StoredEnrolment,
   type StoredTrustDocument,
@@ -212,6 +214,10 @@ class PostgresStore implements Store {
     const sql = `SELECT e.* FROM entries e ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.registry_id COLLATE "C" LIMIT ${param(query.limit)}`;
     const { rows } = await this.db.query<EntryRow>(sql, params);
     return this.hydrate(rows);
+  }
+
+  entryIndexOf(registryIds: readonly string[]): Promise<StoredEntryIndex[]> {
+    return postgresEntryIndexOf(this.db, registryIds);
   }
 
   queryPage(query: EntryPageQuery): Promise<EntryPage> {

@@ -13,7 +13,7 @@ import {
   type StoredAnswer,
 } from './entry-pages.js';
 import { entryFromRow, groupBy, type EntryRow } from './entry-rows.js';
-import type { RegistryEntry } from './store.js';
+import type { RegistryEntry, StoredEntryIndex } from './store.js';
 
 /** Writes an entry's stored answers and index terms; the entry row must exist. */
 export class SqliteEntryIndexWriter {
@@ -85,6 +85,36 @@ export function rebuildSqliteEntryIndex(db: Database.Database): void {
 
 /** Probing a candidate term by term costs less than reading its terms up to this many terms. */
 const PROBE_TERMS = 8;
+
+/** The stored answers and terms of `ids` (Store.entryIndexOf). */
+export function sqliteEntryIndexOf(
+  db: Database.Database,
+  ids: readonly string[],
+): StoredEntryIndex[] {
+  const list = JSON.stringify(ids);
+  const rows = db
+    .prepare(
+      'SELECT registry_id, served_json, summary_json FROM entries WHERE registry_id IN (SELECT value FROM json_each(?)) ORDER BY registry_id',
+    )
+    .all(list) as {
+    registry_id: string;
+    served_json: string | null;
+    summary_json: string | null;
+  }[];
+  const terms = groupBy(
+    db
+      .prepare(
+        'SELECT registry_id, term AS value FROM entry_terms WHERE registry_id IN (SELECT value FROM json_each(?)) ORDER BY registry_id, term',
+      )
+      .all(list) as { registry_id: string; value: string }[],
+  );
+  return rows.map((row) => ({
+    registryId: row.registry_id,
+    served: row.served_json,
+    summary: row.summary_json,
+    terms: terms.get(row.registry_id) ?? [],
+  }));
+}
 
 export class SqliteEntryIndex implements EntryIndex {
   private readonly statements;

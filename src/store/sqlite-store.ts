@@ -23,6 +23,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   rebuildSqliteEntryIndex,
   SqliteEntryIndex,
+  sqliteEntryIndexOf,
   SqliteEntryIndexWriter,
 } from './sqlite-entry-index.js';
 import type { AppendReply, AppendTask } from './sqlite-append-worker.js';
@@ -37,6 +38,7 @@ import {
   type SnapshotRecord,
   type Store,
   type StoredCheckpoint,
+  type StoredEntryIndex,
   type StoreSnapshot,
   type StoredEnrolment,
   type StoredTrustDocument,
@@ -151,6 +153,9 @@ class WorkerAppendingStore implements Store {
   }
   queryPage(query: EntryPageQuery): Promise<EntryPage> {
     return this.reader.queryPage(query);
+  }
+  entryIndexOf(registryIds: readonly string[]): Promise<StoredEntryIndex[]> {
+    return this.reader.entryIndexOf(registryIds);
   }
   nonceSeen(nonce: string, now: number): Promise<boolean> {
     return this.reader.nonceSeen(nonce, now);
@@ -388,6 +393,10 @@ class SqliteStore implements Store {
     return readEntryPage(this.entryIndex, query, this.answers).catch((error: unknown) => {
       throw damaged(error);
     });
+  }
+
+  entryIndexOf(registryIds: readonly string[]): Promise<StoredEntryIndex[]> {
+    return settle(() => sqliteEntryIndexOf(this.db, registryIds));
   }
 
   nonceSeen(nonce: string, now: number): Promise<boolean> {

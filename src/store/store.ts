@@ -53,6 +53,15 @@ export interface RegistryEntry {
   readonly claimedIndex?: number;
 }
 
+/** An entry's stored answers and index terms (entry-documents.ts), as the store holds them. */
+export interface StoredEntryIndex {
+  readonly registryId: string;
+  readonly served: string | null;
+  readonly summary: string | null;
+  /** Its index terms, sorted. */
+  readonly terms: readonly string[];
+}
+
 /** One registered version of a node name and its owner (Store.versionsOf). */
 export interface NodeVersion {
   readonly registryId: string;
@@ -196,6 +205,8 @@ export interface Store {
    * (entry-pages.ts): no NodeSpec is parsed or serialized.
    */
   queryPage(query: EntryPageQuery): Promise<EntryPage>;
+  /** What the entry index holds for these entries (for fsck, which rebuilds and compares it). */
+  entryIndexOf(registryIds: readonly string[]): Promise<StoredEntryIndex[]>;
   /** Whether `nonce` was accepted and has not yet expired at `now` (POSIX seconds). */
   nonceSeen(nonce: string, now: number): Promise<boolean>;
   /** A trust document by version, or the latest of its kind when `version` is absent. */

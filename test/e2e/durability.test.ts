@@ -144,6 +144,22 @@ describe('matriz fsck', () => {
       'entry b@0.1.0 differs from the replay of the log',
     ]);
     sql("UPDATE entries SET tier = 2 WHERE registry_id = 'b@0.1.0'");
+    // What queries answer is checked against the entry too.
+    sql(
+      "UPDATE entries SET served_json = REPLACE(served_json, '\"tier\":2', '\"tier\":3') WHERE registry_id = 'a@0.1.0'",
+    );
+    sql("UPDATE entry_terms SET term = 'l:core' WHERE registry_id = 'c@0.1.0' AND term LIKE 'l:%'");
+    expect((await fsckJson(dataDir)).problems).toStrictEqual([
+      "the stored answer of entry a@0.1.0 is not the entry's",
+      "the query terms of entry c@0.1.0 are not the entry's",
+    ]);
+    sql(
+      "UPDATE entries SET served_json = REPLACE(served_json, '\"tier\":3', '\"tier\":2') WHERE registry_id = 'a@0.1.0'",
+    );
+    sql(
+      "UPDATE entry_terms SET term = 'l:candidate' WHERE registry_id = 'c@0.1.0' AND term = 'l:core'",
+    );
+    expect(await fsckJson(dataDir)).toMatchObject({ ok: true });
     sql(
       "UPDATE leaves SET data = CAST(REPLACE(CAST(data AS TEXT), 'c@0.1.0', 'x@0.1.0') AS BLOB) WHERE idx = 2",
     );

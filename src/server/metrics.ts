@@ -13,12 +13,15 @@ import {
 } from 'prom-client';
 import { CONTROL_KINDS, type ControlKind } from '../verify/leaf.js';
 import type { TrustLedger } from '../registry/trust-ledger.js';
+import type { AnswerCache } from '../store/entry-pages.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 
 /** What the state gauges read at each scrape. */
 export interface ObservedRegistry {
   readonly store: Store;
+  /** The query answers kept in memory, if any. */
+  readonly answerCache?: AnswerCache;
   /** Writes waiting for a sequencer batch. */
   readonly queueDepth: () => number;
   /** The trust state as of the sequencer's last commit or reload. */
@@ -186,6 +189,30 @@ export class ServerMetrics {
         this.set(await observed.store.nonceCount());
       },
     });
+    const cache = observed.answerCache;
+    if (cache !== undefined) {
+      // Counters read from the cache at each scrape: incremented by what it counted since.
+      const counted = { hits: 0, misses: 0 };
+      for (const kind of ['hits', 'misses'] as const) {
+        new Counter({
+          name: `registry_answer_cache_${kind}_total`,
+          help: `Query answers ${kind === 'hits' ? 'found in' : 'read from the store, not in'} the answer cache (serve --answer-cache-mb).`,
+          registers,
+          collect() {
+            this.inc(cache[kind] - counted[kind]);
+            counted[kind] = cache[kind];
+          },
+        });
+      }
+      new Gauge({
+        name: 'registry_answer_cache_bytes',
+        help: 'Bytes of query answers in the answer cache (at most serve --answer-cache-mb).',
+        registers,
+        collect() {
+          this.set(cache.bytes);
+        },
+      });
+    }
     new Gauge({
       name: 'registry_trust_root_version',
       help: 'Version of the newest trust root in the log; 0 before `matriz trust init`.',

@@ -10,6 +10,7 @@ import { DEFAULT_FRESHNESS_SECONDS, Registry } from '../registry/registry.js';
 import { CheckpointRefresher } from '../registry/checkpoint-refresher.js';
 import { Sequencer } from '../registry/sequencer.js';
 import { openPostgresStore } from '../store/postgres-store.js';
+import { AnswerCache } from '../store/entry-pages.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { buildServer, type ConnectionLimits } from './app.js';
@@ -100,10 +101,10 @@ async function openService(
   closeOpened: () => Promise<void>,
 ): Promise<RunningService> {
   const dir = await openDataDir(options);
-  const answerCacheBytes = (options.answerCacheMb ?? DEFAULT_ANSWER_CACHE_MB) * 2 ** 20;
+  const answerCache = new AnswerCache((options.answerCacheMb ?? DEFAULT_ANSWER_CACHE_MB) * 2 ** 20);
   const store = options.databaseUrl
-    ? await openPostgresStore({ connectionString: options.databaseUrl, answerCacheBytes })
-    : openSqliteStore({ path: dir.databaseFile, appendInWorker: true, answerCacheBytes });
+    ? await openPostgresStore({ connectionString: options.databaseUrl, answerCache })
+    : openSqliteStore({ path: dir.databaseFile, appendInWorker: true, answerCache });
   opened.push(() => store.close());
   const metrics = new ServerMetrics();
   // The server's logger exists once the app is built; the sequencer's events before that (a new
@@ -161,6 +162,7 @@ async function openService(
     await sequencer.refreshCheckpoint();
   metrics.observe({
     store,
+    answerCache,
     queueDepth: () => sequencer.queueDepth,
     trust: () => sequencer.trust,
     cryptoBackend: dir.mlDsa44.suite.backend,

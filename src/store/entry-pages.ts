@@ -84,6 +84,8 @@ export class AnswerCache {
   private current = new Map<string, EncodedAnswer>();
   private previous = new Map<string, EncodedAnswer>();
   private currentBytes = 0;
+  private previousBytes = 0;
+  /** Answers found, and not found, since the cache was made. */
   hits = 0;
   misses = 0;
 
@@ -96,6 +98,7 @@ export class AnswerCache {
       answer = this.previous.get(key);
       if (answer !== undefined) {
         this.previous.delete(key);
+        this.previousBytes -= answer.body.length;
         if (answer.revision === ref.revision) this.keep(key, answer);
       }
     }
@@ -120,9 +123,15 @@ export class AnswerCache {
     this.currentBytes += answer.body.length;
     if (this.currentBytes > this.budget / 2) {
       this.previous = this.current;
+      this.previousBytes = this.currentBytes;
       this.current = new Map();
       this.currentBytes = 0;
     }
+  }
+
+  /** Bytes of answers held. */
+  get bytes(): number {
+    return this.currentBytes + this.previousBytes;
   }
 }
 

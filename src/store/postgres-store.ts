@@ -48,8 +48,8 @@ export interface PostgresStoreOptions {
   /** Schema (namespace) holding the tables; created if absent. Default `public`. */
   readonly schema?: string;
   readonly maxConnections?: number;
-  /** Bytes of query answers kept in memory (entry-pages.ts `AnswerCache`). Default none. */
-  readonly answerCacheBytes?: number;
+  /** Query answers kept in memory (entry-pages.ts). Default: none. */
+  readonly answerCache?: AnswerCache;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -71,7 +71,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end();
     throw error;
   }
-  return new PostgresStore(pool, undefined, new AnswerCache(options.answerCacheBytes ?? 0));
+  return new PostgresStore(pool, undefined, options.answerCache ?? new AnswerCache(0));
 }
 
 async function migrate(pool: pg.Pool, schema: string): Promise<void> {

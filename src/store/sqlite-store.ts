@@ -56,8 +56,8 @@ export interface SqliteStoreOptions {
    * beside the writer and see every commit that has returned.
    */
   readonly appendInWorker?: boolean;
-  /** Bytes of query answers kept in memory (entry-pages.ts `AnswerCache`). Default none. */
-  readonly answerCacheBytes?: number;
+  /** Query answers kept in memory (entry-pages.ts). Default: none. */
+  readonly answerCache?: AnswerCache;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -79,7 +79,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.close();
     throw damaged(error, options.path);
   }
-  const store = new SqliteStore(db, new AnswerCache(options.answerCacheBytes ?? 0));
+  const store = new SqliteStore(db, options.answerCache ?? new AnswerCache(0));
   return options.appendInWorker && options.path !== ':memory:'
     ? new WorkerAppendingStore(store, options.path)
     : store;

@@ -121,6 +121,16 @@ describe('metrics', () => {
     text = await metrics(service);
     expect(sample(text, 'registry_tree_size')).toBe(1);
     expect(sample(text, 'registry_nonces')).toBe(1);
+
+    // The first query reads the answer from the store and keeps it; the next two find it.
+    expect(sample(text, 'registry_answer_cache_hits_total')).toBe(0);
+    expect(sample(text, 'registry_answer_cache_bytes')).toBe(0);
+    for (let i = 0; i < 3; i++)
+      expect((await fetch(`${service.url}/api/v1/registry/query`)).status).toBe(200);
+    text = await metrics(service);
+    expect(sample(text, 'registry_answer_cache_misses_total')).toBe(1);
+    expect(sample(text, 'registry_answer_cache_hits_total')).toBe(2);
+    expect(sample(text, 'registry_answer_cache_bytes')).toBeGreaterThan(1000);
   });
 
   it('counts requests refused by the rate limit', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { capabilityTerm, signalTerm } from '../../src/store/entry-documents.js';
+import { AnswerCache } from '../../src/store/entry-pages.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueSchema } from '../support/postgres.js';
 import { describeStoreConformance } from './conformance.js';
@@ -23,14 +24,14 @@ describe.runIf(available)('PostgreSQL', () => {
       return openPostgresStore({
         connectionString: POSTGRES_URL,
         schema: current,
-        answerCacheBytes: 1 << 20,
+        answerCache: new AnswerCache(1 << 20),
       });
     },
     () =>
       openPostgresStore({
         connectionString: POSTGRES_URL,
         schema: current,
-        answerCacheBytes: 1 << 20,
+        answerCache: new AnswerCache(1 << 20),
       }),
   );
 

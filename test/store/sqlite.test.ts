@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { capabilityTerm, signalTerm } from '../../src/store/entry-documents.js';
+import { AnswerCache } from '../../src/store/entry-pages.js';
 import { tempDir } from '../support/tmp.js';
 import { OLD_ENTRY_SUMMARY, schema5Statements } from './schema-5.js';
 import { describeStoreConformance } from './conformance.js';
@@ -13,9 +14,9 @@ describeStoreConformance(
   'SQLite',
   () => {
     file = path.join(tempDir(), 'registry.sqlite3');
-    return Promise.resolve(openSqliteStore({ path: file, answerCacheBytes: 1 << 20 }));
+    return Promise.resolve(openSqliteStore({ path: file, answerCache: new AnswerCache(1 << 20) }));
   },
-  () => Promise.resolve(openSqliteStore({ path: file, answerCacheBytes: 1 << 20 })),
+  () => Promise.resolve(openSqliteStore({ path: file, answerCache: new AnswerCache(1 << 20) })),
 );
 
 let workerFile = '';

@@ -65,7 +65,15 @@ describe('the OpenAPI document', () => {
 
   it('names its component schemas and declares problems as application/problem+json', () => {
     expect(Object.keys(document.components.schemas).sort()).toEqual(
-      ['Checkpoint', 'Entry', 'EntrySummary', 'Page', 'Problem', 'WriteRequest', 'WriteResult'].sort(),
+      [
+        'Checkpoint',
+        'Entry',
+        'EntrySummary',
+        'Page',
+        'Problem',
+        'WriteRequest',
+        'WriteResult',
+      ].sort(),
     );
     for (const { route, method, operation } of operations())
       for (const [status, response] of Object.entries(operation.responses)) {

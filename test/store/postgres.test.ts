@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { capabilityTerm, signalTerm } from '../../src/store/entry-documents.js';
 import { AnswerCache } from '../../src/store/entry-pages.js';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueSchema } from '../support/postgres.js';
 import { describeStoreConformance } from './conformance.js';
-import { OLD_ENTRY_SUMMARY, schema5Statements } from './schema-5.js';
+import { expectOldEntryIndexed, schema5Statements } from './schema-5.js';
 
 const available = await postgresAvailable();
 const schemas: string[] = [];
@@ -48,20 +47,7 @@ describe.runIf(available)('PostgreSQL', () => {
       await client.end();
     }
     const store = await openPostgresStore({ connectionString: POSTGRES_URL, schema });
-    try {
-      const page = await store.queryPage({
-        filters: [[capabilityTerm('read:old/*')], [signalTerm('old.signal')]],
-        view: 'summary',
-        limit: 10,
-        scanLimit: 100,
-        maxBytes: 1 << 20,
-      });
-      expect(page.rows.map((row) => JSON.parse(row.body.toString()) as unknown)).toStrictEqual([
-        OLD_ENTRY_SUMMARY,
-      ]);
-    } finally {
-      await store.close();
-    }
+    await expectOldEntryIndexed(store);
   });
 
   it('serializes appends from two replicas: the one with a stale size gets size-conflict', async () => {

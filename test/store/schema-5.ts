@@ -2,7 +2,10 @@
  * A database as matriz wrote it before schema migration 6 (the entry index): the SQL of
  * migrations 1 to 5 and two entries, one active and one deregistered. Plain SQL both stores run.
  */
+import { expect } from 'vitest';
+import { capabilityTerm, signalTerm } from '../../src/store/entry-documents.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import type { Store } from '../../src/store/store.js';
 
 export function schema5Statements(engine: 'sqlite' | 'postgres'): string[] {
   const owner = `GLYMPH:${'c'.repeat(64)}`;
@@ -30,3 +33,28 @@ export const OLD_ENTRY_SUMMARY = {
   signals: ['old.signal'],
   capabilities: ['read:old/*'],
 };
+
+/**
+ * Checks that `store`, opened on the schema-5 database, has built the index: the active entry is
+ * found by its capability and signal, as its summary; the deregistered one is listed nowhere.
+ */
+export async function expectOldEntryIndexed(store: Store): Promise<void> {
+  try {
+    const query = {
+      filters: [[capabilityTerm('read:old/*')], [signalTerm('old.signal')]],
+      view: 'summary' as const,
+      limit: 10,
+      scanLimit: 100,
+      maxBytes: 1 << 20,
+    };
+    const page = await store.queryPage(query);
+    expect(page.rows.map((row) => JSON.parse(row.body.toString()) as unknown)).toStrictEqual([
+      OLD_ENTRY_SUMMARY,
+    ]);
+    // gone@1.0.0 has the signal too, but it is deregistered.
+    const bySignal = await store.queryPage({ ...query, filters: [[signalTerm('old.signal')]] });
+    expect(bySignal.rows.map((row) => row.registryId)).toStrictEqual(['old@1.0.0']);
+  } finally {
+    await store.close();
+  }
+}

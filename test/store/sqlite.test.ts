@@ -3,10 +3,9 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { capabilityTerm, signalTerm } from '../../src/store/entry-documents.js';
 import { AnswerCache } from '../../src/store/entry-pages.js';
 import { tempDir } from '../support/tmp.js';
-import { OLD_ENTRY_SUMMARY, schema5Statements } from './schema-5.js';
+import { expectOldEntryIndexed, schema5Statements } from './schema-5.js';
 import { describeStoreConformance } from './conformance.js';
 
 let file = '';
@@ -54,20 +53,7 @@ describe('SQLite store', () => {
     for (const statement of schema5Statements('sqlite')) db.exec(statement);
     db.close();
     const store = openSqliteStore({ path: dbFile });
-    try {
-      const page = await store.queryPage({
-        filters: [[capabilityTerm('read:old/*')], [signalTerm('old.signal')]],
-        view: 'summary',
-        limit: 10,
-        scanLimit: 100,
-        maxBytes: 1 << 20,
-      });
-      expect(page.rows.map((row) => JSON.parse(row.body.toString()) as unknown)).toStrictEqual([
-        OLD_ENTRY_SUMMARY,
-      ]);
-    } finally {
-      await store.close();
-    }
+    await expectOldEntryIndexed(store);
   });
 
   it('migrates an existing database only once', async () => {

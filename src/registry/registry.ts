@@ -196,7 +196,7 @@ export class Registry {
   }
 
   /**
-   * The query page as JSON text, assembled from the answers stored when each entry was written
+   * The query page as UTF-8 JSON, assembled from the answers stored when each entry was written
    * (store/entry-documents.ts), with `examined`: the candidate entries the store looked at.
    */
   async queryJson(parameters: QueryParameters): Promise<{ body: Buffer; examined: number }> {

@@ -1,9 +1,9 @@
 /**
- * Unbounded scans and pages (issue 13): capability patterns are matched by the registry, not the
- * store, so anyone could register thousands of entries that share a query's verb but miss its
- * pattern; and 500 entries of up to 256 KiB each would make one page over 100 MiB. These cases
- * run on an in-process registry whose store counts the rows each query reads, which a client of
- * `matriz serve` cannot see.
+ * Unbounded scans and pages (issue 13): anyone could register thousands of entries near a query
+ * (its capability's verb but not its pattern, or one of two filters but not both) to make every
+ * such query scan them; and 500 entries of up to 256 KiB each would make one page over 100 MiB.
+ * These cases run on an in-process registry whose store reports the candidate ids each query
+ * examined, which a client of `matriz serve` cannot see.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PAGE_BYTES, MAX_QUERY_SCAN } from '../../src/registry/registry.js';
@@ -80,7 +80,7 @@ describe('RT-PERF: bounded query work', () => {
     for (const count of both.examined) expect(count).toBeLessThanOrEqual(MAX_QUERY_SCAN);
   }, 180_000);
 
-  it('RT-PERF-9: a page carries at most 4 MiB of NodeSpecs, however high the limit', async () => {
+  it('RT-PERF-9: a page carries at most 4 MiB of entries, however high the limit', async () => {
     const owner = await makeOwner('ed25519');
     const big = owner.spec('big_template');
     (big.contracts as Record<string, unknown>).x_padding = 'p'.repeat(240_000);

@@ -23,8 +23,9 @@ import { Keyring } from '../operator/keyring.js';
 import { LogTree } from '../registry/log-tree.js';
 import { TrustLedger } from '../registry/trust-ledger.js';
 import { loadSignatureSuite } from '../crypto/suites.js';
+import { openPostgresStore } from '../store/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import type { RegistryEntry } from '../store/store.js';
+import { StoreError, type RegistryEntry } from '../store/store.js';
 import { percentile } from './measure.js';
 import { startBenchServer } from './registry-server.js';
 
@@ -57,6 +58,7 @@ export interface QueryFilterResult {
 }
 
 export interface QueryBenchResult {
+  readonly store: 'sqlite' | 'postgres';
   readonly entries: number;
   readonly page_size: number;
   readonly build_seconds: number;
@@ -69,6 +71,11 @@ export interface QueryBenchResult {
 export interface QueryBenchOptions {
   /** bin/matriz.js of the package, run as the server. */
   readonly bin: string;
+  /**
+   * Build in and serve from this PostgreSQL database instead of the data directory's SQLite
+   * file. It must hold no log yet; the benchmark leaves its rows there.
+   */
+  readonly databaseUrl?: string;
   readonly entries: number;
   readonly pages: number;
   readonly connections: number;
@@ -106,6 +113,7 @@ export async function benchQuery(options: QueryBenchOptions): Promise<QueryBench
       dataDir,
       passphrase,
       origin: ORIGIN,
+      ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
     });
     const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
     try {
@@ -141,6 +149,7 @@ export async function benchQuery(options: QueryBenchOptions): Promise<QueryBench
         });
       }
       return {
+        store: options.databaseUrl === undefined ? 'sqlite' : 'postgres',
         entries: options.entries,
         page_size: PAGE_SIZE,
         build_seconds: Math.round(buildSeconds * 100) / 100,
@@ -179,7 +188,7 @@ const BUILD_BATCH = 5000;
 export async function buildRegistry(
   dataDir: string,
   passphrase: string,
-  options: Pick<QueryBenchOptions, 'entries' | 'example' | 'progress'>,
+  options: Pick<QueryBenchOptions, 'entries' | 'example' | 'progress' | 'databaseUrl'>,
 ): Promise<BuiltRegistry> {
   const opened = await openDataDir({
     dataDir,
@@ -199,11 +208,19 @@ export async function buildRegistry(
     { length: OWNERS },
     (_, i) => `GLYMPH:${createHash('sha256').update(`bench owner ${i}`).digest('hex')}`,
   );
-  const store = openSqliteStore({ path: opened.databaseFile });
+  const store =
+    options.databaseUrl === undefined
+      ? openSqliteStore({ path: opened.databaseFile })
+      : await openPostgresStore({ connectionString: options.databaseUrl });
   const ids: string[] = [];
   const matching = new Map<string, number>();
   const count = (filter: string) => matching.set(filter, (matching.get(filter) ?? 0) + 1);
   try {
+    if ((await store.treeSize()) > 0)
+      throw new StoreError(
+        'not-empty',
+        'the benchmark builds its own log: --database-url must name an empty database',
+      );
     let tree = await LogTree.load(store, undefined);
     for (let start = 0; start < options.entries; start += BUILD_BATCH) {
       const entries: RegistryEntry[] = [];
@@ -350,7 +367,7 @@ export function formatQueryBench(result: QueryBenchResult): string {
     `  ${label.padEnd(14)} ${String(load.per_sec).padStart(7)}/s  p50 ${load.p50_ms} ms  p95 ${load.p95_ms} ms  p99 ${load.p99_ms} ms${load.errors > 0 ? `  (${load.errors} errors)` : ''}\n`;
   const { healthz, targets } = result;
   let text =
-    `${result.entries} entries (built in ${result.build_seconds} s), ${result.page_size}-entry pages\n` +
+    `${result.entries} entries in ${result.store === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (built in ${result.build_seconds} s), ${result.page_size}-entry pages\n` +
     `GET /healthz (baseline)\n${row('1 connection', healthz.sequential)}${row(`${healthz.concurrent.connections} connections`, healthz.concurrent)}`;
   for (const filter of result.filters) {
     text +=

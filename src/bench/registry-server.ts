@@ -49,7 +49,13 @@ export async function startBenchServer(
   /** bin/matriz.js of the package. */
   bin: string,
   progress: (message: string) => void,
-  existing?: { readonly dataDir: string; readonly passphrase: string; readonly origin: string },
+  existing?: {
+    readonly dataDir: string;
+    readonly passphrase: string;
+    readonly origin: string;
+    /** The PostgreSQL store the data directory's log is in, if not its SQLite file. */
+    readonly databaseUrl?: string;
+  },
 ): Promise<BenchServer> {
   const dataDir = existing?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'matriz-bench-')));
   progress(
@@ -62,6 +68,7 @@ export async function startBenchServer(
       'serve',
       '--data-dir',
       dataDir,
+      ...(existing?.databaseUrl === undefined ? [] : ['--database-url', existing.databaseUrl]),
       '--port',
       '0',
       '--origin',

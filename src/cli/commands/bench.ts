@@ -14,7 +14,8 @@ import {
   type BenchServer,
 } from '../../bench/registry-server.js';
 import type { NodeSpec } from '../../nodespec/nodespec.js';
-import { EXIT_OK } from '../exit-codes.js';
+import { StoreError } from '../../store/store.js';
+import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger, positiveSeconds } from '../options.js';
 import { packageRoot } from '../package-root.js';
@@ -123,13 +124,24 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--entries <n>', 'entries in the registry', positiveInteger, 100_000)
     .option('--pages <n>', 'pages read per filter and connection count', positiveInteger, 4000)
     .option('--connections <n>', 'concurrent keep-alive connections', positiveInteger, 16)
+    .option(
+      '--database-url <url>',
+      'build in and serve from this PostgreSQL database (it must be empty; the rows stay there)',
+    )
     .action(
-      async (opts: { json: boolean; entries: number; pages: number; connections: number }) => {
+      async (opts: {
+        json: boolean;
+        entries: number;
+        pages: number;
+        connections: number;
+        databaseUrl?: string;
+      }) => {
         const example = JSON.parse(
           await readFile(path.join(packageRoot(), 'examples', 'memory_adapter.json'), 'utf8'),
         ) as NodeSpec;
         const result = await benchQuery({
           bin: path.join(packageRoot(), 'bin', 'matriz.js'),
+          ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
           entries: opts.entries,
           pages: opts.pages,
           connections: opts.connections,
@@ -137,6 +149,10 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
           progress: (message) => {
             if (!opts.json) io.stderr(`${message}\n`);
           },
+        }).catch((error: unknown) => {
+          if (error instanceof StoreError && error.code === 'not-empty')
+            throw new UsageError(error.message);
+          throw error;
         });
         io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatQueryBench(result));
         setExitCode(EXIT_OK);

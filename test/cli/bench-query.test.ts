@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { QueryBenchResult } from '../../src/bench/query.js';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../support/cli.js';
+import { POSTGRES_URL, postgresAvailable } from '../support/postgres.js';
 
 describe('matriz bench query', () => {
   it('builds a registry in the store that matriz serve opens, and reads every filter without an error', async () => {
@@ -32,4 +35,46 @@ describe('matriz bench query', () => {
     }
     expect(typeof result.pass).toBe('boolean');
   }, 120_000);
+});
+
+const postgres = await postgresAvailable();
+
+describe.runIf(postgres)('matriz bench query --database-url', () => {
+  it('builds and serves the registry from an empty PostgreSQL database, and refuses one that holds a log', async () => {
+    const database = `matriz_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${database}`;
+    try {
+      const args = ['bench', 'query', '--json', '--entries', '120', '--pages', '20'];
+      const io = captureIo();
+      const code = await main(
+        [...args, '--connections', '2', '--database-url', url.toString()],
+        io,
+      );
+      expect(code, io.err()).toBe(0);
+      const result = JSON.parse(io.out()) as QueryBenchResult;
+      expect(result.store).toBe('postgres');
+      expect(result.filters.map((f) => [f.filter, f.matching])).toStrictEqual([
+        ['signal', 120],
+        ['capability', 120],
+        ['lane', 30],
+        ['owner', 8],
+        ['signal+lane', 30],
+      ]);
+      for (const filter of result.filters)
+        expect(filter.sequential.errors + filter.concurrent.errors, filter.query).toBe(0);
+
+      const again = captureIo();
+      expect(await main([...args, '--database-url', url.toString()], again)).toBe(2);
+      expect(again.err()).toBe(
+        'matriz: error: the benchmark builds its own log: --database-url must name an empty database\n',
+      );
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
+  }, 180_000);
 });

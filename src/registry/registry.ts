@@ -25,6 +25,7 @@ import {
   laneTerm,
   MAX_CAPABILITY_QUERY_NAMED_SEGMENTS,
   ownerTerm,
+  servedEntryJson,
   signalTerm,
   withOwnerRevokedAt,
 } from '../store/entry-documents.js';
@@ -181,9 +182,21 @@ export class Registry {
   }
 
   async get(registryId: string): Promise<EntryView> {
-    const entry = await this.store.getEntry(registryId);
-    if (!entry) throw new RegistryProblem('not-found', `${registryId} is not registered`);
-    return this.view(entry);
+    return JSON.parse((await this.getJson(registryId)).toString()) as EntryView;
+  }
+
+  /** The entry as UTF-8 JSON: its answer stored when it was written, sent as it is. */
+  async getJson(registryId: string): Promise<Buffer> {
+    let served = await this.store.servedEntry(registryId);
+    if (!served) {
+      // No stored answer: no such entry (or, in a damaged store, an entry without its answer,
+      // which fsck reports; it is answered from the entry itself).
+      const entry = await this.store.getEntry(registryId);
+      if (!entry) throw new RegistryProblem('not-found', `${registryId} is not registered`);
+      served = { ...entry, body: Buffer.from(servedEntryJson(entry)) };
+    }
+    const revokedAt = this.revokedAtLookup()(served.ownerId);
+    return revokedAt === undefined ? served.body : withOwnerRevokedAt(served.body, revokedAt);
   }
 
   /**
@@ -323,16 +336,9 @@ export class Registry {
   }
 
   /**
-   * An entry as answered: with `owner_revoked_at` when the newest revocation list the registry
-   * knows revokes its owner key, so readers see that the key behind an active entry is revoked.
-   */
-  private view(entry: RegistryEntry): EntryView {
-    return view(entry, this.revokedAtLookup()(entry.ownerId));
-  }
-
-  /**
    * `revoked_at` of the owner key of each owner id, by the newest revocation list the registry
-   * knows; looked up once per owner for a page.
+   * knows, looked up once per owner for a page: answers carry it as `owner_revoked_at`, so readers
+   * see that the key behind an active entry is revoked.
    */
   private revokedAtLookup(): (ownerId: string) => string | undefined {
     const { trust } = this.options.sequencer;
@@ -417,24 +423,4 @@ function capabilityFilter(capability: string): string[] {
     );
   }
   return terms;
-}
-
-function view(entry: RegistryEntry, ownerRevokedAt: string | undefined): EntryView {
-  return {
-    registry_id: entry.registryId,
-    owner_id: entry.ownerId,
-    lane: entry.lane,
-    tier: entry.tier,
-    status: entry.status,
-    spec_digest: entry.specDigest,
-    log_index: entry.registeredIndex,
-    ...(entry.deregisteredIndex === undefined
-      ? {}
-      : { deregistered_log_index: entry.deregisteredIndex }),
-    integrated_at: entry.integratedAt,
-    provenance: entry.provenance ?? 'owner',
-    ...(ownerRevokedAt === undefined ? {} : { owner_revoked_at: ownerRevokedAt }),
-    ...(entry.claimedIndex === undefined ? {} : { claimed_log_index: entry.claimedIndex }),
-    node_spec: JSON.parse(entry.nodeSpec) as unknown,
-  };
 }

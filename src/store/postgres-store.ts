@@ -17,7 +17,13 @@ import {
   type EntryRow,
   type TrustDocumentRow,
 } from './entry-rows.js';
-import { AnswerCache, readEntryPage, type EntryPage, type EntryPageQuery } from './entry-pages.js';
+import {
+  AnswerCache,
+  readEntryPage,
+  type EntryPage,
+  type EntryPageQuery,
+  type EntryPageRow,
+} from './entry-pages.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   PostgresEntryIndex,
@@ -218,6 +224,20 @@ class PostgresStore implements Store {
 
   entryIndexOf(registryIds: readonly string[]): Promise<StoredEntryIndex[]> {
     return postgresEntryIndexOf(this.db, registryIds);
+  }
+
+  async servedEntry(registryId: string): Promise<EntryPageRow | undefined> {
+    const { rows } = await this.db.query<{
+      registry_id: string;
+      owner_id: string;
+      json: string | null;
+    }>('SELECT registry_id, owner_id, served_json AS json FROM entries WHERE registry_id = $1', [
+      registryId,
+    ]);
+    const row = rows[0];
+    return row?.json == null
+      ? undefined
+      : { registryId: row.registry_id, ownerId: row.owner_id, body: Buffer.from(row.json) };
   }
 
   queryPage(query: EntryPageQuery): Promise<EntryPage> {

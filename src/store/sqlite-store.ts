@@ -18,7 +18,13 @@ import {
   type EntryRow,
   type TrustDocumentRow,
 } from './entry-rows.js';
-import { AnswerCache, readEntryPage, type EntryPage, type EntryPageQuery } from './entry-pages.js';
+import {
+  AnswerCache,
+  readEntryPage,
+  type EntryPage,
+  type EntryPageQuery,
+  type EntryPageRow,
+} from './entry-pages.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   rebuildSqliteEntryIndex,
@@ -157,6 +163,9 @@ class WorkerAppendingStore implements Store {
   entryIndexOf(registryIds: readonly string[]): Promise<StoredEntryIndex[]> {
     return this.reader.entryIndexOf(registryIds);
   }
+  servedEntry(registryId: string): Promise<EntryPageRow | undefined> {
+    return this.reader.servedEntry(registryId);
+  }
   nonceSeen(nonce: string, now: number): Promise<boolean> {
     return this.reader.nonceSeen(nonce, now);
   }
@@ -263,6 +272,9 @@ class SqliteStore implements Store {
         'INSERT INTO checkpoints (size, note, signed_at) VALUES (?, ?, ?) ON CONFLICT (size) DO UPDATE SET note = excluded.note, signed_at = excluded.signed_at',
       ),
       entry: db.prepare('SELECT * FROM entries WHERE registry_id = ?'),
+      servedEntry: db.prepare(
+        'SELECT registry_id AS registryId, owner_id AS ownerId, served_json AS json FROM entries WHERE registry_id = ?',
+      ),
       versions: db.prepare(
         'SELECT registry_id, owner_id FROM entries WHERE registry_id > ? AND registry_id < ? ORDER BY registry_id',
       ),
@@ -397,6 +409,16 @@ class SqliteStore implements Store {
 
   entryIndexOf(registryIds: readonly string[]): Promise<StoredEntryIndex[]> {
     return settle(() => sqliteEntryIndexOf(this.db, registryIds));
+  }
+
+  servedEntry(registryId: string): Promise<EntryPageRow | undefined> {
+    return settle(() => {
+      const row = this.statements.servedEntry.get(registryId) as
+        { registryId: string; ownerId: string; json: string | null } | undefined;
+      return row?.json == null
+        ? undefined
+        : { registryId: row.registryId, ownerId: row.ownerId, body: Buffer.from(row.json) };
+    });
   }
 
   nonceSeen(nonce: string, now: number): Promise<boolean> {

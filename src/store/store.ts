@@ -11,7 +11,7 @@
  */
 import type { SubtreeRef } from '../log/subtree.js';
 import type { Lane } from '../nodespec/nodespec.js';
-import type { EntryPage, EntryPageQuery } from './entry-pages.js';
+import type { EntryPage, EntryPageQuery, EntryPageRow } from './entry-pages.js';
 
 export interface StoredCheckpoint {
   readonly size: number;
@@ -205,6 +205,11 @@ export interface Store {
    * (entry-pages.ts): no NodeSpec is parsed or serialized.
    */
   queryPage(query: EntryPageQuery): Promise<EntryPage>;
+  /**
+   * The entry as `GET /api/v1/registry/{id}` answers it (any status), stored when it was written
+   * (entry-documents.ts `servedEntryJson`), without `owner_revoked_at`.
+   */
+  servedEntry(registryId: string): Promise<EntryPageRow | undefined>;
   /** What the entry index holds for these entries (for fsck, which rebuilds and compares it). */
   entryIndexOf(registryIds: readonly string[]): Promise<StoredEntryIndex[]>;
   /** Whether `nonce` was accepted and has not yet expired at `now` (POSIX seconds). */

@@ -16,10 +16,12 @@ let url: string;
 beforeAll(async () => {
   t = await makeRegistry();
   // An answer that takes three idle timeouts to compute.
-  t.registry.get = async (id: string) => {
+  t.registry.getJson = async (id: string) => {
     // A 32 MiB answer, far more than the socket buffers hold, for a client that never reads.
     if (id === 'huge_node@1.0.0')
-      return { registry_id: id, node_spec: { padding: 'x'.repeat(32 * 1024 * 1024) } } as never;
+      return Buffer.from(
+        JSON.stringify({ registry_id: id, node_spec: { padding: 'x'.repeat(32 * 1024 * 1024) } }),
+      );
     await new Promise((resolve) => setTimeout(resolve, 900));
     throw new RegistryProblem('not-found', 'slowly not found');
   };

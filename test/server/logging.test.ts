@@ -193,7 +193,7 @@ describe('internal errors', () => {
     const lines: string[] = [];
     const { registry, store, sequencer } = await makeRegistry();
     // A fault below the HTTP layer: the store failing in a way no refusal describes.
-    registry.get = () => Promise.reject(new Error('disk fault at /var/lib/matriz/secret-path'));
+    registry.getJson = () => Promise.reject(new Error('disk fault at /var/lib/matriz/secret-path'));
     const app = await buildServer({
       registry,
       logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } },

@@ -441,6 +441,14 @@ export function describeStoreConformance(
           entries: [{ ...one, status: 'deregistered', deregisteredIndex: 1 }],
         }),
       );
+      // GET answers any status: the stored answer follows the entry.
+      const gone = await store.servedEntry('one@1.2.3');
+      expect(JSON.parse(gone?.body.toString() ?? '{}')).toMatchObject({
+        status: 'deregistered',
+        deregistered_log_index: 1,
+      });
+      expect(gone?.ownerId).toBe(one.ownerId);
+      expect(await store.servedEntry('nothing@1.0.0')).toBeUndefined();
       for (const term of [
         ALL_ACTIVE_TERM,
         signalTerm('s.a'),

@@ -153,7 +153,11 @@ export function registryRoutes(
         response: { 200: entryRef, ...problemResponses },
       },
     },
-    (request) => registry.get((request.params as { registry_id: string }).registry_id),
+    async (request, reply) => {
+      const { registry_id: registryId } = request.params as { registry_id: string };
+      // The entry as stored when it was written: sent as it is, not serialized again.
+      return reply.type('application/json; charset=utf-8').send(await registry.getJson(registryId));
+    },
   );
 
   app.delete(

@@ -145,7 +145,7 @@ export const queryResultSchema = {
   properties: {
     entries: {
       type: 'array',
-      items: { oneOf: [{ $ref: 'Entry#' }, { $ref: 'EntrySummary#' }] },
+      items: { anyOf: [{ $ref: 'Entry#' }, { $ref: 'EntrySummary#' }] },
       description: 'Entry items, or EntrySummary items with view=summary',
     },
     next_cursor: { type: ['string', 'null'] },

@@ -197,28 +197,11 @@ class PostgresStore implements Store {
   }
 
   async queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const param = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (query.signal !== undefined)
-      where.push(
-        `e.registry_id IN (SELECT registry_id FROM entry_signals WHERE signal = ${param(query.signal)})`,
-      );
-    if (query.capabilityVerb !== undefined) {
-      where.push(
-        `e.registry_id IN (SELECT registry_id FROM entry_capabilities WHERE verb IN (${param(query.capabilityVerb)}, '*'))`,
-      );
-    }
-    if (query.lane !== undefined) where.push(`e.lane = ${param(query.lane)}`);
-    if (query.owner !== undefined) where.push(`e.owner_id = ${param(query.owner)}`);
-    if (query.status !== undefined) where.push(`e.status = ${param(query.status)}`);
     // COLLATE "C": byte order, the same as SQLite's, so cursors mean the same in both stores.
-    if (query.after !== undefined) where.push(`e.registry_id COLLATE "C" > ${param(query.after)}`);
-    const sql = `SELECT e.* FROM entries e ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.registry_id COLLATE "C" LIMIT ${param(query.limit)}`;
-    const { rows } = await this.db.query<EntryRow>(sql, params);
+    const { rows } = await this.db.query<EntryRow>(
+      'SELECT * FROM entries WHERE registry_id COLLATE "C" > $1 ORDER BY registry_id COLLATE "C" LIMIT $2',
+      [query.after ?? '', query.limit],
+    );
     return this.hydrate(rows);
   }
 

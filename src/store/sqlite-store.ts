@@ -272,6 +272,9 @@ class SqliteStore implements Store {
         'INSERT INTO checkpoints (size, note, signed_at) VALUES (?, ?, ?) ON CONFLICT (size) DO UPDATE SET note = excluded.note, signed_at = excluded.signed_at',
       ),
       entry: db.prepare('SELECT * FROM entries WHERE registry_id = ?'),
+      entriesAfter: db.prepare(
+        'SELECT * FROM entries WHERE registry_id > ? ORDER BY registry_id LIMIT ?',
+      ),
       servedEntry: db.prepare(
         'SELECT registry_id AS registryId, owner_id AS ownerId, served_json AS json FROM entries WHERE registry_id = ?',
       ),
@@ -367,37 +370,8 @@ class SqliteStore implements Store {
   }
 
   queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (query.signal !== undefined) {
-      where.push('e.registry_id IN (SELECT registry_id FROM entry_signals WHERE signal = ?)');
-      params.push(query.signal);
-    }
-    if (query.capabilityVerb !== undefined) {
-      where.push(
-        "e.registry_id IN (SELECT registry_id FROM entry_capabilities WHERE verb IN (?, '*'))",
-      );
-      params.push(query.capabilityVerb);
-    }
-    if (query.lane !== undefined) {
-      where.push('e.lane = ?');
-      params.push(query.lane);
-    }
-    if (query.owner !== undefined) {
-      where.push('e.owner_id = ?');
-      params.push(query.owner);
-    }
-    if (query.status !== undefined) {
-      where.push('e.status = ?');
-      params.push(query.status);
-    }
-    if (query.after !== undefined) {
-      where.push('e.registry_id > ?');
-      params.push(query.after);
-    }
-    const sql = `SELECT e.* FROM entries e ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.registry_id LIMIT ?`;
     return settle(() =>
-      this.hydrate(this.db.prepare(sql).all(...params, query.limit) as EntryRow[]),
+      this.hydrate(this.statements.entriesAfter.all(query.after ?? '', query.limit) as EntryRow[]),
     );
   }
 

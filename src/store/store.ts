@@ -68,13 +68,8 @@ export interface NodeVersion {
   readonly ownerId: string;
 }
 
+/** Every entry, any status, a page at a time (fsck); queries read the index (`queryPage`). */
 export interface EntryQuery {
-  readonly signal?: string;
-  /** Exact capability pattern as written in allow lists; wildcard matching is the caller's. */
-  readonly capabilityVerb?: string;
-  readonly lane?: Lane;
-  readonly owner?: string;
-  readonly status?: EntryStatus;
   /** Return entries whose registry id sorts after this one. */
   readonly after?: string;
   readonly limit: number;
@@ -198,7 +193,7 @@ export interface Store {
    * in registry id order: who holds the node name.
    */
   versionsOf(name: string): Promise<NodeVersion[]>;
-  /** Entries in registry id order (any status when `status` is absent), for fsck and tools. */
+  /** Entries of any status in registry id order, for fsck. */
   queryEntries(query: EntryQuery): Promise<RegistryEntry[]>;
   /**
    * One page of active entries for the query API, as stored answers read from the entry index

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { QueryBenchResult } from '../../src/bench/query.js';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../support/cli.js';
-import { POSTGRES_URL, postgresAvailable } from '../support/postgres.js';
+import { postgresAvailable, withScratchDatabase } from '../support/postgres.js';
 
 describe('matriz bench query', () => {
   it('builds a registry in the store that matriz serve opens, and reads every filter without an error', async () => {
@@ -41,19 +39,10 @@ const postgres = await postgresAvailable();
 
 describe.runIf(postgres)('matriz bench query --database-url', () => {
   it('builds and serves the registry from an empty PostgreSQL database, and refuses one that holds a log', async () => {
-    const database = `matriz_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${database}`;
-    try {
+    await withScratchDatabase('matriz_bench', async (url) => {
       const args = ['bench', 'query', '--json', '--entries', '120', '--pages', '20'];
       const io = captureIo();
-      const code = await main(
-        [...args, '--connections', '2', '--database-url', url.toString()],
-        io,
-      );
+      const code = await main([...args, '--connections', '2', '--database-url', url], io);
       expect(code, io.err()).toBe(0);
       const result = JSON.parse(io.out()) as QueryBenchResult;
       expect(result.store).toBe('postgres');
@@ -68,13 +57,10 @@ describe.runIf(postgres)('matriz bench query --database-url', () => {
         expect(filter.sequential.errors + filter.concurrent.errors, filter.query).toBe(0);
 
       const again = captureIo();
-      expect(await main([...args, '--database-url', url.toString()], again)).toBe(2);
+      expect(await main([...args, '--database-url', url], again)).toBe(2);
       expect(again.err()).toBe(
         'matriz: error: the benchmark builds its own log: --database-url must name an empty database\n',
       );
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
-    }
+    });
   }, 180_000);
 });

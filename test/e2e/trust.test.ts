@@ -8,7 +8,6 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { LogKeysDocument } from '../../src/client/http-client.js';
@@ -25,7 +24,7 @@ import { trustRootPayload, peekTrustRoot } from '../../src/trust/trust-root.js';
 import { PAYLOAD_TYPES } from '../../src/crypto/payload-types.js';
 import { captureIo } from '../support/cli.js';
 import { EXAMPLES_DIR } from '../support/examples.js';
-import { POSTGRES_URL, postgresAvailable } from '../support/postgres.js';
+import { postgresAvailable, withScratchDatabase } from '../support/postgres.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -596,20 +595,13 @@ describe.runIf(await postgresAvailable())('trust with the PostgreSQL store', () 
     'operator commands act through --database-url on the store a running server uses',
     { timeout: 120_000 },
     async () => {
-      const database = `matriz_e2e_${Math.random().toString(16).slice(2, 10)}`;
-      const admin = new pg.Client({ connectionString: POSTGRES_URL });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${database}`);
-      const url = new URL(POSTGRES_URL);
-      url.pathname = `/${database}`;
-      try {
-        const server = await startServe(
-          ['--data-dir', dataDir, '--database-url', url.toString(), ...FAST],
-          { MATRIZ_KEY_PASSPHRASE: PASSPHRASE },
-        );
+      await withScratchDatabase('matriz_e2e', async (url) => {
+        const server = await startServe(['--data-dir', dataDir, '--database-url', url, ...FAST], {
+          MATRIZ_KEY_PASSPHRASE: PASSPHRASE,
+        });
         servers.push(server);
         expect((await register(server, spec('on-postgres'))).code).toBe(0);
-        const db = ['--database-url', url.toString()];
+        const db = ['--database-url', url];
         await operator(['trust', 'init', ...db]);
         await operator(['keys', 'rotate', '--role', 'log', ...db]);
         expect((await register(server, spec('after-rotation'))).code).toBe(0);
@@ -622,10 +614,7 @@ describe.runIf(await postgresAvailable())('trust with the PostgreSQL store', () 
         const fsck = await matriz(['fsck', '--data-dir', dataDir, ...db]);
         expect(fsck.out).toMatch(/^clean: 5 leaves/);
         await server.stop();
-      } finally {
-        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        await admin.end();
-      }
+      });
     },
   );
 });

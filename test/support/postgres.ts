@@ -40,3 +40,25 @@ export async function dropSchema(schema: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * Runs `use` with the URL of a new, empty database on the test server (for code that takes a
+ * whole database, like `--database-url`), and drops the database afterwards.
+ */
+export async function withScratchDatabase(
+  prefix: string,
+  use: (url: string) => Promise<void>,
+): Promise<void> {
+  const database = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${database}`;
+    await use(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  }
+}

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { planLegacyImport, readLegacyStore } from '../../src/backup/legacy-store.js';
 import { main } from '../../src/cli/main.js';
 import type { Operator } from '../../src/operator/operator.js';
-import type { Registry } from '../../src/registry/registry.js';
+import type { EntrySummaryView, QueryPageView, Registry } from '../../src/registry/registry.js';
 import { buildLegacyImport, type LegacyImportInput } from '../../src/trust/legacy-import.js';
 import { captureIo } from '../support/cli.js';
 import {
@@ -110,6 +110,19 @@ function scenario(storage: () => Promise<StorageOptions>) {
     expect(imported.claimed_log_index).toBeUndefined();
     const bySignal = await registry.query({ signal: 'memory_stored' });
     expect(bySignal.entries.map((e) => e.registry_id)).toContain(EPISODIC);
+    // The real prototype's entries are in the query index like any other: by owner, and summarized.
+    const byOwner = await registry.query({ owner: imported.owner_id });
+    expect(byOwner.entries.map((e) => e.registry_id)).toContain(EPISODIC);
+    const summaries = (await registry.query({
+      signal: 'memory_stored',
+      view: 'summary',
+    })) as unknown as QueryPageView<EntrySummaryView>;
+    expect(summaries.entries.find((e) => e.registry_id === EPISODIC)).toMatchObject({
+      owner_id: imported.owner_id,
+      lane: imported.lane,
+      tier: imported.tier,
+      version: EPISODIC.slice(EPISODIC.indexOf('@') + 1),
+    });
 
     // Nobody holds the key of an imported entry: deregistering it waits for a claim.
     const alice = await makeOwner('ed25519');

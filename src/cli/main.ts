@@ -1,5 +1,6 @@
 /** The `matriz` command line: one binary, subcommands grouped by noun (docs/cli.md). */
 import { runProgram, type CommandGroup } from 'matriz-governance/cli/core';
+import { StoreError } from '../store/store.js';
 import { processIo, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -66,6 +67,7 @@ export async function main(allArgs: readonly string[], io: CliIo = processIo): P
       version: VERSION,
       groups,
       debug,
+      userError: storeProblem,
     },
     args,
     io,
@@ -82,4 +84,18 @@ function withoutDebugFlag(args: readonly string[]): { args: string[]; debug: boo
 
 function isTrue(value: string | undefined): boolean {
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/** Store failures a user acts on (docs/cli.md, exit 2): said in one line, not as a bug. */
+const USER_STORE_ERRORS: ReadonlySet<string> = new Set([
+  'unreachable',
+  'corrupt',
+  'schema-too-new',
+  'not-empty',
+]);
+
+function storeProblem(error: unknown): string | undefined {
+  return error instanceof StoreError && USER_STORE_ERRORS.has(error.code)
+    ? error.message
+    : undefined;
 }

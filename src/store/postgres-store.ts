@@ -75,9 +75,32 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await migrate(pool, schema);
   } catch (error) {
     await pool.end();
-    throw error;
+    throw unreachable(error, options.connectionString) ?? error;
   }
   return new PostgresStore(pool, undefined, options.answerCache ?? new AnswerCache(0));
+}
+
+/** Socket errors, and SQLSTATE classes 08 (connection) and 28 (authorization), and 3D000. */
+const UNREACHABLE = /^(E[A-Z]+|08...|28...|3D000)$/;
+
+/**
+ * A failure to connect as a StoreError `unreachable` that names the server and database (never
+ * the password); undefined for any other error.
+ */
+function unreachable(error: unknown, connectionString: string): StoreError | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !UNREACHABLE.test(code)) return undefined;
+  let where = 'the database';
+  try {
+    const url = new URL(connectionString);
+    where = `${url.host}${url.pathname}`;
+  } catch {
+    // A libpq keyword string, not a URL: said as "the database".
+  }
+  return new StoreError(
+    'unreachable',
+    `cannot open the PostgreSQL database ${where}: ${(error as Error).message}`,
+  );
 }
 
 async function migrate(pool: pg.Pool, schema: string): Promise<void> {

@@ -135,7 +135,9 @@ export type StoreErrorCode =
   | 'invalid'
   | 'not-empty'
   /** The database file is damaged (not a database, or a malformed page). */
-  | 'corrupt';
+  | 'corrupt'
+  /** The database server cannot be reached, or refuses the connection (PostgreSQL). */
+  | 'unreachable';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -35,6 +35,18 @@ describe('matriz bench query', () => {
   }, 120_000);
 });
 
+describe('a PostgreSQL database that cannot be reached', () => {
+  it('is one line and exit 2, naming the server and database but not the password', async () => {
+    const io = captureIo();
+    const url = 'postgres://postgres:s3cret@127.0.0.1:1/nowhere';
+    expect(await main(['bench', 'query', '--entries', '10', '--database-url', url], io)).toBe(2);
+    expect(io.err()).toMatch(
+      /^matriz: error: cannot open the PostgreSQL database 127\.0\.0\.1:1\/nowhere: connect ECONNREFUSED[^\n]*\n$/,
+    );
+    expect(io.err()).not.toContain('s3cret');
+  });
+});
+
 const postgres = await postgresAvailable();
 
 describe.runIf(postgres)('matriz bench query --database-url', () => {

@@ -14,8 +14,7 @@ import {
   type BenchServer,
 } from '../../bench/registry-server.js';
 import type { NodeSpec } from '../../nodespec/nodespec.js';
-import { StoreError } from '../../store/store.js';
-import { EXIT_OK, UsageError } from '../exit-codes.js';
+import { EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger, positiveSeconds } from '../options.js';
 import { packageRoot } from '../package-root.js';
@@ -149,10 +148,6 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
           progress: (message) => {
             if (!opts.json) io.stderr(`${message}\n`);
           },
-        }).catch((error: unknown) => {
-          if (error instanceof StoreError && error.code === 'not-empty')
-            throw new UsageError(error.message);
-          throw error;
         });
         io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatQueryBench(result));
         setExitCode(EXIT_OK);

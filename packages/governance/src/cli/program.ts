@@ -22,6 +22,11 @@ export interface ProgramSpec {
    * a user sees one line saying what happened; `matriz --debug` or MATRIZ_DEBUG=1 turn it on.
    */
   readonly debug?: boolean;
+  /**
+   * The one-line message of an error that says what is wrong around the command (a database
+   * that cannot be reached, a damaged file) rather than a bug; it exits 2 like a usage error.
+   */
+  readonly userError?: (error: unknown) => string | undefined;
 }
 
 /** Runs `spec` with `args` (without the node and script paths) and returns the exit code. */
@@ -57,6 +62,13 @@ export async function runProgram(
       io.stderr(`${spec.name}: error: ${error.message}\n`);
       if (spec.debug === true && error.cause instanceof Error && error.cause.stack)
         io.stderr(`${error.cause.stack}\n`);
+      return EXIT_USAGE;
+    }
+    const message = spec.userError?.(error);
+    if (message !== undefined) {
+      io.stderr(`${spec.name}: error: ${message}\n`);
+      if (spec.debug === true && error instanceof Error && error.stack)
+        io.stderr(`${error.stack}\n`);
       return EXIT_USAGE;
     }
     if (spec.debug === true)

@@ -18,6 +18,7 @@ const COMMAND_GROUPS: readonly (readonly [string, () => Promise<CommandGroup>])[
   ['fsck', async () => (await import('./commands/fsck.js')).fsckCommand],
   ['export', async () => (await import('./commands/backup.js')).exportCommand],
   ['restore', async () => (await import('./commands/backup.js')).restoreCommand],
+  ['tiles', async () => (await import('./commands/tiles.js')).tilesCommand],
   ['import-legacy', async () => (await import('./commands/import-legacy.js')).importLegacyCommand],
   ['register', async () => (await import('./commands/registry-client.js')).registerCommand],
   ['query', async () => (await import('./commands/registry-client.js')).queryCommand],

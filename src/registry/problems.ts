@@ -9,6 +9,10 @@ export const PROBLEMS = {
   'invalid-json': { status: 400, title: 'Request body is not valid JSON' },
   'duplicate-key': { status: 400, title: 'Request body has a duplicate JSON member name' },
   'invalid-request': { status: 400, title: 'Request is not a well-formed registry write' },
+  'entry-too-large': {
+    status: 413,
+    title: 'The log entry would be larger than an entry bundle holds (65,535 bytes)',
+  },
   'bad-signature': { status: 401, title: 'Signature does not verify' },
   'schema-violation': { status: 422, title: 'NodeSpec does not follow the NodeSpec v1 schema' },
   'owner-mismatch': { status: 403, title: 'NodeSpec owner is not the signing key' },

@@ -17,6 +17,7 @@ import type { SignatureSuite } from '../crypto/suite.js';
 import { ed25519VerifierKey } from '../log/note-keys.js';
 import { consistencyProofRanges, inclusionProofRanges } from '../log/proof.js';
 import type { LeafRange } from '../log/subtree.js';
+import type { TileId } from '../log/tiles.js';
 import type { Lane } from '../nodespec/nodespec.js';
 import { isCapabilityPattern } from '../nodespec/rules/capabilities.js';
 import {
@@ -32,6 +33,7 @@ import {
 import type { RegistryEntry, Store, TrustDocumentKind } from '../store/store.js';
 import { RegistryProblem } from './problems.js';
 import { readProofHashes } from './proof-hashes.js';
+import { readTile } from './tile-reader.js';
 import {
   checkWriteContext,
   decodeWriteRequest,
@@ -253,6 +255,15 @@ export class Registry {
     const checkpoint = await this.store.latestCheckpoint();
     if (!checkpoint) throw new RegistryProblem('not-found', 'the log is empty: no checkpoint yet');
     return checkpoint.note;
+  }
+
+  /**
+   * A C2SP tlog-tiles hash tile or entry bundle of the tree the latest checkpoint signs
+   * (tile-reader.ts); `not-found` beyond it.
+   */
+  async tile(tile: TileId): Promise<Uint8Array> {
+    const checkpoint = await this.store.latestCheckpoint();
+    return readTile(this.store, tile, checkpoint?.size ?? 0);
   }
 
   async leaf(index: number): Promise<Uint8Array> {

@@ -25,6 +25,7 @@ import { ownerId, publicKeyFromJson, type PublicKey } from '../crypto/keys.js';
 import type { SignatureSuite } from '../crypto/suite.js';
 import { CanonicalizationError, canonicalize } from '../json/canonicalize.js';
 import { parseJson } from '../json/parse.js';
+import { MAX_BUNDLE_ENTRY_BYTES } from '../log/tiles.js';
 import { validateNodeSpec } from '../nodespec/validate.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
 import { RegistryProblem } from './problems.js';
@@ -107,6 +108,34 @@ export function envelopeCheckWith(
       ...(signature === undefined ? {} : { signature }),
     };
   };
+}
+
+/** `integrated_at` is `Date.prototype.toISOString()`: always 24 characters (years 0 to 9999). */
+const LEAF_FRAME_BYTES = '{"envelope":,"integrated_at":"","registry_id":}'.length + 24;
+
+/**
+ * The length of the leaf an owner's write becomes (verify/leaf.ts `encodeLeaf`, at any time),
+ * without encoding it.
+ */
+export function ownerLeafBytes(canonicalEnvelope: string, registryId: string): number {
+  return (
+    LEAF_FRAME_BYTES +
+    Buffer.byteLength(canonicalEnvelope, 'utf8') +
+    Buffer.byteLength(canonicalize(registryId), 'utf8')
+  );
+}
+
+/**
+ * Refuses a write whose leaf would not fit an entry bundle (log/tiles.ts): refused here, before
+ * it is queued, rather than logged and then unservable as a tile.
+ */
+function checkLeafSize(canonicalEnvelope: string, registryId: string): void {
+  const bytes = ownerLeafBytes(canonicalEnvelope, registryId);
+  if (bytes > MAX_BUNDLE_ENTRY_BYTES)
+    throw new RegistryProblem(
+      'entry-too-large',
+      `the log entry for this request would be ${bytes} bytes; entries are at most ${MAX_BUNDLE_ENTRY_BYTES} bytes (a C2SP tlog-tiles entry bundle gives each a 16-bit length), so the signed envelope must be smaller`,
+    );
 }
 
 const NONCE = /^[A-Za-z0-9_-]{22,128}$/;
@@ -244,6 +273,7 @@ export async function decodeWriteRequest(
     // validateNodeSpec returns the member it checked, so its canonical form is the member's text
     // within the canonical payload, serialized once above.
     const canonicalSpec = canonical.members.get('node_spec') ?? canonicalize(nodeSpec);
+    checkLeafSize(common.canonicalEnvelope, registryId);
     request = {
       ...common,
       op: 'register',
@@ -259,6 +289,7 @@ export async function decodeWriteRequest(
         'invalid-request',
         `"registry_id" ${JSON.stringify(registryId)} is not <name>@<version>`,
       );
+    checkLeafSize(common.canonicalEnvelope, registryId);
     request = { ...common, op: 'deregister', registryId };
   } else {
     throw new RegistryProblem('invalid-request', '"op" must be "register" or "deregister"');

@@ -29,6 +29,7 @@ import {
 } from '../store/store.js';
 import type { SuiteLoader } from '../trust/signatures.js';
 import { verifyCheckpointUnderRoot } from '../verify/checkpoint.js';
+import { MAX_BUNDLE_ENTRY_BYTES } from '../log/tiles.js';
 import { controlKindOf, type ControlKind } from '../verify/leaf.js';
 import type { ControlResult, WriteResult } from '../verify/wire.js';
 import { EntryLedger } from './entry-ledger.js';
@@ -333,6 +334,8 @@ export class Sequencer {
           decisions.push({ outcome: 'refused', error: decision.problem });
         } else if (decision.outcome === 'idempotent') {
           decisions.push({ outcome: 'idempotent', index: decision.index });
+        } else if (decision.leaf.length > MAX_BUNDLE_ENTRY_BYTES) {
+          decisions.push({ outcome: 'refused', error: entryTooLarge(decision.leaf) });
         } else {
           ledger = decision.ledger;
           if (decision.applied.document) trustDocuments.push(decision.applied.document);
@@ -359,6 +362,8 @@ export class Sequencer {
         decisions.push({ outcome: 'refused', error: decision.problem });
       } else if (decision.outcome === 'idempotent') {
         decisions.push({ outcome: 'idempotent', index: decision.index, write });
+      } else if (decision.leaf.length > MAX_BUNDLE_ENTRY_BYTES) {
+        decisions.push({ outcome: 'refused', error: entryTooLarge(decision.leaf) });
       } else {
         ledger = decision.ledger;
         leaves.push(decision.leaf);
@@ -472,6 +477,17 @@ interface BatchPlan {
  * unverifiable, and signing on would hide the lapse. A batch that itself publishes a newer root
  * (an operator's `trust publish` or `keys rotate`) is judged by that root.
  */
+/**
+ * A leaf the log cannot serve in an entry bundle. Owners' writes are refused before they are
+ * queued (request.ts); this also bounds operator records (a trust root, a revocation list).
+ */
+function entryTooLarge(leaf: Uint8Array): RegistryProblem {
+  return new RegistryProblem(
+    'entry-too-large',
+    `the log entry would be ${leaf.length} bytes; entries are at most ${MAX_BUNDLE_ENTRY_BYTES} bytes (a C2SP tlog-tiles entry bundle gives each a 16-bit length)`,
+  );
+}
+
 function refuseExpiredRoot(trust: TrustLedger, now: number): void {
   const root = trust.root;
   if (root !== undefined && Date.parse(root.expires) <= now)

@@ -21,6 +21,7 @@ import { pressureReason, ServerMetrics } from './metrics.js';
 import { frameworkProblem, problemFor, sendProblem, writeSocketProblem } from './problem-reply.js';
 import { RegistryProblem } from '../registry/problems.js';
 import { logRoutes } from './routes/log.js';
+import { tileRoutes } from './routes/tiles.js';
 import { trustRoutes } from './routes/trust.js';
 import { registryRoutes, type ValidateSpec } from './routes/registry.js';
 import { registerAccessLog, requestIdFor } from './request-log.js';
@@ -217,6 +218,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   registryRoutes(app, options.registry, options.validateSpec);
   logRoutes(app, options.registry);
+  tileRoutes(app, options.registry);
   trustRoutes(app, options.registry);
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());

@@ -5,7 +5,11 @@ import { openCheckpoint } from '../../src/log/checkpoint-signature.js';
 import { leafHash } from '../../src/log/hash.js';
 import { verifyConsistency, verifyInclusion } from '../../src/log/proof.js';
 import { parsePolicy } from '../../src/registry/policy.js';
-import { decodeWriteRequest, envelopeCheckWith } from '../../src/registry/request.js';
+import {
+  decodeWriteRequest,
+  envelopeCheckWith,
+  ownerLeafBytes,
+} from '../../src/registry/request.js';
 import { loadSignatureSuite } from '../../src/crypto/suites.js';
 import { RegistryProblem, type ProblemSlug } from '../../src/registry/problems.js';
 import type { WriteResult } from '../../src/verify/wire.js';
@@ -168,6 +172,36 @@ describe('register', () => {
       t.registry.register(alice.request({ op: 'register', nodeSpec: spec })),
       'owner-mismatch',
     );
+  });
+
+  it('refuses a write whose log entry would not fit an entry bundle (entry-too-large), appending nothing', async () => {
+    const small = await t.registry.register(
+      alice.request({ op: 'register', nodeSpec: alice.spec('sized') }),
+    );
+    const stored = await t.registry.leaf(small.index);
+    const decoded = await decodeWriteRequest(
+      JSON.parse(new TextDecoder().decode(stored)).envelope,
+      envelopeCheckWith(loadSignatureSuite),
+    ).catch(() => undefined);
+    // The stored envelope carries only the verified signature, so it decodes to the same request.
+    expect(decoded && ownerLeafBytes(decoded.canonicalEnvelope, decoded.registryId)).toBe(
+      stored.length,
+    );
+
+    const spec = alice.spec('huge');
+    spec.interfaces.inputs = Array.from({ length: 1200 }, (_, i) => ({
+      name: `Input${i}`,
+      schema_ref: `schemas/input_${i}.json`,
+    }));
+    const size = await t.store.treeSize();
+    const problem = await expectRefused(
+      t.registry.register(alice.request({ op: 'register', nodeSpec: spec })),
+      'entry-too-large',
+    );
+    expect(problem.status).toBe(413);
+    expect(problem.detail).toMatch(/would be \d+ bytes; entries are at most 65535 bytes/);
+    expect(await t.store.treeSize()).toBe(size);
+    expect(await t.store.getEntry('huge@1.0.0')).toBeUndefined();
   });
 
   it('refuses requests outside the freshness window, in either direction', async () => {

@@ -15,29 +15,18 @@ import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import { sha256Digest } from '../crypto/digest.js';
 import { equalBytes } from '../crypto/encoding.js';
 import type { SignatureSuite } from '../crypto/suite.js';
-import { canonicalize } from '../json/canonicalize.js';
 import { openCheckpoint, type CheckpointVerifier } from '../log/checkpoint-signature.js';
-import { emptyTreeHash, leafHash } from '../log/hash.js';
-import { completedSubtrees, rangeHash, rangeRefs } from '../log/subtree.js';
 import { entrySummaryJson, entryTerms, servedEntryJson } from '../store/entry-documents.js';
 import { compareBytes } from '../store/entry-pages.js';
-import { ScratchSpace, type ScratchMap } from '../store/scratch.js';
-import type {
-  RegistryEntry,
-  Store,
-  StoredCheckpoint,
-  StoredEnrolment,
-  StoredTrustDocument,
-  SubtreeHash,
-} from '../store/store.js';
+import { ScratchSpace } from '../store/scratch.js';
+import type { RegistryEntry, Store, StoredCheckpoint, SubtreeHash } from '../store/store.js';
 import { verifyCheckpoint } from '../trust/checkpoint.js';
 import { TrustError } from '../trust/errors.js';
-import { EntryLedger, type EntryLookup } from './entry-ledger.js';
-import { isControlKind } from '../verify/leaf.js';
-import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
-import { RegistryProblem } from './problems.js';
-import { checkWriteContext, decodeWriteRequest, envelopeCheckWith } from './request.js';
-import { TrustLedger } from './trust-ledger.js';
+import type { LeafCheck } from './leaf-check.js';
+import { LeafCheckPool } from './leaf-check-pool.js';
+import { LogReplay, TreeHasher } from './log-replay.js';
+import type { EntitlementPolicy } from './policy.js';
+import type { TrustLedger } from './trust-ledger.js';
 
 export interface FsckReport {
   readonly ok: boolean;
@@ -58,6 +47,8 @@ export interface FsckOptions {
   readonly policy?: EntitlementPolicy;
   /** Leaves read per batch. */
   readonly chunk?: number;
+  /** Worker threads checking leaves (signatures above all); default one per core. */
+  readonly threads?: number;
   readonly onProgress?: (checked: number, size: number) => void;
 }
 
@@ -96,52 +87,60 @@ async function check(
   problems: readonly string[],
 ): Promise<FsckReport> {
   const { store } = options;
-  const hashes = new Map<string, Uint8Array>();
-  const lookup = (level: number, index: number): Uint8Array => {
-    const hash = hashes.get(`${level}/${index}`);
-    if (!hash) throw new Error(`fsck: missing computed hash (${level}, ${index})`);
-    return hash;
-  };
-  const expected = scratch.map<RegistryEntry>();
-  const replay: Replay = {
-    entries: expected,
-    nonces: scratch.map<true>(),
-    names: scratch.map<Record<string, string>>(),
-    ledger: TrustLedger.empty(options.verifier.name, options.loadSuite),
-    documents: new Map(),
-    enrolments: new Map(),
-  };
-  const chunk = options.chunk ?? 128;
-  for (let start = 0; start < size; start += chunk) {
-    const leaves = await store.readLeaves(start, Math.min(size, start + chunk));
-    if (leaves.length !== Math.min(chunk, size - start))
-      problem(`leaves ${start}..${start + chunk - 1}: ${leaves.length} stored`);
-    const computed: SubtreeHash[] = [];
-    for (const [offset, leaf] of leaves.entries()) {
-      const index = start + offset;
-      for (const subtree of completedSubtrees(index, leafHash(leaf), lookup)) {
-        hashes.set(`${subtree.level}/${subtree.index}`, subtree.hash);
-        computed.push(subtree);
-      }
-      await replayLeaf(index, leaf, replay, options, problem);
-    }
-    const stored = await store.readSubtreeHashes(computed).catch((error: unknown) => {
-      problem(`stored subtree hashes for leaves from ${start}: ${(error as Error).message}`);
-      return undefined;
-    });
-    stored?.forEach((hash, i) => {
-      const subtree = computed[i] as SubtreeHash;
-      if (!equalBytes(hash, subtree.hash))
-        problem(
-          `stored hash of subtree (level ${subtree.level}, index ${subtree.index}) does not match its leaves`,
+  const tree = new TreeHasher();
+  const replay = new LogReplay(scratch, {
+    origin: options.verifier.name,
+    loadSuite: options.loadSuite,
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+  });
+  const pool = new LeafCheckPool({
+    origin: options.verifier.name,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  });
+  try {
+    await pool.ready;
+    const chunk = options.chunk ?? 128;
+    // Chunks read and checked ahead on every core while the replay goes on in order.
+    const ahead: Promise<{ start: number; leaves: Uint8Array[]; checks: LeafCheck[] }>[] = [];
+    let next = 0;
+    const readAhead = (): void => {
+      while (next < size && ahead.length < pool.threads * 2) {
+        const start = next;
+        next += chunk;
+        const read = store.readLeaves(start, Math.min(size, start + chunk));
+        ahead.push(
+          read.then(async (leaves) => ({ start, leaves, checks: await pool.checkLeaves(leaves) })),
         );
-    });
-    // Keep only what later leaves and the root need: the frontier.
-    const keep = new Set(
-      rangeRefs({ start: 0, end: start + leaves.length }).map((r) => `${r.level}/${r.index}`),
-    );
-    for (const key of hashes.keys()) if (!keep.has(key)) hashes.delete(key);
-    options.onProgress?.(start + leaves.length, size);
+      }
+    };
+    readAhead();
+    for (let item = ahead.shift(); item !== undefined; item = ahead.shift()) {
+      const { start, leaves, checks } = await item;
+      readAhead();
+      if (leaves.length !== Math.min(chunk, size - start))
+        problem(`leaves ${start}..${start + chunk - 1}: ${leaves.length} stored`);
+      const computed: SubtreeHash[] = [];
+      for (const [offset, leaf] of leaves.entries()) {
+        const check = checks[offset] as LeafCheck;
+        computed.push(...tree.add(check.leafHash));
+        await replay.apply(start + offset, leaf, check, problem);
+      }
+      const stored = await store.readSubtreeHashes(computed).catch((error: unknown) => {
+        problem(`stored subtree hashes for leaves from ${start}: ${(error as Error).message}`);
+        return undefined;
+      });
+      stored?.forEach((hash, i) => {
+        const subtree = computed[i] as SubtreeHash;
+        if (!equalBytes(hash, subtree.hash))
+          problem(
+            `stored hash of subtree (level ${subtree.level}, index ${subtree.index}) does not match its leaves`,
+          );
+      });
+      tree.prune();
+      options.onProgress?.(start + leaves.length, size);
+    }
+  } finally {
+    await pool.close();
   }
 
   if (latest !== undefined) {
@@ -149,10 +148,8 @@ async function check(
     if (!opened.ok) problem(`the latest checkpoint does not verify: ${opened.message}`);
     else if (
       opened.checkpoint.size === size &&
-      !equalBytes(
-        opened.checkpoint.rootHash,
-        size === 0 ? emptyTreeHash() : rangeHash({ start: 0, end: size }, lookup),
-      )
+      tree.leaves === size &&
+      !equalBytes(opened.checkpoint.rootHash, tree.root())
     ) {
       problem(
         `the root hash of the stored leaves is not the root hash in the signed checkpoint of size ${size}`,
@@ -169,7 +166,7 @@ async function check(
     const replayed: RegistryEntry[] = [];
     for (const entry of page) {
       stored++;
-      const want = expected.get(entry.registryId);
+      const want = replay.entries.get(entry.registryId);
       if (!want) problem(`entry ${entry.registryId} is in the registry state but in no log leaf`);
       else if (!sameState(entry, want))
         problem(`entry ${entry.registryId} differs from the replay of the log`);
@@ -179,32 +176,18 @@ async function check(
     if (page.length < COMPARE_PAGE) break;
     after = page[page.length - 1]?.registryId;
   }
-  if (stored !== expected.size)
-    problem(`the registry state holds ${stored} entries; the log replays to ${expected.size}`);
+  if (stored !== replay.entries.size)
+    problem(
+      `the registry state holds ${stored} entries; the log replays to ${replay.entries.size}`,
+    );
   await compareTrust(store, replay, problem);
   return {
     ok: problems.length === 0,
     size,
     checkpointSize: latest?.size,
-    entries: expected.size,
+    entries: replay.entries.size,
     problems,
   };
-}
-
-/**
- * What the replay of the log derives: registry entries, the nonces used, trust state, documents,
- * enrolments. A nonce used twice anywhere in the log is a replay: a request old enough for its
- * nonce to be forgotten is also outside the freshness window, so it could not be accepted again.
- */
-interface Replay {
-  /** On disk (store/scratch.ts), so the replay of a long log does not grow the heap. */
-  readonly entries: ScratchMap<RegistryEntry>;
-  readonly nonces: ScratchMap<true>;
-  /** The owner of each version of each node name (EntryLookup.versionsOf). */
-  readonly names: ScratchMap<Record<string, string>>;
-  ledger: TrustLedger;
-  readonly documents: Map<string, StoredTrustDocument>;
-  readonly enrolments: Map<string, StoredEnrolment>;
 }
 
 /** The latest checkpoint, opened under the newest replayed trust root when there is one. */
@@ -234,7 +217,7 @@ async function openLatest(
 /** Stored trust documents and enrolments must be exactly the replayed ones. */
 async function compareTrust(
   store: Store,
-  replay: Replay,
+  replay: LogReplay,
   problem: (message: string) => void,
 ): Promise<void> {
   for (const kind of ['trust-root', 'revocations'] as const) {
@@ -264,90 +247,6 @@ async function compareTrust(
         `the enrolment of ${ownerId} in the store differs from the log (leaf ${want.logIndex})`,
       );
   }
-}
-
-async function replayLeaf(
-  index: number,
-  leaf: Uint8Array,
-  replay: Replay,
-  options: FsckOptions,
-  problem: (message: string) => void,
-): Promise<void> {
-  let content: {
-    envelope?: unknown;
-    registry_id?: unknown;
-    integrated_at?: unknown;
-    kind?: unknown;
-  };
-  try {
-    content = JSON.parse(new TextDecoder().decode(leaf)) as typeof content;
-  } catch {
-    problem(`leaf ${index} is not JSON`);
-    return;
-  }
-  if (new TextDecoder().decode(leaf) !== canonicalize(content))
-    problem(`leaf ${index} is not in RFC 8785 canonical form`);
-  if (content.kind !== undefined) {
-    await replayControl(index, leaf, content, replay, options, problem);
-    return;
-  }
-  let request;
-  try {
-    // The same checks as at write time, minus time: those held when it was integrated.
-    const decoded = await decodeWriteRequest(
-      content.envelope,
-      envelopeCheckWith(options.loadSuite),
-    );
-    // Judged as logged: leaves of earlier versions kept the envelope as received (with members
-    // and signatures that were not checked); newer ones keep only what was signed and verified.
-    request = {
-      ...decoded,
-      canonicalEnvelope: canonicalize(content.envelope),
-    };
-    checkWriteContext(request, {
-      origin: options.verifier.name,
-      now: 0,
-      freshnessSeconds: Number.MAX_SAFE_INTEGER,
-    });
-  } catch (error) {
-    problem(`leaf ${index}: ${error instanceof RegistryProblem ? error.message : String(error)}`);
-    return;
-  }
-  if (request.registryId !== content.registry_id)
-    problem(
-      `leaf ${index} says registry id ${String(content.registry_id)}, its request says ${request.registryId}`,
-    );
-  // The sequencer's own rules (entry-ledger.ts), on the state the log replays to before the leaf.
-  const integratedAt = String(content.integrated_at);
-  const decision = EntryLedger.over(
-    lookupOf(replay),
-    replay.ledger,
-    options.policy ?? DEFAULT_POLICY,
-  ).apply(request, index, integratedAt);
-  if (decision.outcome === 'refused') {
-    problem(`leaf ${index} should have been refused: ${decision.problem.message}`);
-    return;
-  }
-  if (decision.outcome === 'idempotent') {
-    problem(
-      `leaf ${index} registers ${request.registryId} again (first at ${decision.index}); a repeated registration appends nothing`,
-    );
-    return;
-  }
-  if (!equalBytes(decision.leaf, leaf))
-    problem(`leaf ${index} is not the canonical record of its request`);
-  keepEntry(replay, decision.entry);
-  replay.nonces.set(request.nonce, true);
-}
-
-/**
- * Keeps `entry` in the replay, its NodeSpec by digest only: the stored NodeSpec is compared
- * through that digest (sameState).
- */
-function keepEntry(replay: Replay, entry: RegistryEntry): void {
-  replay.entries.set(entry.registryId, { ...entry, nodeSpec: '' });
-  const name = entry.registryId.slice(0, entry.registryId.indexOf('@'));
-  replay.names.set(name, { ...replay.names.get(name), [entry.registryId]: entry.ownerId });
 }
 
 /**
@@ -400,58 +299,4 @@ function sameState(stored: RegistryEntry, replayed: RegistryEntry): boolean {
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const sorted = (values: readonly string[]): string => JSON.stringify([...new Set(values)].sort());
   return a.length === b.length && sorted(a) === sorted(b);
-}
-
-async function replayControl(
-  index: number,
-  leaf: Uint8Array,
-  content: { envelope?: unknown; integrated_at?: unknown; kind?: unknown },
-  replay: Replay,
-  options: FsckOptions,
-  problem: (message: string) => void,
-): Promise<void> {
-  const { kind } = content;
-  if (!isControlKind(kind)) {
-    problem(`leaf ${index} has an unknown kind ${JSON.stringify(kind)}`);
-    return;
-  }
-  const integratedAt = String(content.integrated_at);
-  // The sequencer's own decision (entry-ledger.ts): trust records, imports and claims alike.
-  const decision = await EntryLedger.over(
-    lookupOf(replay),
-    replay.ledger,
-    options.policy ?? DEFAULT_POLICY,
-  ).applyControl({ kind, envelope: content.envelope }, index, integratedAt);
-  if (decision.outcome === 'refused') {
-    problem(`leaf ${index} (${kind}): ${decision.problem.detail}`);
-    return;
-  }
-  if (decision.outcome === 'idempotent') {
-    problem(
-      `leaf ${index} (${kind}) repeats the record at leaf ${decision.index}; a repeated ${kind} appends nothing`,
-    );
-    return;
-  }
-  if (!equalBytes(decision.leaf, leaf))
-    problem(`leaf ${index} is not the canonical ${kind} record`);
-  const { applied, entry } = decision;
-  replay.ledger = applied.ledger;
-  if (applied.document)
-    replay.documents.set(`${applied.document.kind}/${applied.document.version}`, applied.document);
-  if (applied.enrolment) replay.enrolments.set(applied.enrolment.ownerId, applied.enrolment);
-  if (entry) keepEntry(replay, entry);
-}
-
-/** The state the log replays to so far, as the entry ledger reads it. */
-function lookupOf(replay: Replay): EntryLookup {
-  return {
-    entry: (id) => replay.entries.get(id),
-    nonceSeen: (nonce) => replay.nonces.has(nonce),
-    enrolment: (owner) => replay.enrolments.get(owner),
-    versionsOf: (name) =>
-      Object.entries(replay.names.get(name) ?? {}).map(([registryId, ownerId]) => ({
-        registryId,
-        ownerId,
-      })),
-  };
 }

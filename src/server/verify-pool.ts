@@ -10,7 +10,7 @@ import type { FindingsReport } from '../nodespec/report.js';
 import type { RequestBytes } from '../registry/request-body.js';
 import type { WriteRequest } from '../registry/request.js';
 import type { VerifyReply, VerifyTask, WorkerReady } from './verify-worker.js';
-import { fromWire } from './verify-wire.js';
+import { fromWire } from '../registry/request-wire.js';
 
 interface Slot {
   readonly worker: Worker;

@@ -14,7 +14,7 @@ import {
   envelopeCheckWith,
   type EnvelopeCheck,
 } from '../registry/request.js';
-import { toWire, type WireRequest } from './verify-wire.js';
+import { toWire, type WireRequest } from '../registry/request-wire.js';
 
 export interface VerifyTask {
   readonly id: number;

@@ -1,5 +1,6 @@
 /**
- * What a verify worker sends back for a write request that passed its checks: the
+ * What a worker thread (the server's verify workers, fsck's and audit's leaf checkers) sends back
+ * for a write request that passed its checks: the
  * `WriteRequest` without the two object trees the event loop can rebuild from text it gets
  * anyway (the NodeSpec from its canonical JSON, the logged envelope from its canonical JSON).
  * Structured cloning those trees cost more, on both threads, than `JSON.parse` of the text.
@@ -7,7 +8,7 @@
 import type { Envelope } from '../crypto/dsse.js';
 import type { PublicKey } from '../crypto/keys.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
-import type { WriteRequest } from '../registry/request.js';
+import type { WriteRequest } from './request.js';
 
 export type WireRequest =
   | (Omit<Extract<WriteRequest, { op: 'register' }>, 'envelope' | 'nodeSpec'> & {

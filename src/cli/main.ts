@@ -25,6 +25,7 @@ const COMMAND_GROUPS: readonly (readonly [string, () => Promise<CommandGroup>])[
   ['get', async () => (await import('./commands/registry-client.js')).getCommand],
   ['deregister', async () => (await import('./commands/registry-client.js')).deregisterCommand],
   ['verify', async () => (await import('./commands/registry-client.js')).verifyCommand],
+  ['audit', async () => (await import('./commands/audit.js')).auditCommand],
   ['guard', async () => (await governance()).guardCommand],
   ['gates', async () => (await governance()).gatesCommand],
   ['github', async () => (await governance()).gitHubCommand],

@@ -149,6 +149,11 @@ export class RegistryHttp {
     return new TextDecoder().decode(await this.bytes('/api/v1/log/checkpoint'));
   }
 
+  /** A file of the log's C2SP tlog-tiles tree: `checkpoint`, `tile/0/001`, ... (docs/api.md, Tiles). */
+  tile(path: string): Promise<Uint8Array> {
+    return this.bytes(`/${path}`);
+  }
+
   leaf(index: number): Promise<Uint8Array> {
     return this.bytes(`/api/v1/log/entries/${index}`);
   }

@@ -15,18 +15,15 @@ import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import { sha256Digest } from '../crypto/digest.js';
 import { equalBytes } from '../crypto/encoding.js';
 import type { SignatureSuite } from '../crypto/suite.js';
-import { openCheckpoint, type CheckpointVerifier } from '../log/checkpoint-signature.js';
+import type { CheckpointVerifier } from '../log/checkpoint-signature.js';
 import { entrySummaryJson, entryTerms, servedEntryJson } from '../store/entry-documents.js';
 import { compareBytes } from '../store/entry-pages.js';
 import { ScratchSpace } from '../store/scratch.js';
 import type { RegistryEntry, Store, StoredCheckpoint, SubtreeHash } from '../store/store.js';
-import { verifyCheckpoint } from '../trust/checkpoint.js';
-import { TrustError } from '../trust/errors.js';
 import type { LeafCheck } from './leaf-check.js';
 import { LeafCheckPool } from './leaf-check-pool.js';
-import { LogReplay, TreeHasher } from './log-replay.js';
+import { LogReplay, openUnderReplayedTrust, TreeHasher } from './log-replay.js';
 import type { EntitlementPolicy } from './policy.js';
-import type { TrustLedger } from './trust-ledger.js';
 
 export interface FsckReport {
   readonly ok: boolean;
@@ -144,7 +141,12 @@ async function check(
   }
 
   if (latest !== undefined) {
-    const opened = await openLatest(latest.note, replay.ledger, options);
+    const opened = await openUnderReplayedTrust(
+      latest.note,
+      replay.ledger,
+      options.verifier,
+      options.loadSuite,
+    );
     if (!opened.ok) problem(`the latest checkpoint does not verify: ${opened.message}`);
     else if (
       opened.checkpoint.size === size &&
@@ -188,30 +190,6 @@ async function check(
     entries: replay.entries.size,
     problems,
   };
-}
-
-/** The latest checkpoint, opened under the newest replayed trust root when there is one. */
-async function openLatest(
-  note: string,
-  ledger: TrustLedger,
-  options: FsckOptions,
-): Promise<
-  { ok: true; checkpoint: { size: number; rootHash: Uint8Array } } | { ok: false; message: string }
-> {
-  if (ledger.root === undefined) {
-    const opened = openCheckpoint(note, options.verifier, options.verifier.name);
-    return opened.ok ? opened : { ok: false, message: opened.message };
-  }
-  try {
-    const { checkpoint } = verifyCheckpoint(note, ledger.root, ledger.revocations, {
-      ed25519: await options.loadSuite('ed25519'),
-      mlDsa44: await options.loadSuite('ml-dsa-44'),
-    });
-    return { ok: true, checkpoint };
-  } catch (error) {
-    if (error instanceof TrustError) return { ok: false, message: error.message };
-    throw error;
-  }
 }
 
 /** Stored trust documents and enrolments must be exactly the replayed ones. */

@@ -15,6 +15,7 @@
 import { equalBytes } from '../crypto/encoding.js';
 import type { KeyAlgorithm } from '../crypto/algorithms.js';
 import type { SignatureSuite } from '../crypto/suite.js';
+import { openCheckpoint, type CheckpointVerifier } from '../log/checkpoint-signature.js';
 import type { SubtreeLookup } from '../log/subtree.js';
 import { completedSubtrees, rangeHash, rangeRefs } from '../log/subtree.js';
 import { emptyTreeHash } from '../log/hash.js';
@@ -25,12 +26,14 @@ import type {
   StoredTrustDocument,
   SubtreeHash,
 } from '../store/store.js';
+import { verifyCheckpoint } from '../trust/checkpoint.js';
+import { TrustError } from '../trust/errors.js';
 import { isControlKind } from '../verify/leaf.js';
 import { EntryLedger, type EntryLookup } from './entry-ledger.js';
 import type { LeafCheck } from './leaf-check.js';
 import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
 import { fromWire } from './request-wire.js';
-import { TrustLedger } from './trust-ledger.js';
+import { TrustLedger, type AppliedControl } from './trust-ledger.js';
 
 export interface LogReplayOptions {
   readonly origin: string;
@@ -45,6 +48,11 @@ export class LogReplay {
   private readonly nonces: ScratchMap<true>;
   /** The owner of each version of each node name (EntryLookup.versionsOf). */
   private readonly names: ScratchMap<Record<string, string>>;
+  /**
+   * Every operator record replayed, by zero-padded index, so that a replay resumed from a
+   * persistent scratch space can rebuild its trust state (`resume`).
+   */
+  private readonly controls: ScratchMap<{ kind: string; envelope: unknown; integratedAt: string }>;
   /** The trust state after the leaves replayed so far. */
   ledger: TrustLedger;
   /** Trust documents by `<kind>/<version>`. */
@@ -57,6 +65,7 @@ export class LogReplay {
     this.entries = scratch.map<RegistryEntry>();
     this.nonces = scratch.map<true>();
     this.names = scratch.map<Record<string, string>>();
+    this.controls = scratch.map();
     this.ledger = TrustLedger.empty(options.origin, options.loadSuite);
     this.policy = options.policy ?? DEFAULT_POLICY;
   }
@@ -138,11 +147,38 @@ export class LogReplay {
     if (!equalBytes(decision.leaf, leaf))
       problem(`leaf ${index} is not the canonical ${kind} record`);
     const { applied, entry } = decision;
+    this.keepTrust(applied);
+    this.controls.set(String(index).padStart(16, '0'), {
+      kind,
+      envelope: check.envelope,
+      integratedAt: check.integratedAt,
+    });
+    if (entry) this.keepEntry(entry);
+  }
+
+  private keepTrust(applied: AppliedControl): void {
     this.ledger = applied.ledger;
     if (applied.document)
       this.documents.set(`${applied.document.kind}/${applied.document.version}`, applied.document);
     if (applied.enrolment) this.enrolments.set(applied.enrolment.ownerId, applied.enrolment);
-    if (entry) this.keepEntry(entry);
+  }
+
+  /**
+   * Rebuilds the trust state of a replay whose entries, nonces and names come from a persistent
+   * scratch space (a resumed audit): the operator records it replayed, applied again in order to
+   * the trust ledger alone (the entries they changed are in the scratch space already).
+   */
+  async resume(): Promise<void> {
+    for (const [key, control] of this.controls.entries()) {
+      if (!isControlKind(control.kind)) continue;
+      this.keepTrust(
+        await this.ledger.apply(
+          { kind: control.kind, envelope: control.envelope },
+          Number(key),
+          new Date(control.integratedAt),
+        ),
+      );
+    }
   }
 
   /**
@@ -207,8 +243,56 @@ export class TreeHasher {
     return this.size;
   }
 
+  /** What a later TreeHasher needs to go on from here (`TreeHasher.resume`). */
+  frontier(): SubtreeHash[] {
+    if (this.size === 0) return [];
+    return rangeRefs({ start: 0, end: this.size }).map((ref) => ({
+      ...ref,
+      hash: this.lookup(ref.level, ref.index),
+    }));
+  }
+
+  /** A TreeHasher of `size` leaves whose frontier is `frontier`. */
+  static resume(size: number, frontier: readonly SubtreeHash[]): TreeHasher {
+    const tree = new TreeHasher();
+    tree.size = size;
+    for (const subtree of frontier)
+      tree.hashes.set(`${subtree.level}/${subtree.index}`, subtree.hash);
+    tree.root(); // throws unless the frontier is complete
+    return tree;
+  }
+
   /** The root hash of the leaves added so far (RFC 9162 MTH). */
   root(): Uint8Array {
     return this.size === 0 ? emptyTreeHash() : rangeHash({ start: 0, end: this.size }, this.lookup);
+  }
+}
+
+/**
+ * A checkpoint note opened under the trust state a replay reached: the newest replayed trust
+ * root's log keys and revocation list once there is one, else `verifier` (the log key pinned
+ * outside the log: the data directory's, or a client's).
+ */
+export async function openUnderReplayedTrust(
+  note: string,
+  ledger: TrustLedger,
+  verifier: CheckpointVerifier,
+  loadSuite: (algorithm: KeyAlgorithm) => Promise<SignatureSuite>,
+): Promise<
+  { ok: true; checkpoint: { size: number; rootHash: Uint8Array } } | { ok: false; message: string }
+> {
+  if (ledger.root === undefined) {
+    const opened = openCheckpoint(note, verifier, verifier.name);
+    return opened.ok ? opened : { ok: false, message: opened.message };
+  }
+  try {
+    const { checkpoint } = verifyCheckpoint(note, ledger.root, ledger.revocations, {
+      ed25519: await loadSuite('ed25519'),
+      mlDsa44: await loadSuite('ml-dsa-44'),
+    });
+    return { ok: true, checkpoint };
+  } catch (error) {
+    if (error instanceof TrustError) return { ok: false, message: error.message };
+    throw error;
   }
 }

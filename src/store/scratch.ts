@@ -11,6 +11,8 @@ export interface ScratchMap<V> {
   get(key: string): V | undefined;
   set(key: string, value: V): void;
   has(key: string): boolean;
+  /** Every entry, in key order (SQLite's binary collation). */
+  entries(): IterableIterator<[string, V]>;
   readonly size: number;
 }
 
@@ -18,14 +20,25 @@ export class ScratchSpace {
   private readonly db: Database.Database;
   private spaces = 0;
 
-  constructor() {
-    // An empty file name is SQLite's private temporary on-disk database.
-    this.db = new Database('');
-    this.db.pragma('journal_mode = OFF');
-    this.db.pragma('synchronous = OFF');
+  /**
+   * Without `file`, SQLite's private temporary database, gone when closed. With `file`, a
+   * database that outlives the process (audit's resumable replay): `commit` makes what was
+   * written so far durable, and a later ScratchSpace on the same file opens the same maps, in
+   * the same order, where the last commit left them; what came after it is rolled back.
+   */
+  constructor(file = '') {
+    this.db = new Database(file);
+    this.db.pragma(file === '' ? 'journal_mode = OFF' : 'journal_mode = WAL');
+    this.db.pragma(file === '' ? 'synchronous = OFF' : 'synchronous = NORMAL');
     this.db.exec(
-      'CREATE TABLE scratch (space INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (space, key)) WITHOUT ROWID',
+      'CREATE TABLE IF NOT EXISTS scratch (space INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (space, key)) WITHOUT ROWID',
     );
+    this.db.exec('BEGIN');
+  }
+
+  /** Makes everything written so far durable (a persistent space). */
+  commit(): void {
+    this.db.exec('COMMIT');
     this.db.exec('BEGIN');
   }
 
@@ -33,10 +46,14 @@ export class ScratchSpace {
   map<V>(): ScratchMap<V> {
     const space = this.spaces++;
     const select = this.db.prepare('SELECT value FROM scratch WHERE space = ? AND key = ?').pluck();
+    const all = this.db.prepare('SELECT key, value FROM scratch WHERE space = ? ORDER BY key');
     const upsert = this.db.prepare(
       'INSERT INTO scratch (space, key, value) VALUES (?, ?, ?) ON CONFLICT (space, key) DO UPDATE SET value = excluded.value',
     );
-    let size = 0;
+    let size = this.db
+      .prepare('SELECT count(*) FROM scratch WHERE space = ?')
+      .pluck()
+      .get(space) as number;
     return {
       get: (key) => {
         const value = select.get(space, key) as string | undefined;
@@ -47,6 +64,10 @@ export class ScratchSpace {
         upsert.run(space, key, JSON.stringify(value));
       },
       has: (key) => select.get(space, key) !== undefined,
+      entries: function* () {
+        for (const row of all.iterate(space) as Iterable<{ key: string; value: string }>)
+          yield [row.key, JSON.parse(row.value) as V];
+      },
       get size() {
         return size;
       },

@@ -89,7 +89,7 @@ async function session(io: CliIo, client: RegistryClient) {
 }
 
 /** Runs a client action, mapping each failure to its exit code and a one-line message. */
-async function clientAction(
+export async function clientAction(
   io: CliIo,
   setExitCode: SetExitCode,
   work: () => Promise<void>,

@@ -96,23 +96,29 @@ export async function benchExport(options: {
   }
 }
 
-async function buildLog(
+/**
+ * A data directory whose log holds `entries` registrations by one owner, each signed with a key of
+ * `algorithm` and written through the real registry and sequencer (in batches of 2,000).
+ */
+export async function buildLog(
   dataDir: string,
   origin: string,
   entries: number,
   example: NodeSpec,
   progress: (message: string) => void,
+  algorithm: 'ed25519' | 'ml-dsa-44' = 'ed25519',
+  passphrase = PASSPHRASE,
 ): Promise<void> {
   const opened = await openDataDir({
     dataDir,
     origin,
-    passphrase: PASSPHRASE,
+    passphrase,
     scrypt: SCRYPT,
     warn: () => undefined,
   });
   const provider = await openKeyProvider(
     dataDir,
-    { MATRIZ_KEY_PASSPHRASE: PASSPHRASE },
+    { MATRIZ_KEY_PASSPHRASE: passphrase },
     () => undefined,
   );
   const keyring = new Keyring(dataDir, origin, provider, SCRYPT);
@@ -131,9 +137,9 @@ async function buildLog(
     logKeys: { ed25519: opened.ed25519.key, mlDsa44: opened.mlDsa44.key },
     loadSuite: (algorithm) => loadSignatureSuite(algorithm),
   });
-  const suite = await loadSignatureSuite('ed25519');
+  const suite = await loadSignatureSuite(algorithm);
   const pair = suite.generateKeyPair();
-  const owner = publicKeyOf('ed25519', pair.publicKey);
+  const owner = publicKeyOf(algorithm, pair.publicKey);
   const signer = signerFor(owner, pair.secretKey, suite);
   const wave = 2000;
   try {

@@ -223,7 +223,8 @@ async function audit(
         );
       // Already checked by an earlier run: its hash was compared, and it is in the frontier.
       if (index < tree.leaves) continue;
-      for (const subtree of tree.add(check.leafHash)) await tiles.check(subtree);
+      for (const subtree of tree.add(check.leafHash))
+        if (tiles.holds(subtree)) await tiles.check(subtree);
       await replay.apply(index, leaf, check, problem);
       checkRoot();
     }
@@ -306,8 +307,12 @@ class TileCache {
     private readonly size: number,
   ) {}
 
+  /** Whether `subtree` is a hash of a tile above level 0 (level 8k, k >= 1). */
+  holds(subtree: SubtreeHash): boolean {
+    return subtree.level > 0 && subtree.level % TILE_HEIGHT === 0;
+  }
+
   async check(subtree: SubtreeHash): Promise<void> {
-    if (subtree.level === 0 || subtree.level % TILE_HEIGHT !== 0) return;
     const level = subtree.level / TILE_HEIGHT;
     const index = Math.floor(subtree.index / TILE_WIDTH);
     let tile = this.current.get(level);

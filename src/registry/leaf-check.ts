@@ -5,7 +5,7 @@
  * on, and they are independent, so fsck and audit run them on all cores (leaf-check-pool.ts);
  * what depends on the leaves before (replay, log-replay.ts) stays in log order on one thread.
  */
-import { canonicalize } from '../json/canonicalize.js';
+import { CanonicalizationError, canonicalize } from '../json/canonicalize.js';
 import { leafHash } from '../log/hash.js';
 import { RegistryProblem } from './problems.js';
 import { toWire, type WireRequest } from './request-wire.js';
@@ -23,6 +23,12 @@ export type LeafCheck =
       readonly integratedAt: string;
       /** The leaf is RFC 8785 canonical JSON. */
       readonly canonical: boolean;
+      /**
+       * The leaf's text is exactly the record the registry logs for `request` with its
+       * `integrated_at` and `registry_id` (verify/leaf.ts encodeLeaf), compared here so that the
+       * replay need not encode and compare it again.
+       */
+      readonly asLogged: boolean;
     }
   | {
       readonly kind: 'control';
@@ -63,7 +69,6 @@ export async function checkLeaf(
   } catch {
     return { kind: 'not-json', leafHash: hash };
   }
-  const canonical = text === canonicalize(content);
   const integratedAt = String(content.integrated_at);
   if (content.kind !== undefined)
     return {
@@ -72,14 +77,21 @@ export async function checkLeaf(
       control: content.kind,
       envelope: content.envelope,
       integratedAt,
-      canonical,
+      canonical: isCanonical(text, content),
     };
   try {
     // The same checks as at write time, minus time: those held when it was integrated.
     const decoded = await decodeWriteRequest(content.envelope, checkEnvelope);
-    // Judged as logged: leaves of earlier versions kept the envelope as received (with members
-    // and signatures that were not checked); newer ones keep only what was signed and verified.
-    const request = { ...decoded, canonicalEnvelope: canonicalize(content.envelope) };
+    // A leaf written by this version holds the envelope as the registry logs it (decoded's
+    // canonicalEnvelope), so the leaf is canonical when it is that record: one comparison
+    // instead of serializing the leaf and its envelope again. Leaves of earlier versions kept
+    // the envelope as received (members and signatures that were not checked) and are judged
+    // as logged.
+    const record = `{"envelope":${decoded.canonicalEnvelope},"integrated_at":${canonicalize(integratedAt)},"registry_id":${canonicalize(content.registry_id ?? null)}}`;
+    const asLogged = record === text;
+    const request = asLogged
+      ? decoded
+      : { ...decoded, canonicalEnvelope: canonicalize(content.envelope) };
     checkWriteContext(request, { origin, now: 0, freshnessSeconds: Number.MAX_SAFE_INTEGER });
     return {
       kind: 'owner',
@@ -87,14 +99,25 @@ export async function checkLeaf(
       request: toWire(request),
       registryId: content.registry_id,
       integratedAt,
-      canonical,
+      canonical: asLogged || isCanonical(text, content),
+      asLogged,
     };
   } catch (error) {
     return {
       kind: 'refused',
       leafHash: hash,
       problem: error instanceof RegistryProblem ? error.message : String(error),
-      canonical,
+      canonical: isCanonical(text, content),
     };
+  }
+}
+
+/** Whether `text` is the RFC 8785 form of `value` (false when it has none: a lone surrogate). */
+function isCanonical(text: string, value: unknown): boolean {
+  try {
+    return text === canonicalize(value);
+  } catch (error) {
+    if (error instanceof CanonicalizationError) return false;
+    throw error;
   }
 }

@@ -44,11 +44,17 @@ export function toWire(request: WriteRequest): WireRequest {
 
 /**
  * The request `toWire` was given. Canonical JSON has no duplicate names and numbers that
- * round-trip, so `JSON.parse` of it is the value it was serialized from.
+ * round-trip, so `JSON.parse` of it is the value it was serialized from. The envelope is parsed
+ * when first read: deciding and logging an owner's write needs only its canonical text.
  */
 export function fromWire(wire: WireRequest): WriteRequest {
-  const envelope = JSON.parse(wire.canonicalEnvelope) as Envelope;
-  if (wire.op === 'register')
-    return { ...wire, envelope, nodeSpec: JSON.parse(wire.canonicalSpec) as NodeSpec };
-  return { ...wire, envelope };
+  let envelope: Envelope | undefined;
+  const request =
+    wire.op === 'register'
+      ? { ...wire, nodeSpec: JSON.parse(wire.canonicalSpec) as NodeSpec }
+      : { ...wire };
+  return Object.defineProperty(request, 'envelope', {
+    get: () => (envelope ??= JSON.parse(wire.canonicalEnvelope) as Envelope),
+    enumerable: true,
+  }) as unknown as WriteRequest;
 }

@@ -47,9 +47,10 @@ export class ScratchSpace {
     const space = this.spaces++;
     const select = this.db.prepare('SELECT value FROM scratch WHERE space = ? AND key = ?').pluck();
     const all = this.db.prepare('SELECT key, value FROM scratch WHERE space = ? ORDER BY key');
-    const upsert = this.db.prepare(
-      'INSERT INTO scratch (space, key, value) VALUES (?, ?, ?) ON CONFLICT (space, key) DO UPDATE SET value = excluded.value',
+    const insert = this.db.prepare(
+      'INSERT INTO scratch (space, key, value) VALUES (?, ?, ?) ON CONFLICT (space, key) DO NOTHING',
     );
+    const update = this.db.prepare('UPDATE scratch SET value = ? WHERE space = ? AND key = ?');
     let size = this.db
       .prepare('SELECT count(*) FROM scratch WHERE space = ?')
       .pluck()
@@ -60,8 +61,9 @@ export class ScratchSpace {
         return value === undefined ? undefined : (JSON.parse(value) as V);
       },
       set: (key, value) => {
-        if (select.get(space, key) === undefined) size++;
-        upsert.run(space, key, JSON.stringify(value));
+        const text = JSON.stringify(value);
+        if (insert.run(space, key, text).changes === 1) size++;
+        else update.run(text, space, key);
       },
       has: (key) => select.get(space, key) !== undefined,
       entries: function* () {

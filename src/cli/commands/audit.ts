@@ -154,8 +154,7 @@ async function openTarget(io: CliIo, dir: string, opts: AuditOpts): Promise<Targ
     });
     const session = await client.session();
     const { origin } = await client.http.keys();
-    if (session.pinnedNow)
-      io.stderr(`matriz: pinned the keys of log ${origin} on first contact\n`);
+    if (session.pinnedNow) io.stderr(`matriz: pinned the keys of log ${origin} on first contact\n`);
     const source = tileSource(settings.server, { timeoutMs: settings.timeoutMs, env: io.env });
     const pinned = session.previous;
     return {

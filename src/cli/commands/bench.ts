@@ -2,6 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { benchAudit, formatAuditBench } from '../../bench/audit.js';
 import { benchExport, formatExportBench } from '../../bench/export.js';
 import { benchNodeSpec } from '../../bench/nodespec.js';
 import { formatPqcBench } from '../../bench/pqc-report.js';
@@ -111,6 +112,29 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
         },
       });
       io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatExportBench(result));
+      setExitCode(EXIT_OK);
+    });
+
+  group
+    .command('audit')
+    .description(
+      'build a log of N ML-DSA-44 registrations, then time fsck (one thread and every core), the tree alone from its tiles and the full audit of its tiles (targets: >= 1,000,000 and >= 15,000 leaves/s)',
+    )
+    .option('--json', 'print one JSON object', false)
+    .option('--entries <n>', 'registrations in the log', positiveInteger, 100_000)
+    .action(async (opts: { json: boolean; entries: number }) => {
+      const example = JSON.parse(
+        await readFile(path.join(packageRoot(), 'examples', 'memory_adapter.json'), 'utf8'),
+      ) as NodeSpec;
+      const result = await benchAudit({
+        entries: opts.entries,
+        example,
+        root: packageRoot(),
+        progress: (message) => {
+          if (!opts.json) io.stderr(`${message}\n`);
+        },
+      });
+      io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatAuditBench(result));
       setExitCode(EXIT_OK);
     });
 

@@ -4,7 +4,7 @@
  * folder of src/ belongs to exactly one layer, and imports point down only.
  *
  *   entry points   cli/ server/ bench/         parse input, print output; compose the rest
- *   use cases      registry/ operator/ client/ backup/
+ *   use cases      registry/ operator/ client/ backup/ witness/
  *   infrastructure store/ keystore/ files/     persistence and the file system
  *   pure           nodespec/ crypto/ log/ trust/ verify/ json/   no I/O, browser-safe
  *
@@ -12,7 +12,7 @@
  */
 
 const ENTRY_POINTS = ['cli', 'server', 'bench'];
-const USE_CASES = ['registry', 'operator', 'client', 'backup'];
+const USE_CASES = ['registry', 'operator', 'client', 'backup', 'witness'];
 const INFRASTRUCTURE = ['store', 'keystore', 'files'];
 const PURE = ['nodespec', 'crypto', 'log', 'trust', 'verify', 'json'];
 

@@ -5,6 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { parseWitnessPolicy, type WitnessPolicy } from '../log/cosignature.js';
 import { parseJson } from '../json/parse.js';
 import { UsageError } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -117,4 +118,26 @@ export async function readPolicyFile(io: CliIo, file: string): Promise<Entitleme
   } catch (error) {
     throw new UsageError(`${file}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * A witness policy file (log/cosignature.ts `parseWitnessPolicy`); `withUrls` when each witness
+ * must say where it is asked to cosign (the log's side). Usage error naming the file otherwise.
+ */
+export async function readWitnessPolicyFile(
+  io: CliIo,
+  file: string,
+  withUrls = false,
+): Promise<WitnessPolicy> {
+  const value = await readJsonFile(io, file);
+  let policy: WitnessPolicy;
+  try {
+    policy = parseWitnessPolicy(value);
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  }
+  const missing = policy.witnesses.findIndex((witness) => witness.url === undefined);
+  if (withUrls && missing >= 0)
+    throw new UsageError(`${file}: witnesses[${missing}] has no "url" to ask it to cosign at`);
+  return policy;
 }

@@ -26,6 +26,7 @@ const COMMAND_GROUPS: readonly (readonly [string, () => Promise<CommandGroup>])[
   ['deregister', async () => (await import('./commands/registry-client.js')).deregisterCommand],
   ['verify', async () => (await import('./commands/registry-client.js')).verifyCommand],
   ['audit', async () => (await import('./commands/audit.js')).auditCommand],
+  ['witness', async () => (await import('./commands/witness.js')).witnessCommand],
   ['guard', async () => (await governance()).guardCommand],
   ['gates', async () => (await governance()).gatesCommand],
   ['github', async () => (await governance()).gitHubCommand],

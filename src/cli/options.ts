@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from './exit-codes.js';
 
 /** Shared with the governance commands: packages/governance/src/cli/options.ts. */
 export { positiveInteger } from 'matriz-governance/cli/core';
@@ -21,4 +22,12 @@ export function scryptLogN(value: string): number {
       `must be an integer from 10 to 22, got ${JSON.stringify(value)}`,
     );
   return n;
+}
+
+/** --port: 0 to 65535 (0 picks a free port). */
+export function portNumber(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(value)}`);
+  return port;
 }

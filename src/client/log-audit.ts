@@ -23,7 +23,8 @@ import { base64Decode, base64Encode, equalBytes } from '../crypto/encoding.js';
 import type { SignatureSuite } from '../crypto/suite.js';
 import type { CheckpointKeySet, CheckpointVerifier } from '../log/checkpoint-signature.js';
 import { parseCheckpoint, type Checkpoint } from '../log/checkpoint.js';
-import { parseNote } from '../log/note.js';
+import { checkWitnessPolicy, type WitnessPolicy } from '../log/cosignature.js';
+import { NoteError, parseNote } from '../log/note.js';
 import {
   decodeEntryBundle,
   decodeHashTile,
@@ -48,6 +49,8 @@ export interface AuditOptions {
   readonly source: TileSource;
   /** The keys the client pinned for this log (or its trust root's log keys). */
   readonly verifier: CheckpointVerifier | CheckpointKeySet;
+  /** Witnesses that must have cosigned the checkpoint (k of n), if the client requires them. */
+  readonly witnessPolicy?: WitnessPolicy;
   /** The last checkpoint the client verified, if any: the tree must have its root at its size. */
   readonly pinned?: Checkpoint;
   /** Where progress is kept between runs (one directory per log); none: start from 0. */
@@ -102,6 +105,19 @@ interface Progress {
 export async function auditLog(options: AuditOptions): Promise<AuditReport> {
   const note = new TextDecoder().decode(await options.source.read('checkpoint'));
   const checkpoint = openVerifiedCheckpoint(note, options.verifier);
+  if (options.witnessPolicy !== undefined) {
+    try {
+      checkWitnessPolicy(
+        parseNote(note),
+        checkpoint,
+        options.witnessPolicy,
+        await options.loadSuite('ed25519'),
+      );
+    } catch (error) {
+      if (error instanceof NoteError) throw new AuditFailure(`witness policy: ${error.message}`);
+      throw error;
+    }
+  }
   const size = checkpoint.size;
   const { pinned } = options;
   if (pinned !== undefined && pinned.size > size)

@@ -11,6 +11,8 @@ import { base64Decode, equalBytes } from '../crypto/encoding.js';
 import { loadSignatureSuite } from '../crypto/suites.js';
 import type { CheckpointKeySet, CheckpointVerifier } from '../log/checkpoint-signature.js';
 import type { Checkpoint } from '../log/checkpoint.js';
+import { checkWitnessPolicy, type WitnessPolicy } from '../log/cosignature.js';
+import { NoteError, parseNote } from '../log/note.js';
 import { canonicalize } from '../json/canonicalize.js';
 import { checkpointKeysFromRoot } from '../trust/checkpoint.js';
 import { TrustError } from '../trust/errors.js';
@@ -51,8 +53,15 @@ export interface LogSession {
   /** The newest verified trust root, once the log has one. */
   readonly trustRoot: TrustRoot | undefined;
   readonly previous: Checkpoint | undefined;
-  /** Verifies `note` against the trusted keys and the last seen checkpoint, then remembers it. */
-  advance(note: string): Promise<Checkpoint & { timestamp: number }>;
+  /**
+   * Verifies `note` against the trusted keys, the witness policy (unless `witnessed` is false:
+   * a write's own checkpoint, which no witness has seen yet) and the last seen checkpoint, then
+   * remembers it.
+   */
+  advance(
+    note: string,
+    options?: { readonly witnessed?: boolean },
+  ): Promise<Checkpoint & { timestamp: number }>;
 }
 
 export interface LogSessionOptions {
@@ -60,6 +69,8 @@ export interface LogSessionOptions {
   readonly trustRoot?: unknown;
   /** Current time; default now. */
   readonly now?: () => Date;
+  /** Checkpoints from the log must be cosigned by this many of these witnesses. */
+  readonly witnessPolicy?: WitnessPolicy;
 }
 
 export async function openLogSession(
@@ -113,8 +124,17 @@ export async function openLogSession(
     pinnedNow: state === undefined,
     trustRoot,
     previous,
-    advance: async (note) => {
+    advance: async (note, advanceOptions) => {
       const next = openVerifiedCheckpoint(note, verifier);
+      if (options.witnessPolicy !== undefined && advanceOptions?.witnessed !== false) {
+        try {
+          checkWitnessPolicy(parseNote(note), next, options.witnessPolicy, ed25519);
+        } catch (error) {
+          if (error instanceof NoteError)
+            throw new VerificationError(`witness policy: ${error.message}`, { cause: error });
+          throw error;
+        }
+      }
       if (last !== undefined && lastNote !== undefined) {
         let consistent: boolean;
         if (next.size < last.size) consistent = false;

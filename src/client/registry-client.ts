@@ -28,6 +28,7 @@ import {
   type RegistryEntry,
   type TreeHead,
 } from '../verify/index.js';
+import type { WitnessPolicy } from '../log/cosignature.js';
 import type { WriteResult } from '../verify/wire.js';
 import { configDir } from './client-state.js';
 import { RegistryHttp, type HttpOptions } from './http-client.js';
@@ -44,6 +45,11 @@ export interface RegistryClientOptions extends HttpOptions {
   readonly stateDir?: string;
   /** A trust root envelope to pin on first contact instead of the log's version 1. */
   readonly trustRoot?: unknown;
+  /**
+   * Checkpoints the log serves must be cosigned by this many of these witnesses
+   * (log/cosignature.ts `parseWitnessPolicy`); a write's own checkpoint is exempt.
+   */
+  readonly witnessPolicy?: WitnessPolicy;
 }
 
 /** An owner's signing key: whose writes these are. */
@@ -106,18 +112,21 @@ export class RegistryClient {
   readonly http: RegistryHttp;
   private readonly stateDir: string;
   private readonly trustRoot: unknown;
+  private readonly witnessPolicy: WitnessPolicy | undefined;
   private opened: Promise<LogSession> | undefined;
 
   constructor(options: RegistryClientOptions) {
     this.http = new RegistryHttp(options.server, options);
     this.stateDir = options.stateDir ?? configDir(process.env);
     this.trustRoot = options.trustRoot;
+    this.witnessPolicy = options.witnessPolicy;
   }
 
   /** The verified view of the log: pinned keys or trust root, last checkpoint. Opened once. */
   session(): Promise<LogSession> {
     this.opened ??= openLogSession(this.http, this.http.base, this.stateDir, {
       ...(this.trustRoot === undefined ? {} : { trustRoot: this.trustRoot }),
+      ...(this.witnessPolicy === undefined ? {} : { witnessPolicy: this.witnessPolicy }),
     }).catch((error: unknown) => {
       this.opened = undefined;
       throw error;
@@ -208,7 +217,8 @@ export class RegistryClient {
         : await this.http.deregister(operation.registryId, envelope);
     const leaf = await this.http.leaf(result.index);
     verifyWriteResult(result, leaf, envelope, log.verifier);
-    const checkpoint = await log.advance(result.checkpoint);
+    // Signed by the log when it integrated the write: no witness has seen it yet.
+    const checkpoint = await log.advance(result.checkpoint, { witnessed: false });
     return { ...result, verified: true, checkpoint_size: checkpoint.size };
   }
 

@@ -65,15 +65,17 @@ export function formatNote(note: Note): string {
   checkText(note.text);
   if (note.signatures.length === 0)
     throw new NoteError('malformed', 'a signed note needs at least one signature');
-  const lines = note.signatures.map(({ name, keyId, signature }) => {
-    if (!isValidKeyName(name))
-      throw new NoteError('malformed', `invalid key name ${JSON.stringify(name)}`);
-    const bytes = new Uint8Array(4 + signature.length);
-    new DataView(bytes.buffer).setUint32(0, keyId >>> 0);
-    bytes.set(signature, 4);
-    return `${EM_DASH_PREFIX}${name} ${base64Encode(bytes)}\n`;
-  });
-  return `${note.text}\n${lines.join('')}`;
+  return `${note.text}\n${note.signatures.map(formatSignatureLine).join('')}`;
+}
+
+/** One signature line, `— <name> <base64(key ID || signature)>` and its newline. */
+export function formatSignatureLine({ name, keyId, signature }: NoteSignature): string {
+  if (!isValidKeyName(name))
+    throw new NoteError('malformed', `invalid key name ${JSON.stringify(name)}`);
+  const bytes = new Uint8Array(4 + signature.length);
+  new DataView(bytes.buffer).setUint32(0, keyId >>> 0);
+  bytes.set(signature, 4);
+  return `${EM_DASH_PREFIX}${name} ${base64Encode(bytes)}\n`;
 }
 
 /**

@@ -65,6 +65,12 @@ export interface RegistryOptions {
   readonly clock?: () => number;
   /** Called for every signature check of a request, for metrics. */
   readonly onVerify?: (result: 'valid' | 'invalid', seconds: number) => void;
+  /**
+   * The checkpoint the log publishes, when witnesses cosign it (server/witness-cosigner.ts):
+   * the latest one through a round of cosigning, with the cosignature lines it got. Undefined
+   * until the first round ends; the latest stored checkpoint is published meanwhile.
+   */
+  readonly published?: () => string | undefined;
 }
 
 export interface QueryParameters {
@@ -251,7 +257,13 @@ export class Registry {
     };
   }
 
+  /** The checkpoint the log publishes: cosigned by its witnesses when it has some. */
   async checkpoint(): Promise<string> {
+    return this.options.published?.() ?? this.storedCheckpoint();
+  }
+
+  /** The latest checkpoint as stored, signed by the log alone. */
+  async storedCheckpoint(): Promise<string> {
     const checkpoint = await this.store.latestCheckpoint();
     if (!checkpoint) throw new RegistryProblem('not-found', 'the log is empty: no checkpoint yet');
     return checkpoint.note;

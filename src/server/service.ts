@@ -19,6 +19,8 @@ import { checkProductionStart, noTrustRootRefusal } from '../operator/production
 import { ServerMetrics } from './metrics.js';
 import { Keyring } from '../operator/keyring.js';
 import { VerifyPool } from './verify-pool.js';
+import { WitnessCosigner } from './witness-cosigner.js';
+import type { WitnessPolicy } from '../log/cosignature.js';
 import { availableParallelism } from 'node:os';
 
 export interface ServiceOptions extends DataDirOptions {
@@ -27,6 +29,8 @@ export interface ServiceOptions extends DataDirOptions {
   /** PostgreSQL connection string; the embedded SQLite store when absent. */
   readonly databaseUrl?: string;
   readonly policy?: EntitlementPolicy;
+  /** Witnesses asked to cosign each checkpoint (each with its url), and the published note. */
+  readonly witnessPolicy?: WitnessPolicy;
   readonly freshnessSeconds?: number;
   readonly maxBatch?: number;
   readonly maxDelayMs?: number;
@@ -123,6 +127,8 @@ async function openService(
     },
   };
   const freshnessSeconds = options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS;
+  // Made once the registry exists; the sequencer pokes it after each batch.
+  let cosigner: WitnessCosigner | undefined;
   const sequencer = new Sequencer(store, {
     origin: dir.origin,
     signer,
@@ -140,6 +146,7 @@ async function openService(
       events.log?.error({ reason }, 'log inconsistent: writes halted');
     },
     onCommit: (writes, seconds) => {
+      cosigner?.poke();
       metrics.saveCheckpoint.observe(seconds);
       metrics.batchSize.observe(writes);
       events.log?.info(
@@ -190,7 +197,23 @@ async function openService(
     onVerify: (result) => {
       metrics.verifications.inc({ result });
     },
+    published: () => cosigner?.published(),
   });
+  if (options.witnessPolicy !== undefined) {
+    cosigner = new WitnessCosigner({
+      policy: options.witnessPolicy,
+      registry,
+      ed25519: await loadSignatureSuite('ed25519'),
+      onFailure: (witness, reason) => {
+        events.log?.warn({ witness, reason }, 'witness did not cosign');
+      },
+      onRound: (size, cosigned) => {
+        events.log?.info({ size, cosigned }, 'checkpoint cosigned');
+      },
+    });
+    const running = cosigner;
+    opened.push(() => running.close());
+  }
   const app = await buildServer({
     registry,
     metrics,
@@ -224,6 +247,22 @@ async function openService(
     },
   });
   refresher.start();
+  if (cosigner !== undefined) {
+    // A re-signed checkpoint (no writes) is cosigned too; and the first one now.
+    const witnessed = cosigner;
+    witnessed.poke();
+    const timer = setInterval(
+      () => {
+        witnessed.poke();
+      },
+      1000 * (options.checkpointIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_SECONDS),
+    );
+    timer.unref();
+    opened.push(() => {
+      clearInterval(timer);
+      return Promise.resolve();
+    });
+  }
   opened.push(() => {
     clearInterval(pruner);
     return Promise.resolve();

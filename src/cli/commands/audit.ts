@@ -25,12 +25,13 @@ import { peekTrustRoot } from '../../trust/trust-root.js';
 import { peekCheckpoint } from '../../verify/index.js';
 import { clientSettings, timeoutOption } from '../client-settings.js';
 import { EXIT_FINDINGS, EXIT_FORK, EXIT_UNAVAILABLE, UsageError } from '../exit-codes.js';
-import { readPolicyFile } from '../inputs.js';
+import { readPolicyFile, readWitnessPolicyFile } from '../inputs.js';
 import { processIo, type CliIo } from '../io.js';
-import { clientAction } from './registry-client.js';
+import { clientAction, witnessPolicyOption } from './registry-client.js';
 
 interface AuditOpts {
   server?: string;
+  witnessPolicy?: string;
   tiles?: string;
   policy?: string;
   threads?: number;
@@ -61,6 +62,7 @@ export function auditCommand(io: CliIo, setExitCode: (code: number) => void): Co
         return n;
       }),
     )
+    .addOption(witnessPolicyOption())
     .option('--restart', 'check from leaf 0 again instead of resuming', false)
     .addOption(timeoutOption())
     .option('--json', 'print one JSON object', false)
@@ -68,6 +70,10 @@ export function auditCommand(io: CliIo, setExitCode: (code: number) => void): Co
       if ((opts.server === undefined) === (opts.tiles === undefined))
         throw new UsageError('give exactly one of --server URL and --tiles DIR-or-URL');
       const policy = opts.policy === undefined ? undefined : await readPolicyFile(io, opts.policy);
+      const witnessPolicy =
+        opts.witnessPolicy === undefined
+          ? undefined
+          : await readWitnessPolicyFile(io, opts.witnessPolicy);
       const dir = configDir(io.env);
       await clientAction(io, setExitCode, async () => {
         const started = performance.now();
@@ -80,6 +86,7 @@ export function auditCommand(io: CliIo, setExitCode: (code: number) => void): Co
             source: target.source,
             verifier: target.verifier,
             ...(target.pinned === undefined ? {} : { pinned: target.pinned }),
+            ...(witnessPolicy === undefined ? {} : { witnessPolicy }),
             stateDir: path.join(
               dir,
               'audit',

@@ -35,7 +35,7 @@ import {
   UsageError,
 } from '../exit-codes.js';
 import { clientSettings, serverOption, timeoutOption } from '../client-settings.js';
-import { readJsonFile } from '../inputs.js';
+import { readJsonFile, readWitnessPolicyFile } from '../inputs.js';
 import type { CliIo } from '../io.js';
 import { printable } from '../printable.js';
 import { positiveInteger } from '../options.js';
@@ -55,18 +55,31 @@ interface ConnectionOptions {
  */
 async function connect(
   io: CliIo,
-  opts: ConnectionOptions & { trustRoot?: string },
+  opts: ConnectionOptions & { trustRoot?: string; witnessPolicy?: string },
 ): Promise<RegistryClient> {
   const settings = await clientSettings(io, opts);
   const trustRoot =
     opts.trustRoot === undefined ? undefined : await readJsonFile(io, opts.trustRoot);
+  const witnessPolicy =
+    opts.witnessPolicy === undefined
+      ? undefined
+      : await readWitnessPolicyFile(io, opts.witnessPolicy);
   return new RegistryClient({
     server: settings.server,
     timeoutMs: settings.timeoutMs,
     stateDir: configDir(io.env),
     env: io.env,
     ...(trustRoot === undefined ? {} : { trustRoot }),
+    ...(witnessPolicy === undefined ? {} : { witnessPolicy }),
   });
+}
+
+/** --witness-policy: checkpoints from the log must be cosigned by k of these witnesses. */
+export function witnessPolicyOption(): Option {
+  return new Option(
+    '--witness-policy <file>',
+    'refuse a checkpoint the log serves unless k of these witnesses cosigned it: {"threshold": k, "witnesses": [{"vkey"}]} (docs/api.md, Witnesses)',
+  );
 }
 
 function trustRootOption(): Option {
@@ -130,6 +143,7 @@ export function registerCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .argument('<nodespec>', 'NodeSpec JSON file')
     .addOption(serverOption())
     .addOption(timeoutOption())
+    .addOption(witnessPolicyOption())
     .option(
       '--key <file>',
       'owner secret key file (default: owner.key in the config directory, created on first use)',
@@ -209,6 +223,7 @@ export function deregisterCommand(io: CliIo, setExitCode: SetExitCode): Command 
     .argument('<registry_id>', '<name>@<version>')
     .addOption(serverOption())
     .addOption(timeoutOption())
+    .addOption(witnessPolicyOption())
     .option('--key <file>', 'owner secret key file (default: owner.key in the config directory)')
     .option('--save-request <file>', 'also write the exact signed request body sent')
     .option('--json', 'print one JSON object', false)
@@ -271,6 +286,7 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .description('list active entries by signal (emitted or subscribed), capability, lane or owner')
     .addOption(serverOption())
     .addOption(timeoutOption())
+    .addOption(witnessPolicyOption())
     .option('--signal <name>')
     .option('--capability <verb:resource/path>')
     .addOption(new Option('--lane <lane>').choices(LANES))
@@ -327,6 +343,7 @@ export function getCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .argument('<registry_id>', '<name>@<version>')
     .addOption(serverOption())
     .addOption(timeoutOption())
+    .addOption(witnessPolicyOption())
     .option('--json', 'print the JSON entry', false)
     .action(async (registryId: string, opts: ConnectionOptions & { json: boolean }) =>
       clientAction(io, setExitCode, async () => {
@@ -353,6 +370,7 @@ export function verifyCommand(io: CliIo, setExitCode: SetExitCode): Command {
     )
     .addOption(serverOption())
     .addOption(timeoutOption())
+    .addOption(witnessPolicyOption())
     .addOption(trustRootOption())
     .option('--json', 'print one JSON object', false)
     .action(async (opts: ConnectionOptions & { trustRoot?: string; json: boolean }) =>

@@ -16,8 +16,8 @@ import { isCorsOrigin } from '../../server/cors.js';
 import { LOG_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { readPolicyFile } from '../inputs.js';
-import { positiveInteger, scryptLogN } from '../options.js';
+import { readPolicyFile, readWitnessPolicyFile } from '../inputs.js';
+import { portNumber, positiveInteger, scryptLogN } from '../options.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -26,6 +26,7 @@ export interface ServeOptions {
   origin?: string;
   databaseUrl?: string;
   policy?: string;
+  witnessPolicy?: string;
   rateLimit: number;
   requestTimeout: number;
   idleTimeout: number;
@@ -159,6 +160,10 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       '--trust-proxy [addresses]',
       "behind a reverse proxy: take the client's address from X-Forwarded-For, from any proxy or only from these comma-separated addresses/CIDRs (rate limits per real client)",
     )
+    .option(
+      '--witness-policy <file>',
+      'witnesses to ask to cosign each checkpoint: {"threshold", "witnesses": [{"vkey", "url"}]} (docs/api.md, Witnesses)',
+    )
     .addOption(
       new Option(
         '--key-scrypt-log-n <n>',
@@ -169,6 +174,10 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
     )
     .action(async (opts: ServeOptions) => {
       const policy = opts.policy === undefined ? undefined : await readPolicyFile(io, opts.policy);
+      const witnessPolicy =
+        opts.witnessPolicy === undefined
+          ? undefined
+          : await readWitnessPolicyFile(io, opts.witnessPolicy, true);
       const logLevel = opts.logLevel ?? io.env[LOG_LEVEL_ENV] ?? 'info';
       if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
         throw new UsageError(
@@ -184,6 +193,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           ...(opts.origin === undefined ? {} : { origin: opts.origin }),
           ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
           ...(policy === undefined ? {} : { policy }),
+          ...(witnessPolicy === undefined ? {} : { witnessPolicy }),
           // Log keys: MATRIZ_KEY_COMMAND, else the passphrase variable, else the data dir's file.
           env: io.env,
           passphraseEnv: opts.passphraseEnv,
@@ -263,11 +273,4 @@ function nonNegativeInteger(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
     throw new UsageError(`expected a whole number, got ${JSON.stringify(value)}`);
   return Number(value);
-}
-
-function portNumber(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535)
-    throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(value)}`);
-  return port;
 }

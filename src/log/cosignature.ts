@@ -1,0 +1,201 @@
+/**
+ * Witness cosignatures (C2SP tlog-cosignature, `cosignature/v1`) and witness policies.
+ *
+ * A witness cosigns a checkpoint it has checked to be consistent with every earlier one it saw
+ * from that log (C2SP tlog-witness). Its signature line is a signed-note line of type 0x04: the
+ * key ID is SHA-256(name || 0x0A || 0x04 || Ed25519 public key)[:4], the signature
+ * `u64 timestamp || Ed25519 signature` over
+ *
+ *     cosignature/v1
+ *     time <timestamp>
+ *     <the checkpoint text>
+ *
+ * A witness's verifier key is written like a note key: `<name>+<hex key ID>+<base64(0x04 ||
+ * public key)>`. A client's witness policy names witnesses by verifier key and how many of them
+ * must have cosigned (k of n): a log that shows different trees to different people cannot get
+ * both cosigned by the same honest witnesses.
+ */
+import { base64Decode, base64Encode, concatBytes } from '../crypto/encoding.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { SignatureVerifier } from './checkpoint-signature.js';
+import { hex32, isValidKeyName, NoteError, type Note, type NoteSignature } from './note.js';
+import { noteKeyId } from './note-keys.js';
+
+export const COSIGNATURE_V1_TYPE = 0x04;
+/** Witnesses a policy may name (a signed note holds at most 16 signature lines). */
+export const MAX_WITNESSES = 10;
+const ED25519_PUBLIC_KEY_SIZE = 32;
+const ED25519_SIGNATURE_SIZE = 64;
+const encoder = new TextEncoder();
+
+/** A witness's cosigning key, as a verifier knows it. */
+export interface WitnessKey {
+  readonly name: string;
+  readonly keyId: number;
+  readonly publicKey: Uint8Array;
+  /** Its verifier key string. */
+  readonly vkey: string;
+}
+
+/** The message a witness signs for `text` (a checkpoint's note text) at `timestamp`. */
+export function cosignatureV1Message(text: string, timestamp: number): Uint8Array {
+  return encoder.encode(`cosignature/v1\ntime ${timestamp}\n${text}`);
+}
+
+/** The verifier key string of a witness's Ed25519 cosigning key. */
+export function witnessVerifierKey(name: string, publicKey: Uint8Array): string {
+  if (!isValidKeyName(name))
+    throw new NoteError('invalid-key', `invalid witness name ${JSON.stringify(name)}`);
+  if (publicKey.length !== ED25519_PUBLIC_KEY_SIZE)
+    throw new NoteError('invalid-key', 'a witness key is a 32-byte Ed25519 public key');
+  const keyId = noteKeyId(name, COSIGNATURE_V1_TYPE, publicKey);
+  return `${name}+${hex32(keyId)}+${base64Encode(concatBytes(new Uint8Array([COSIGNATURE_V1_TYPE]), publicKey))}`;
+}
+
+/** Parses a witness verifier key, checking its type (0x04) and key ID. Throws NoteError. */
+export function parseWitnessVerifierKey(vkey: string): WitnessKey {
+  const first = vkey.indexOf('+');
+  const second = vkey.indexOf('+', first + 1);
+  const name = vkey.slice(0, first);
+  const id = vkey.slice(first + 1, second);
+  if (first < 0 || second < 0 || !isValidKeyName(name) || !/^[0-9a-f]{8}$/.test(id))
+    throw new NoteError(
+      'invalid-key',
+      `witness key ${JSON.stringify(vkey.slice(0, 80))} is not <name>+<8 hex digits>+<base64 key>`,
+    );
+  let bytes: Uint8Array;
+  try {
+    bytes = base64Decode(vkey.slice(second + 1), 'witness key');
+  } catch {
+    throw new NoteError('invalid-key', `witness key of ${name}: the key is not base64`);
+  }
+  if (bytes.length !== 1 + ED25519_PUBLIC_KEY_SIZE || bytes[0] !== COSIGNATURE_V1_TYPE)
+    throw new NoteError(
+      'invalid-key',
+      `witness key of ${name} is not an Ed25519 cosignature/v1 (type 0x04) key`,
+    );
+  const publicKey = bytes.subarray(1);
+  const keyId = noteKeyId(name, COSIGNATURE_V1_TYPE, publicKey);
+  if (hex32(keyId) !== id)
+    throw new NoteError('invalid-key', `witness key of ${name}: its key ID does not match its key`);
+  return { name, keyId, publicKey, vkey };
+}
+
+/** A cosignature line for `text`: what a witness adds to the note. */
+export function cosign(
+  text: string,
+  name: string,
+  publicKey: Uint8Array,
+  timestamp: number,
+  sign: (message: Uint8Array) => Uint8Array,
+): NoteSignature {
+  const signature = sign(cosignatureV1Message(text, timestamp));
+  const bytes = new Uint8Array(8 + signature.length);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(timestamp));
+  bytes.set(signature, 8);
+  return { name, keyId: noteKeyId(name, COSIGNATURE_V1_TYPE, publicKey), signature: bytes };
+}
+
+/**
+ * The time `witness` cosigned `note`, or undefined when the note has no line of that key.
+ * A line of the key that does not verify throws NoteError `bad-signature`: a note carrying a
+ * forged cosignature is refused whole, as a forged log signature is.
+ */
+export function cosignedAt(
+  note: Note,
+  witness: WitnessKey,
+  ed25519: SignatureVerifier,
+): number | undefined {
+  const line = note.signatures.find((s) => s.name === witness.name && s.keyId === witness.keyId);
+  if (line === undefined) return undefined;
+  const bytes = line.signature;
+  if (bytes.length !== 8 + ED25519_SIGNATURE_SIZE)
+    throw new NoteError('bad-signature', `the cosignature of witness ${witness.name} is malformed`);
+  const timestamp = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0));
+  if (
+    !ed25519.verify(
+      bytes.subarray(8),
+      cosignatureV1Message(note.text, timestamp),
+      witness.publicKey,
+    )
+  )
+    throw new NoteError(
+      'bad-signature',
+      `the cosignature of witness ${witness.name} does not verify`,
+    );
+  return timestamp;
+}
+
+/** Which witnesses must have cosigned a checkpoint for a client to accept it. */
+export interface WitnessPolicy {
+  readonly witnesses: readonly (WitnessKey & { readonly url?: string })[];
+  /** How many of them, at least 1. */
+  readonly threshold: number;
+}
+
+/**
+ * A witness policy file (docs/api.md, Witnesses):
+ * `{"threshold": k, "witnesses": [{"vkey": "<witness verifier key>", "url": "http://..."}]}`;
+ * `url` is where a log asks the witness to cosign, and clients ignore it. Throws an Error saying
+ * what is wrong.
+ */
+export function parseWitnessPolicy(value: unknown): WitnessPolicy {
+  const record = value as { threshold?: unknown; witnesses?: unknown } | null;
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    throw new Error('a witness policy is a JSON object {"threshold", "witnesses"}');
+  if (!Array.isArray(record.witnesses) || record.witnesses.length === 0)
+    throw new Error('"witnesses" must be a non-empty list of {"vkey", "url"}');
+  // A note holds at most 16 signature lines: the log's (4 during a key rotation) and these.
+  if (record.witnesses.length > MAX_WITNESSES)
+    throw new Error(`a witness policy names at most ${MAX_WITNESSES} witnesses`);
+  const witnesses = record.witnesses.map((item: unknown, i) => {
+    const entry = item as { vkey?: unknown; url?: unknown } | null;
+    if (typeof entry !== 'object' || entry === null || typeof entry.vkey !== 'string')
+      throw new Error(`witnesses[${i}] must be an object with a "vkey" string`);
+    if (
+      entry.url !== undefined &&
+      (typeof entry.url !== 'string' || !/^https?:\/\//.test(entry.url))
+    )
+      throw new Error(`witnesses[${i}].url must be an http(s) URL`);
+    let key: WitnessKey;
+    try {
+      key = parseWitnessVerifierKey(entry.vkey);
+    } catch (error) {
+      throw new Error(`witnesses[${i}].vkey: ${(error as Error).message}`);
+    }
+    return entry.url === undefined ? key : { ...key, url: entry.url };
+  });
+  const names = new Set(witnesses.map((w) => `${w.name}+${hex32(w.keyId)}`));
+  if (names.size !== witnesses.length) throw new Error('"witnesses" names a witness key twice');
+  const { threshold } = record;
+  if (
+    typeof threshold !== 'number' ||
+    !Number.isInteger(threshold) ||
+    threshold < 1 ||
+    threshold > witnesses.length
+  )
+    throw new Error(`"threshold" must be an integer from 1 to ${witnesses.length}`);
+  return { witnesses, threshold };
+}
+
+/**
+ * Checks that at least `policy.threshold` of its witnesses cosigned `note` (whose log signature
+ * the caller has verified). Returns the names of those that did; throws NoteError `unverified`
+ * saying how many did, and `bad-signature` for a forged cosignature.
+ */
+export function checkWitnessPolicy(
+  note: Note,
+  checkpoint: Checkpoint,
+  policy: WitnessPolicy,
+  ed25519: SignatureVerifier,
+): string[] {
+  const cosigned = policy.witnesses.filter(
+    (witness) => cosignedAt(note, witness, ed25519) !== undefined,
+  );
+  if (cosigned.length < policy.threshold)
+    throw new NoteError(
+      'unverified',
+      `the checkpoint of size ${checkpoint.size} is cosigned by ${cosigned.length} of the witnesses the policy names (${cosigned.map((w) => w.name).join(', ') || 'none'}); it requires ${policy.threshold}`,
+    );
+  return cosigned.map((witness) => witness.name);
+}

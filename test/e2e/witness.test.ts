@@ -44,7 +44,7 @@ async function startWitness(
   witnesses.push(child);
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const match = /serving at (http:\/\/\S+)/.exec(stderr);
       if (match?.[1]) resolve(match[1]);

@@ -123,6 +123,10 @@ export class WitnessCosigner {
         const theirs = Number(body.trim());
         if (!Number.isSafeInteger(theirs) || theirs < 0)
           return { failure: `409 without a size: ${JSON.stringify(body.slice(0, 80))}` };
+        if (theirs === old)
+          return {
+            failure: `it has cosigned another tree of size ${theirs}: this log's history is not the one it saw`,
+          };
         if (theirs > size)
           return {
             failure: `it has cosigned a larger tree (size ${theirs}) than this checkpoint's ${size}`,

@@ -14,9 +14,10 @@
  *     <the checkpoint, a signed note>
  *
  * and its answers are the protocol's: 200 with the cosignature line; 409 with the size the
- * witness has (`text/x.tlog.size`) when `old` is not it; 404 for an unknown log; 403 when the
- * log's signature does not verify; 422 when the proof does not prove consistency; 400 for a
- * malformed request. The state of each log is written (atomically) before the cosignature is
+ * witness has (`text/x.tlog.size`) when `old` is not it, or when the checkpoint is another tree
+ * of that size; 404 for an unknown log; 403 when the log's signature does not verify; 422 when
+ * the proof does not prove consistency; 400 for a malformed request. A validly signed checkpoint
+ * refused for inconsistency is kept in `evidence/`: with the cosigned one, it proves a fork. The state of each log is written (atomically) before the cosignature is
  * returned, and calls for one log are serialized.
  */
 import { createHash } from 'node:crypto';
@@ -64,8 +65,8 @@ interface LogState {
   readonly note: string;
 }
 
-/** Most proof lines a request may carry: a proof has at most 2 log2(size) hashes. */
-const MAX_PROOF_LINES = 128;
+/** Most proof lines a request may carry (the protocol's bound). */
+const MAX_PROOF_LINES = 63;
 const TEXT = 'text/plain; charset=utf-8';
 
 export class Witness {
@@ -115,15 +116,22 @@ export class Witness {
       if (old !== size) return { status: 409, contentType: 'text/x.tlog.size', body: `${size}\n` };
       if (state !== undefined) {
         const root = base64Decode(state.root, 'witness state');
+        // Two different trees of one size: a conflict (409), the protocol says.
+        if (checkpoint.size === size && !equalBytes(root, checkpoint.rootHash)) {
+          await this.keepEvidence(origin, note);
+          return { status: 409, contentType: 'text/x.tlog.size', body: `${size}\n` };
+        }
         const consistent =
           checkpoint.size === size
-            ? proof.length === 0 && equalBytes(root, checkpoint.rootHash)
+            ? proof.length === 0
             : verifyConsistency(size, checkpoint.size, root, checkpoint.rootHash, proof);
-        if (!consistent)
+        if (!consistent) {
+          await this.keepEvidence(origin, note);
           return answer(
             422,
             `the checkpoint of size ${checkpoint.size} is not consistent with the checkpoint of size ${size} this witness cosigned`,
           );
+        }
       } else if (proof.length > 0) {
         return answer(400, 'a checkpoint after old size 0 needs no consistency proof');
       }
@@ -148,6 +156,18 @@ export class Witness {
       run.catch(() => undefined),
     );
     return run;
+  }
+
+  /**
+   * Keeps a validly signed checkpoint that is not consistent with what this witness cosigned:
+   * beside the cosigned one in the state, it proves the log showed two histories.
+   */
+  private async keepEvidence(origin: string, note: string): Promise<void> {
+    const dir = path.join(this.options.stateDir, 'evidence');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const id = createHash('sha256').update(note).digest('hex').slice(0, 16);
+    const name = `${path.basename(this.stateFile(origin), '.json')}-${id}.txt`;
+    await writeFileAtomic(path.join(dir, name), note, 0o600);
   }
 
   private stateFile(origin: string): string {

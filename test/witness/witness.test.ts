@@ -194,7 +194,7 @@ describe('witness keys and policies', () => {
       vkey.slice(second + 1),
     ];
     expect(() => parseWitnessVerifierKey(`${name}+00000000+${key}`)).toThrow(/key ID/);
-    const noteKey = Buffer.from(key ?? '', 'base64');
+    const noteKey = Buffer.from(key, 'base64');
     noteKey[0] = 0x01;
     expect(() => parseWitnessVerifierKey(`${name}+${id}+${noteKey.toString('base64')}`)).toThrow(
       /type 0x04/,

@@ -66,5 +66,15 @@ export {
   type TrustErrorCode,
   type TrustRoot,
 } from '../trust/index.js';
+export {
+  checkWitnessPolicy,
+  cosignedAt,
+  parseWitnessPolicy,
+  parseWitnessVerifierKey,
+  witnessVerifierKey,
+  type WitnessKey,
+  type WitnessPolicy,
+} from '../log/cosignature.js';
+export { parseNote } from '../log/note.js';
 export { CryptoError, type CryptoErrorCode } from '../crypto/errors.js';
 export type { BackendPreference } from '../crypto/suites.js';

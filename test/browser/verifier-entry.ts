@@ -7,7 +7,10 @@
  */
 import type { BackendPreference } from '../../src/verify/index.js';
 import {
+  checkWitnessPolicy,
   loadVerifierSuites,
+  parseNote,
+  parseWitnessPolicy,
   peekCheckpoint,
   verifyCheckpointUnderRoot,
   verifyConsistencyProof,
@@ -41,6 +44,8 @@ export interface VerifyOptions {
   /** ISO 8601 time to check expiry against (default: the browser's clock). */
   readonly now?: string;
   readonly backend?: BackendPreference;
+  /** A witness policy file's JSON: the checkpoint must be cosigned by k of its witnesses. */
+  readonly witnessPolicy?: unknown;
 }
 
 export interface Verdict {
@@ -207,6 +212,22 @@ async function verify(evidence: Evidence, options: VerifyOptions = {}): Promise<
   } catch (error) {
     verdicts.push(refusal('checkpoint', error));
     return report();
+  }
+
+  if (options.witnessPolicy !== undefined) {
+    try {
+      const policy = parseWitnessPolicy(options.witnessPolicy);
+      const cosigned = checkWitnessPolicy(
+        parseNote(evidence.checkpoint),
+        checkpoint,
+        policy,
+        suites.ed25519,
+      );
+      verdicts.push({ check: 'witnesses', ok: true, detail: { cosigned } });
+    } catch (error) {
+      verdicts.push(refusal('witnesses', error));
+      return report();
+    }
   }
 
   try {

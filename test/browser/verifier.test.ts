@@ -17,6 +17,11 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import type { LogKeysDocument } from '../../src/client/http-client.js';
+import { checkpointVerifierFor } from '../../src/client/log-verifier.js';
+import { loadSignatureSuite } from '../../src/crypto/suites.js';
+import { witnessVerifierKey } from '../../src/log/cosignature.js';
+import { Witness } from '../../src/witness/witness.js';
 import { captureIo } from '../support/cli.js';
 import { EXAMPLES_DIR } from '../support/examples.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
@@ -303,6 +308,73 @@ describe.skipIf(!available && !required)('the pure verifier in a real browser (C
     ])
       expect(requested).toContain(fetched);
     expect(requested.some((url) => url.startsWith('/api/v1/log/proof/consistency?'))).toBe(true);
+    expect(pageErrors).toStrictEqual([]);
+  });
+
+  it('takes a witness policy: two real witnesses cosign the served checkpoint, the page counts them and refuses a policy they do not meet', async () => {
+    const keys = await (await fetch(`${server?.url ?? ''}/api/v1/log/keys`)).json();
+    const ed25519 = await loadSignatureSuite('ed25519');
+    const mlDsa44 = await loadSignatureSuite('ml-dsa-44');
+    const logs = new Map([
+      [
+        'registry.test/browser',
+        checkpointVerifierFor(keys as LogKeysDocument, { ed25519, mlDsa44 }),
+      ],
+    ]);
+    let note = evidence.checkpoint;
+    const vkeys: { vkey: string }[] = [];
+    for (const name of ['witness.test/b1', 'witness.test/b2']) {
+      const pair = ed25519.generateKeyPair();
+      const witness = new Witness({
+        name,
+        publicKey: pair.publicKey,
+        secretKey: pair.secretKey,
+        ed25519,
+        logs,
+        stateDir: mkdtempSync(path.join(work, 'witness-')),
+      });
+      const answer = await witness.addCheckpoint(`old 0\n\n${evidence.checkpoint}`);
+      expect(answer.status, answer.body).toBe(200);
+      note += answer.body;
+      vkeys.push({ vkey: witnessVerifierKey(name, pair.publicKey) });
+    }
+    const cosigned = { ...evidence, checkpoint: note };
+    const met = await verifyInPage(cosigned, { witnessPolicy: { threshold: 2, witnesses: vkeys } });
+    expect(met.verdicts.map((v) => v.check)).toStrictEqual([
+      'pinned-root',
+      'root-chain',
+      'revocations',
+      'checkpoint',
+      'witnesses',
+      'inclusion',
+      'consistency',
+    ]);
+    expect(met.verdicts[4]).toStrictEqual({
+      check: 'witnesses',
+      ok: true,
+      detail: { cosigned: ['witness.test/b1', 'witness.test/b2'] },
+    });
+    const third = {
+      vkey: witnessVerifierKey('witness.test/b3', ed25519.generateKeyPair().publicKey),
+    };
+    const unmet = await verifyInPage(cosigned, {
+      witnessPolicy: { threshold: 3, witnesses: [...vkeys, third] },
+    });
+    expect(unmet.verdicts.at(-1)).toMatchObject({
+      check: 'witnesses',
+      ok: false,
+      code: 'unverified',
+      message: expect.stringMatching(/cosigned by 2 of the witnesses the policy names/),
+    });
+    // The served checkpoint alone (no cosignatures) does not meet a policy either.
+    const bare = await verifyInPage(evidence, {
+      witnessPolicy: { threshold: 1, witnesses: vkeys },
+    });
+    expect(bare.verdicts.at(-1)).toMatchObject({
+      check: 'witnesses',
+      ok: false,
+      code: 'unverified',
+    });
     expect(pageErrors).toStrictEqual([]);
   });
 

@@ -10,10 +10,14 @@
  * one per byte: about three times faster than `createHash().digest()` or a Buffer result.
  */
 import { hash } from 'node:crypto';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { compiledWorkerFile } from '../files/worker-file.js';
 import { HASH_SIZE } from '../log/hash.js';
 import { rangeHash, rangeRefs } from '../log/subtree.js';
 import { TILE_HEIGHT, TILE_WIDTH, tilePath, type TileId } from '../log/tiles.js';
 import type { TileSource } from './tile-source.js';
+import type { TileRootsReply, TileRootsTask } from './tree-tiles-worker.js';
 
 /** Why the tiles are not one tree with the checkpoint's root; the message says where. */
 export class TreeTilesError extends Error {
@@ -44,26 +48,61 @@ function runRoot(tile: Buffer, first: number, count: number): string {
   return level[0] ?? '';
 }
 
+/** The roots of consecutive full tiles (8,192 bytes each), 32 bytes each. */
+export function tileRoots(tiles: Buffer): Uint8Array {
+  const count = tiles.length / (TILE_WIDTH * HASH_SIZE);
+  const roots = new Uint8Array(count * HASH_SIZE);
+  for (let i = 0; i < count; i++) {
+    const tile = tiles.subarray(i * TILE_WIDTH * HASH_SIZE, (i + 1) * TILE_WIDTH * HASH_SIZE);
+    roots.set(Buffer.from(runRoot(tile, 0, TILE_WIDTH), 'latin1'), i * HASH_SIZE);
+  }
+  return roots;
+}
+
+export interface VerifyTreeTilesOptions {
+  /**
+   * Worker threads combining level-0 tiles (nearly all the work) besides this one; default one
+   * per core when the tree has more than 64 full tiles, else none (starting them costs more).
+   */
+  readonly threads?: number;
+}
+
+/** Full level-0 tiles sent to a worker at a time (2 MiB). */
+const TILES_PER_TASK = 256;
+
 export async function verifyTreeTiles(
   source: TileSource,
   size: number,
   rootHash: Uint8Array,
+  options: VerifyTreeTilesOptions = {},
 ): Promise<void> {
   const reader = new TileReader(source, size);
-  for (let level = 0; reader.hashesAt(level) >= TILE_WIDTH; level++) {
-    const full = Math.floor(reader.hashesAt(level) / TILE_WIDTH);
-    // A few tiles read ahead while the hashing goes on.
-    const ahead: Promise<Buffer>[] = [];
-    let next = 0;
-    for (let index = 0; index < full; index++) {
-      while (next < full && ahead.length < 8) ahead.push(reader.read(level, next++));
-      const tile = (await ahead.shift()) as Buffer;
-      const want = await reader.hash(level + 1, index);
-      if (runRoot(tile, 0, TILE_WIDTH) !== want)
-        throw new TreeTilesError(
-          `the hashes of ${tilePath(reader.id(level, index))} do not combine into hash ${index % TILE_WIDTH} of ${tilePath(reader.id(level + 1, Math.floor(index / TILE_WIDTH)))}`,
-        );
+  const fullAtZero = Math.floor(size / TILE_WIDTH);
+  const threads = options.threads ?? (fullAtZero > 64 ? os.availableParallelism() : 0);
+  const pool = threads > 0 ? new TileRootsPool(threads) : undefined;
+  try {
+    for (let level = 0; reader.hashesAt(level) >= TILE_WIDTH; level++) {
+      const full = Math.floor(reader.hashesAt(level) / TILE_WIDTH);
+      const check = async (index: number, root: string): Promise<void> => {
+        if (root !== (await reader.hash(level + 1, index)))
+          throw new TreeTilesError(
+            `the hashes of ${tilePath(reader.id(level, index))} do not combine into hash ${index % TILE_WIDTH} of ${tilePath(reader.id(level + 1, Math.floor(index / TILE_WIDTH)))}`,
+          );
+      };
+      if (level === 0 && pool !== undefined) {
+        await pool.checkLevel(reader, full, check);
+        continue;
+      }
+      // A few tiles read ahead while the hashing goes on.
+      const ahead: Promise<Buffer>[] = [];
+      let next = 0;
+      for (let index = 0; index < full; index++) {
+        while (next < full && ahead.length < 8) ahead.push(reader.read(level, next++));
+        await check(index, runRoot((await ahead.shift()) as Buffer, 0, TILE_WIDTH));
+      }
     }
+  } finally {
+    await pool?.close();
   }
   // The right edge: each complete subtree of the tree's decomposition, from the tile it lies in.
   const range = { start: 0, end: size };
@@ -82,6 +121,82 @@ export async function verifyTreeTiles(
     throw new TreeTilesError(
       `the tiles make a tree of size ${size} whose root is not the one its checkpoint signs`,
     );
+}
+
+/** Worker threads computing tile roots (tree-tiles-worker.ts), fed runs of level-0 tiles. */
+class TileRootsPool {
+  private readonly workers: Worker[];
+  private nextId = 0;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (roots: Uint8Array) => void; reject: (error: Error) => void }
+  >();
+
+  constructor(threads: number) {
+    const file = compiledWorkerFile(import.meta.url, 'tree-tiles-worker.js');
+    this.workers = Array.from({ length: threads }, () => {
+      const worker = new Worker(file);
+      worker.on('message', (reply: TileRootsReply) => {
+        this.waiting.get(reply.id)?.resolve(reply.roots);
+        this.waiting.delete(reply.id);
+      });
+      worker.on('error', (error) => {
+        for (const waiter of this.waiting.values()) waiter.reject(error);
+        this.waiting.clear();
+      });
+      return worker;
+    });
+  }
+
+  /** Every full level-0 tile's root, computed in the workers, checked in order with `check`. */
+  async checkLevel(
+    reader: TileReader,
+    full: number,
+    check: (index: number, root: string) => Promise<void>,
+  ): Promise<void> {
+    const runs: Promise<{ first: number; roots: Uint8Array }>[] = [];
+    let next = 0;
+    const submit = (): void => {
+      while (next < full && runs.length < this.workers.length * 2) {
+        const first = next;
+        const count = Math.min(TILES_PER_TASK, full - first);
+        next += count;
+        const worker = this.workers[(first / TILES_PER_TASK) % this.workers.length] as Worker;
+        runs.push(
+          Promise.all(Array.from({ length: count }, (_, i) => reader.read(0, first + i))).then(
+            (tiles) =>
+              new Promise((resolve, reject) => {
+                // A copy that owns its memory: the transfer detaches it.
+                const owned = new Uint8Array(Buffer.concat(tiles));
+                const id = this.nextId++;
+                this.waiting.set(id, {
+                  resolve: (roots) => {
+                    resolve({ first, roots });
+                  },
+                  reject,
+                });
+                worker.postMessage({ id, tiles: owned } satisfies TileRootsTask, [
+                  owned.buffer,
+                ]);
+              }),
+          ),
+        );
+        runs.at(-1)?.catch(() => undefined);
+      }
+    };
+    submit();
+    for (let run = runs.shift(); run !== undefined; run = runs.shift()) {
+      const { first, roots } = await run;
+      submit();
+      const text = Buffer.from(roots.buffer, roots.byteOffset, roots.byteLength);
+      for (let i = 0; i < roots.length / HASH_SIZE; i++)
+        await check(first + i, text.toString('latin1', i * HASH_SIZE, (i + 1) * HASH_SIZE));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
 }
 
 /** Tiles of one tree: each read at the width the tree gives it, the last one per level kept. */

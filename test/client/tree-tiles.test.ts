@@ -42,12 +42,23 @@ function memory(files: Map<string, Uint8Array>): TileSource & { reads: string[] 
 }
 
 describe('verifyTreeTiles', () => {
-  it.each([1, 2, 255, 256, 257, 600, 65_536, 70_001])(
-    'accepts the tiles of a tree of %i leaves with its root',
-    async (size) => {
+  it.each([
+    [1, 0],
+    [2, 0],
+    [255, 0],
+    [256, 0],
+    [257, 2],
+    [600, 0],
+    [600, 2],
+    [65_536, 2],
+    [70_001, 0],
+    [70_001, 2],
+  ])(
+    'accepts the tiles of a tree of %i leaves with its root (%i worker threads)',
+    async (size, threads) => {
       const { files, root } = treeTiles(size);
       const source = memory(files);
-      await expect(verifyTreeTiles(source, size, root)).resolves.toBeUndefined();
+      await expect(verifyTreeTiles(source, size, root, { threads })).resolves.toBeUndefined();
       // Every hash tile of the tree is read: a tile nobody reads is a tile nobody checked.
       expect(new Set(source.reads)).toStrictEqual(new Set(files.keys()));
     },
@@ -69,9 +80,10 @@ describe('verifyTreeTiles', () => {
       changed.set(file, bytes);
       return memory(changed);
     };
-    await expect(verifyTreeTiles(flip('tile/0/001', 5), size, root)).rejects.toThrow(
-      'the hashes of tile/0/001 do not combine into hash 1 of tile/1/000.p/2',
-    );
+    for (const threads of [0, 2])
+      await expect(verifyTreeTiles(flip('tile/0/001', 5), size, root, { threads })).rejects.toThrow(
+        'the hashes of tile/0/001 do not combine into hash 1 of tile/1/000.p/2',
+      );
     await expect(verifyTreeTiles(flip('tile/1/000.p/2', 40), size, root)).rejects.toThrow(
       TreeTilesError,
     );

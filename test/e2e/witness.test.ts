@@ -1,9 +1,9 @@
 /**
  * Witness cosigning end to end on loopback: three real `matriz witness serve` processes, a real
  * `matriz serve` that asks them to cosign each checkpoint, clients with a 2-of-3 witness policy.
- * One witness is stopped (2 of 3 still cosign), then a fork of the log (a copy of its data
- * directory, same keys, another history) asks the same witnesses: they refuse it (422), and a
- * client with the policy refuses its checkpoint.
+ * One witness is stopped (2 of 3 still cosign), then another (one cosignature: refused), then a
+ * fork of the log (a copy of its data directory, same keys, another history) asks the same
+ * witnesses: they refuse it (422), and a client with the policy refuses its checkpoint.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
@@ -186,6 +186,16 @@ describe('witness cosigning', () => {
       expect(strict.err).toMatch(
         /^matriz: verification failed: witness policy: the checkpoint of size 14 is cosigned by 2 of the witnesses the policy names \(witness\.test\/w1, witness\.test\/w2\); it requires 3\n$/,
       );
+      // A second witness stops: one cosignature is not enough for 2 of 3.
+      entries[1]?.child.kill('SIGTERM');
+      await register(server, owner, 'after_second_stop');
+      const one = await publishedWhen(server, (size) => size === 15);
+      expect(one.signers.filter((s) => s.startsWith('witness.test/'))).toEqual(['witness.test/w1']);
+      const below = await matriz(['verify', '--server', server.url, '--witness-policy', policy]);
+      expect(below.code).toBe(3);
+      expect(below.err).toMatch(
+        /witness policy: the checkpoint of size 15 is cosigned by 1 of the witnesses the policy names \(witness\.test\/w1\); it requires 2/,
+      );
       await server.stop();
       servers.splice(0);
 
@@ -193,21 +203,21 @@ describe('witness cosigning', () => {
       const fork = await startServe(['--data-dir', forkDir, '--witness-policy', policy], logEnv);
       servers.push(fork);
       const mallory = await makeOwner('ed25519');
-      for (let i = 0; i < 6; i++) await register(fork, mallory, `forked_${i}`);
-      const forked = await publishedWhen(fork, (size) => size === 16);
+      for (let i = 0; i < 7; i++) await register(fork, mallory, `forked_${i}`);
+      const forked = await publishedWhen(fork, (size) => size === 17);
       // The witnesses refused it: no cosignature, and the fork's log says why.
       expect(forked.signers).toEqual([ORIGIN, ORIGIN]);
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(fork.stdout()).toContain(
-        '"witness":"witness.test/w1","reason":"422: the checkpoint of size 16 is not consistent with the checkpoint of size 14 this witness cosigned","msg":"witness did not cosign"',
+        '"witness":"witness.test/w1","reason":"422: the checkpoint of size 17 is not consistent with the checkpoint of size 15 this witness cosigned","msg":"witness did not cosign"',
       );
       // Asked directly with the proof from the size it cosigned, a witness answers 422.
       const proof = (await (
-        await fetch(`${fork.url}/api/v1/log/proof/consistency?from=14&to=16`)
+        await fetch(`${fork.url}/api/v1/log/proof/consistency?from=15&to=17`)
       ).json()) as { hashes: string[] };
       const direct = await fetch(`${entries[0]?.url ?? ''}/add-checkpoint`, {
         method: 'POST',
-        body: `old 14\n${proof.hashes.map((h) => `${h}\n`).join('')}\n${forked.note}`,
+        body: `old 15\n${proof.hashes.map((h) => `${h}\n`).join('')}\n${forked.note}`,
       });
       expect(direct.status).toBe(422);
       // And an old size it has not got: 409 with its own size.
@@ -217,7 +227,7 @@ describe('witness cosigning', () => {
       });
       expect(stale.status).toBe(409);
       expect(stale.headers.get('content-type')).toBe('text/x.tlog.size');
-      expect(await stale.text()).toBe('14\n');
+      expect(await stale.text()).toBe('15\n');
 
       // A client with the policy refuses the fork even on first contact (nothing pinned)...
       const fresh = await matriz(
@@ -226,7 +236,7 @@ describe('witness cosigning', () => {
       );
       expect(fresh.code).toBe(3);
       expect(fresh.err).toMatch(
-        /witness policy: the checkpoint of size 16 is cosigned by 0 of the witnesses/,
+        /witness policy: the checkpoint of size 17 is cosigned by 0 of the witnesses/,
       );
       // ...and the client that saw the witnessed log detects the fork by itself too.
       const pinned = await matriz(['verify', '--server', fork.url]);

@@ -472,12 +472,6 @@ interface BatchPlan {
 }
 
 /**
- * A log whose newest trust root has expired signs nothing, neither writes nor refreshed
- * checkpoints: clients refuse an expired root (freeze protection), so what it signed would be
- * unverifiable, and signing on would hide the lapse. A batch that itself publishes a newer root
- * (an operator's `trust publish` or `keys rotate`) is judged by that root.
- */
-/**
  * A leaf the log cannot serve in an entry bundle. Owners' writes are refused before they are
  * queued (request.ts); this also bounds operator records (a trust root, a revocation list).
  */
@@ -488,6 +482,12 @@ function entryTooLarge(leaf: Uint8Array): RegistryProblem {
   );
 }
 
+/**
+ * A log whose newest trust root has expired signs nothing, neither writes nor refreshed
+ * checkpoints: clients refuse an expired root (freeze protection), so what it signed would be
+ * unverifiable, and signing on would hide the lapse. A batch that itself publishes a newer root
+ * (an operator's `trust publish` or `keys rotate`) is judged by that root.
+ */
 function refuseExpiredRoot(trust: TrustLedger, now: number): void {
   const root = trust.root;
   if (root !== undefined && Date.parse(root.expires) <= now)

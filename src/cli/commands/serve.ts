@@ -18,6 +18,7 @@ import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { readPolicyFile, readWitnessPolicyFile } from '../inputs.js';
 import { portNumber, positiveInteger, scryptLogN } from '../options.js';
+import { untilStopped } from '../signals.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -245,15 +246,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
         io.stderr(
           `matriz: WRITES HALTED: ${halted}. Reads are served; see the compromise runbook in docs/security.md\n`,
         );
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilStopped();
       io.stderr('matriz: stopping: finishing queued writes\n');
       await service.close();
       setExitCode(EXIT_OK);

@@ -20,6 +20,7 @@ import { withKeyErrors } from '../crypto-context.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { portNumber, scryptLogN } from '../options.js';
+import { untilStopped } from '../signals.js';
 
 export const WITNESS_PASSPHRASE_ENV = 'MATRIZ_WITNESS_PASSPHRASE';
 const WITNESS_FILE = 'witness.json';
@@ -140,15 +141,7 @@ export function witnessCommand(io: CliIo, setExitCode: (code: number) => void): 
         io.stderr(
           `matriz: witness ${file.name} serving at ${url} for ${logs.size} log(s); verifier key ${witnessVerifierKey(file.name, key.key.publicKey)}\n`,
         );
-        await new Promise<void>((resolve) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        await untilStopped();
         await app.close();
         setExitCode(EXIT_OK);
       },

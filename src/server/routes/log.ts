@@ -1,5 +1,5 @@
 /** /api/v1/log/*: the transparency log's read side, everything a verifier needs. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryProblem } from '../../registry/problems.js';
 import type { Registry } from '../../registry/registry.js';
 import { consistencyQuery, inclusionQuery, proofSchema } from '../schemas.js';
@@ -32,6 +32,15 @@ function decimalOnly(source: 'params' | 'query', names: readonly string[]) {
   };
 }
 
+/** The published checkpoint as text/plain, never cached (it moves). */
+export function checkpointHandler(registry: Registry) {
+  return async (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
+    reply
+      .type('text/plain; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(await registry.checkpoint());
+}
+
 export function logRoutes(app: FastifyInstance, registry: Registry): void {
   app.get(
     '/api/v1/log/checkpoint',
@@ -42,11 +51,7 @@ export function logRoutes(app: FastifyInstance, registry: Registry): void {
           'The latest signed checkpoint (C2SP tlog-checkpoint in a signed note), text/plain.',
       },
     },
-    async (_request, reply) =>
-      reply
-        .type('text/plain; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .send(await registry.checkpoint()),
+    checkpointHandler(registry),
   );
 
   app.get(

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { parseTilePath, TilePathError, type TileId } from '../../log/tiles.js';
 import { RegistryProblem } from '../../registry/problems.js';
 import type { Registry } from '../../registry/registry.js';
+import { checkpointHandler } from './log.js';
 
 /**
  * A tile's bytes never change, partial ones included: the first W hashes of a level, or the
@@ -25,11 +26,7 @@ export function tileRoutes(app: FastifyInstance, registry: Registry): void {
           "C2SP tlog-tiles: the latest signed checkpoint, the same note as /api/v1/log/checkpoint, at the spec's path.",
       },
     },
-    async (_request, reply) =>
-      reply
-        .type('text/plain; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .send(await registry.checkpoint()),
+    checkpointHandler(registry),
   );
 
   app.get(

@@ -8,6 +8,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { tileSource } from '../../src/client/tile-source.js';
+import { verifyTreeTiles } from '../../src/client/tree-tiles.js';
 import { base64Encode } from '../../src/crypto/encoding.js';
 import { parseCheckpoint } from '../../src/log/checkpoint.js';
 import { leafHash } from '../../src/log/hash.js';
@@ -21,6 +23,7 @@ import {
   registerMany,
 } from '../support/data-dir-log.js';
 import { goInteropAvailable, runGoTiles } from '../support/go-interop.js';
+import { postgresAvailable, withScratchDatabase } from '../support/postgres.js';
 import { makeOwner, ORIGIN } from '../support/registry.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 import { tempDir } from '../support/tmp.js';
@@ -196,6 +199,59 @@ describe.runIf(goInteropAvailable())("Go's sumdb/tlog reads the tiles", () => {
       expect(refused.err).toMatch(
         /^matriz: tiles export: tile\/0\/001 in the output directory differs/,
       );
+    },
+  );
+});
+
+describe.runIf(await postgresAvailable())('tiles from the PostgreSQL store', () => {
+  it(
+    'serves and exports the same tiles from --database-url, which the tree check and the audit accept',
+    { timeout: 120_000 },
+    async () => {
+      await withScratchDatabase('matriz_tiles', async (url) => {
+        const work = tempDir();
+        const dataDir = path.join(work, 'data');
+        await createDataDir(dataDir, ORIGIN);
+        const writer = await openWriter(dataDir, ORIGIN, { databaseUrl: url });
+        await registerMany(writer.registry, await makeOwner('ed25519'), ORIGIN, 300, 'pg');
+        await writer.close();
+        const server = await startServe(['--data-dir', dataDir, '--database-url', url], ENV);
+        servers.push(server);
+        const env = { ...ENV, MATRIZ_CONFIG_DIR: path.join(work, 'client') };
+        const matriz = async (args: string[]) => {
+          const io = captureIo({ cwd: work, env });
+          const code = await main(args, io);
+          return { code, out: io.out(), err: io.err() };
+        };
+        const out = path.join(work, 'tiles');
+        const exported = await matriz([
+          'tiles',
+          'export',
+          '--data-dir',
+          dataDir,
+          '--database-url',
+          url,
+          '--out',
+          out,
+          '--json',
+        ]);
+        expect(exported.code, exported.err).toBe(0);
+        expect(JSON.parse(exported.out)).toMatchObject({ size: 300, tiles: 5, written: 5 });
+        for (const file of [
+          'tile/0/000',
+          'tile/0/001.p/44',
+          'tile/1/000.p/1',
+          'tile/entries/001.p/44',
+        ])
+          expect(await readFile(path.join(out, file)), file).toStrictEqual(
+            (await get(`${server.url}/${file}`)).body,
+          );
+        const { root } = rootOf(await readFile(path.join(out, 'checkpoint'), 'utf8'));
+        await verifyTreeTiles(tileSource(out), 300, Buffer.from(root, 'base64'));
+        const audit = await matriz(['audit', '--server', server.url, '--json']);
+        expect(audit.code, audit.err).toBe(0);
+        expect(JSON.parse(audit.out)).toMatchObject({ ok: true, size: 300, checked: 300 });
+      });
     },
   );
 });

@@ -107,12 +107,10 @@ export async function auditLog(options: AuditOptions): Promise<AuditReport> {
   const checkpoint = openVerifiedCheckpoint(note, options.verifier);
   if (options.witnessPolicy !== undefined) {
     try {
-      checkWitnessPolicy(
-        parseNote(note),
-        checkpoint,
-        options.witnessPolicy,
-        await options.loadSuite('ed25519'),
-      );
+      checkWitnessPolicy(parseNote(note), checkpoint, options.witnessPolicy, {
+        ed25519: await options.loadSuite('ed25519'),
+        mlDsa44: await options.loadSuite('ml-dsa-44'),
+      });
     } catch (error) {
       if (error instanceof NoteError) throw new AuditFailure(`witness policy: ${error.message}`);
       throw error;

@@ -128,7 +128,7 @@ export async function openLogSession(
       const next = openVerifiedCheckpoint(note, verifier);
       if (options.witnessPolicy !== undefined && advanceOptions?.witnessed !== false) {
         try {
-          checkWitnessPolicy(parseNote(note), next, options.witnessPolicy, ed25519);
+          checkWitnessPolicy(parseNote(note), next, options.witnessPolicy, { ed25519, mlDsa44 });
         } catch (error) {
           if (error instanceof NoteError)
             throw new VerificationError(`witness policy: ${error.message}`, { cause: error });

@@ -1,55 +1,81 @@
 /**
- * Witness cosignatures (C2SP tlog-cosignature, `cosignature/v1`) and witness policies.
+ * Witness cosignatures (C2SP tlog-cosignature) and witness policies.
  *
  * A witness cosigns a checkpoint it has checked to be consistent with every earlier one it saw
- * from that log (C2SP tlog-witness). Its signature line is a signed-note line of type 0x04: the
- * key ID is SHA-256(name || 0x0A || 0x04 || Ed25519 public key)[:4], the signature
- * `u64 timestamp || Ed25519 signature` over
+ * from that log (C2SP tlog-witness). Its signature line is a signed-note line of one of the two
+ * types the spec defines, each `u64 timestamp || signature`:
  *
- *     cosignature/v1
- *     time <timestamp>
- *     <the checkpoint text>
+ * - Ed25519, type 0x04 (`cosignature/v1`): the key ID is SHA-256(name || 0x0A || 0x04 || public
+ *   key)[:4], the signature is over `cosignature/v1\ntime <timestamp>\n<checkpoint text>`;
+ * - ML-DSA-44, type 0x06 (`subtree/v1`, what the spec recommends for new deployments: secure
+ *   against quantum computers, and it commits to the witness's name): the key ID is
+ *   SHA-256(name || 0x0A || 0x06 || public key)[:4], the signature (FIPS 204 pure mode, empty
+ *   context) is over the binary `cosigned_message` (note-keys.ts), the one the log signs its own
+ *   checkpoints with.
  *
- * A witness's verifier key is written like a note key: `<name>+<hex key ID>+<base64(0x04 ||
- * public key)>`. A client's witness policy names witnesses by verifier key and how many of them
- * must have cosigned (k of n): a log that shows different trees to different people cannot get
- * both cosigned by the same honest witnesses.
+ * A witness's verifier key is written like a note key: `<name>+<hex key ID>+<base64(type ||
+ * public key)>`, its type told by its length (32 bytes Ed25519, 1312 ML-DSA-44). A client's
+ * witness policy names witnesses by verifier key and how many of them must have cosigned (k of
+ * n): a log that shows different trees to different people cannot get both cosigned by the same
+ * honest witnesses.
  */
 import { base64Decode, base64Encode, concatBytes } from '../crypto/encoding.js';
-import type { Checkpoint } from './checkpoint.js';
+import { parseCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { SignatureVerifier } from './checkpoint-signature.js';
 import { hex32, isValidKeyName, NoteError, type Note, type NoteSignature } from './note.js';
-import { noteKeyId } from './note-keys.js';
+import { mlDsa44CosignedMessage, noteKeyId } from './note-keys.js';
 
 export const COSIGNATURE_V1_TYPE = 0x04;
+export const ML_DSA_44_COSIGNATURE_TYPE = 0x06;
+const ML_DSA_44_PUBLIC_KEY_SIZE = 1312;
+const ML_DSA_44_SIGNATURE_SIZE = 2420;
 /** Witnesses a policy may name (a signed note holds at most 16 signature lines). */
 export const MAX_WITNESSES = 10;
 const ED25519_PUBLIC_KEY_SIZE = 32;
 const ED25519_SIGNATURE_SIZE = 64;
 const encoder = new TextEncoder();
 
+export type WitnessAlgorithm = 'ed25519' | 'ml-dsa-44';
+
 /** A witness's cosigning key, as a verifier knows it. */
 export interface WitnessKey {
   readonly name: string;
+  readonly algorithm: WitnessAlgorithm;
   readonly keyId: number;
   readonly publicKey: Uint8Array;
   /** Its verifier key string. */
   readonly vkey: string;
 }
 
+/** The signature verifiers cosignatures need: ML-DSA-44 only for ML-DSA-44 witnesses. */
+export interface WitnessSuites {
+  readonly ed25519: SignatureVerifier;
+  readonly mlDsa44?: SignatureVerifier;
+}
+
+function algorithmOf(publicKey: Uint8Array): WitnessAlgorithm {
+  if (publicKey.length === ED25519_PUBLIC_KEY_SIZE) return 'ed25519';
+  if (publicKey.length === ML_DSA_44_PUBLIC_KEY_SIZE) return 'ml-dsa-44';
+  throw new NoteError(
+    'invalid-key',
+    `a witness key is a 32-byte Ed25519 or a 1312-byte ML-DSA-44 public key, not ${publicKey.length} bytes`,
+  );
+}
+
+const TYPE_OF = { ed25519: COSIGNATURE_V1_TYPE, 'ml-dsa-44': ML_DSA_44_COSIGNATURE_TYPE } as const;
+
 /** The message a witness signs for `text` (a checkpoint's note text) at `timestamp`. */
 export function cosignatureV1Message(text: string, timestamp: number): Uint8Array {
   return encoder.encode(`cosignature/v1\ntime ${timestamp}\n${text}`);
 }
 
-/** The verifier key string of a witness's Ed25519 cosigning key. */
+/** The verifier key string of a witness's cosigning key (Ed25519 or ML-DSA-44, by its length). */
 export function witnessVerifierKey(name: string, publicKey: Uint8Array): string {
   if (!isValidKeyName(name))
     throw new NoteError('invalid-key', `invalid witness name ${JSON.stringify(name)}`);
-  if (publicKey.length !== ED25519_PUBLIC_KEY_SIZE)
-    throw new NoteError('invalid-key', 'a witness key is a 32-byte Ed25519 public key');
-  const keyId = noteKeyId(name, COSIGNATURE_V1_TYPE, publicKey);
-  return `${name}+${hex32(keyId)}+${base64Encode(concatBytes(new Uint8Array([COSIGNATURE_V1_TYPE]), publicKey))}`;
+  const type = TYPE_OF[algorithmOf(publicKey)];
+  const keyId = noteKeyId(name, type, publicKey);
+  return `${name}+${hex32(keyId)}+${base64Encode(concatBytes(new Uint8Array([type]), publicKey))}`;
 }
 
 /** Parses a witness verifier key, checking its type (0x04) and key ID. Throws NoteError. */
@@ -69,19 +95,40 @@ export function parseWitnessVerifierKey(vkey: string): WitnessKey {
   } catch {
     throw new NoteError('invalid-key', `witness key of ${name}: the key is not base64`);
   }
-  if (bytes.length !== 1 + ED25519_PUBLIC_KEY_SIZE || bytes[0] !== COSIGNATURE_V1_TYPE)
+  const publicKey = bytes.subarray(1);
+  const algorithm =
+    bytes[0] === COSIGNATURE_V1_TYPE && publicKey.length === ED25519_PUBLIC_KEY_SIZE
+      ? 'ed25519'
+      : bytes[0] === ML_DSA_44_COSIGNATURE_TYPE && publicKey.length === ML_DSA_44_PUBLIC_KEY_SIZE
+        ? 'ml-dsa-44'
+        : undefined;
+  if (algorithm === undefined)
     throw new NoteError(
       'invalid-key',
-      `witness key of ${name} is not an Ed25519 cosignature/v1 (type 0x04) key`,
+      `witness key of ${name} is neither an Ed25519 cosignature/v1 (type 0x04) nor an ML-DSA-44 (type 0x06) key`,
     );
-  const publicKey = bytes.subarray(1);
-  const keyId = noteKeyId(name, COSIGNATURE_V1_TYPE, publicKey);
+  const keyId = noteKeyId(name, TYPE_OF[algorithm], publicKey);
   if (hex32(keyId) !== id)
     throw new NoteError('invalid-key', `witness key of ${name}: its key ID does not match its key`);
-  return { name, keyId, publicKey, vkey };
+  return { name, algorithm, keyId, publicKey, vkey };
 }
 
-/** A cosignature line for `text`: what a witness adds to the note. */
+/** What a witness of `algorithm` signs for checkpoint `text` at `timestamp`. */
+function signedMessage(
+  algorithm: WitnessAlgorithm,
+  name: string,
+  text: string,
+  timestamp: number,
+): Uint8Array {
+  return algorithm === 'ed25519'
+    ? cosignatureV1Message(text, timestamp)
+    : mlDsa44CosignedMessage(name, BigInt(timestamp), parseCheckpoint(text));
+}
+
+/**
+ * A cosignature line for checkpoint `text`: what a witness adds to the note. Its type follows
+ * the key (Ed25519 or ML-DSA-44, by its length).
+ */
 export function cosign(
   text: string,
   name: string,
@@ -89,11 +136,12 @@ export function cosign(
   timestamp: number,
   sign: (message: Uint8Array) => Uint8Array,
 ): NoteSignature {
-  const signature = sign(cosignatureV1Message(text, timestamp));
+  const algorithm = algorithmOf(publicKey);
+  const signature = sign(signedMessage(algorithm, name, text, timestamp));
   const bytes = new Uint8Array(8 + signature.length);
   new DataView(bytes.buffer).setBigUint64(0, BigInt(timestamp));
   bytes.set(signature, 8);
-  return { name, keyId: noteKeyId(name, COSIGNATURE_V1_TYPE, publicKey), signature: bytes };
+  return { name, keyId: noteKeyId(name, TYPE_OF[algorithm], publicKey), signature: bytes };
 }
 
 /**
@@ -104,18 +152,27 @@ export function cosign(
 export function cosignedAt(
   note: Note,
   witness: WitnessKey,
-  ed25519: SignatureVerifier,
+  suites: WitnessSuites,
 ): number | undefined {
   const line = note.signatures.find((s) => s.name === witness.name && s.keyId === witness.keyId);
   if (line === undefined) return undefined;
   const bytes = line.signature;
-  if (bytes.length !== 8 + ED25519_SIGNATURE_SIZE)
+  const size = witness.algorithm === 'ed25519' ? ED25519_SIGNATURE_SIZE : ML_DSA_44_SIGNATURE_SIZE;
+  if (bytes.length !== 8 + size)
     throw new NoteError('bad-signature', `the cosignature of witness ${witness.name} is malformed`);
-  const timestamp = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0));
+  const timestamp = new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0);
+  if (timestamp > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new NoteError('bad-signature', `the cosignature of witness ${witness.name} is malformed`);
+  const verifier = witness.algorithm === 'ed25519' ? suites.ed25519 : suites.mlDsa44;
+  if (verifier === undefined)
+    throw new NoteError(
+      'invalid-key',
+      `witness ${witness.name} cosigns with ML-DSA-44, and no ML-DSA-44 verifier was given`,
+    );
   if (
-    !ed25519.verify(
+    !verifier.verify(
       bytes.subarray(8),
-      cosignatureV1Message(note.text, timestamp),
+      signedMessage(witness.algorithm, witness.name, note.text, Number(timestamp)),
       witness.publicKey,
     )
   )
@@ -123,7 +180,7 @@ export function cosignedAt(
       'bad-signature',
       `the cosignature of witness ${witness.name} does not verify`,
     );
-  return timestamp;
+  return Number(timestamp);
 }
 
 /** Which witnesses must have cosigned a checkpoint for a client to accept it. */
@@ -187,10 +244,10 @@ export function checkWitnessPolicy(
   note: Note,
   checkpoint: Checkpoint,
   policy: WitnessPolicy,
-  ed25519: SignatureVerifier,
+  suites: WitnessSuites,
 ): string[] {
   const cosigned = policy.witnesses.filter(
-    (witness) => cosignedAt(note, witness, ed25519) !== undefined,
+    (witness) => cosignedAt(note, witness, suites) !== undefined,
   );
   if (cosigned.length < policy.threshold)
     throw new NoteError(

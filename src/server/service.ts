@@ -203,7 +203,10 @@ async function openService(
     cosigner = new WitnessCosigner({
       policy: options.witnessPolicy,
       registry,
-      ed25519: await loadSignatureSuite('ed25519'),
+      suites: {
+        ed25519: await loadSignatureSuite('ed25519'),
+        mlDsa44: await loadSignatureSuite('ml-dsa-44'),
+      },
       onFailure: (witness, reason) => {
         events.log?.warn({ witness, reason }, 'witness did not cosign');
       },

@@ -9,8 +9,7 @@
  * request is sent again with a proof from there. A cosignature line is kept only if it verifies
  * under the witness key of the policy.
  */
-import type { SignatureSuite } from '../crypto/suite.js';
-import { cosignedAt, type WitnessPolicy } from '../log/cosignature.js';
+import { cosignedAt, type WitnessPolicy, type WitnessSuites } from '../log/cosignature.js';
 import { parseCheckpoint } from '../log/checkpoint.js';
 import { formatSignatureLine, parseNote, type NoteSignature } from '../log/note.js';
 import type { Registry } from '../registry/registry.js';
@@ -18,7 +17,8 @@ import type { Registry } from '../registry/registry.js';
 export interface WitnessCosignerOptions {
   readonly policy: WitnessPolicy;
   readonly registry: Registry;
-  readonly ed25519: SignatureSuite;
+  /** Verifiers of the witnesses' cosignatures (each line is checked before it is kept). */
+  readonly suites: WitnessSuites;
   /** Each witness request must be answered within this. Default 5 s. */
   readonly timeoutMs?: number;
   /** Called with each witness that did not cosign a round, and why. */
@@ -141,7 +141,7 @@ export class WitnessCosigner {
         const line = cosigned.signatures.find(
           (s) => s.name === witness.name && s.keyId === witness.keyId,
         );
-        if (line === undefined || cosignedAt(cosigned, witness, this.options.ed25519) === undefined)
+        if (line === undefined || cosignedAt(cosigned, witness, this.options.suites) === undefined)
           return { failure: 'its answer holds no cosignature line of its key' };
         this.known.set(witness.vkey, size);
         return line;

@@ -39,10 +39,10 @@ import { verifyConsistency } from '../log/proof.js';
 export interface WitnessOptions {
   /** The witness's name (its key name in cosignature lines), e.g. `witness.example/w1`. */
   readonly name: string;
-  /** Its Ed25519 cosigning key. */
+  /** Its cosigning key (Ed25519 or ML-DSA-44: log/cosignature.ts) and the key's suite. */
   readonly publicKey: Uint8Array;
   readonly secretKey: Uint8Array;
-  readonly ed25519: SignatureSuite;
+  readonly suite: SignatureSuite;
   /** The logs it witnesses, by origin, with the keys their checkpoints must be signed by. */
   readonly logs: ReadonlyMap<string, CheckpointVerifier | CheckpointKeySet>;
   /** Where the latest cosigned checkpoint of each log is kept. */
@@ -147,7 +147,7 @@ export class Witness {
         this.options.name,
         this.options.publicKey,
         timestamp,
-        (message) => this.options.ed25519.sign(message, this.options.secretKey),
+        (message) => this.options.suite.sign(message, this.options.secretKey),
       );
       return { status: 200, contentType: TEXT, body: formatSignatureLine(line) };
     });

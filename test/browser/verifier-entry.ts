@@ -221,7 +221,7 @@ async function verify(evidence: Evidence, options: VerifyOptions = {}): Promise<
         parseNote(evidence.checkpoint),
         checkpoint,
         policy,
-        suites.ed25519,
+        suites,
       );
       verdicts.push({ check: 'witnesses', ok: true, detail: { cosigned } });
     } catch (error) {

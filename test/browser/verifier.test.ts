@@ -311,7 +311,7 @@ describe.skipIf(!available && !required)('the pure verifier in a real browser (C
     expect(pageErrors).toStrictEqual([]);
   });
 
-  it('takes a witness policy: two real witnesses cosign the served checkpoint, the page counts them and refuses a policy they do not meet', async () => {
+  it('takes a witness policy: an Ed25519 and an ML-DSA-44 witness cosign the served checkpoint, the page counts them and refuses a policy they do not meet', async () => {
     const keys = await (await fetch(`${server?.url ?? ''}/api/v1/log/keys`)).json();
     const ed25519 = await loadSignatureSuite('ed25519');
     const mlDsa44 = await loadSignatureSuite('ml-dsa-44');
@@ -323,13 +323,17 @@ describe.skipIf(!available && !required)('the pure verifier in a real browser (C
     ]);
     let note = evidence.checkpoint;
     const vkeys: { vkey: string }[] = [];
-    for (const name of ['witness.test/b1', 'witness.test/b2']) {
-      const pair = ed25519.generateKeyPair();
+    // One Ed25519 witness and one ML-DSA-44 witness (the post-quantum cosignature type).
+    for (const [name, suite] of [
+      ['witness.test/b1', ed25519],
+      ['witness.test/b2', mlDsa44],
+    ] as const) {
+      const pair = suite.generateKeyPair();
       const witness = new Witness({
         name,
         publicKey: pair.publicKey,
         secretKey: pair.secretKey,
-        ed25519,
+        suite,
         logs,
         stateDir: mkdtempSync(path.join(work, 'witness-')),
       });

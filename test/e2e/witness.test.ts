@@ -120,6 +120,9 @@ describe('witness cosigning', () => {
             `witness.test/${name}`,
             '--key-scrypt-log-n',
             '10',
+            // w2 cosigns with ML-DSA-44, the post-quantum cosignature type; w1 and w3 Ed25519.
+            '--algorithm',
+            name === 'w2' ? 'ml-dsa-44' : 'ed25519',
           ],
           io,
         );

@@ -23,6 +23,7 @@ import { consistencyProofRanges } from '../../src/log/proof.js';
 import { NoteError, parseNote } from '../../src/log/note.js';
 import { parseCheckpoint } from '../../src/log/checkpoint.js';
 import { Witness } from '../../src/witness/witness.js';
+import { ml_dsa44 } from '@noble/post-quantum/ml-dsa.js';
 import { testLogKeys } from '../support/log-keys.js';
 import { MemoryLog } from '../support/memory-log.js';
 
@@ -53,7 +54,7 @@ function setup() {
       name: NAME,
       publicKey: pair.publicKey,
       secretKey: pair.secretKey,
-      ed25519,
+      suite: ed25519,
       logs: new Map([[ORIGIN, keys.verifier]]),
       stateDir,
       clock: () => 1_790_000_000_000,
@@ -178,6 +179,65 @@ describe('tlog-witness add-checkpoint', () => {
   });
 });
 
+describe('ML-DSA-44 witnesses (tlog-cosignature type 0x06)', () => {
+  it('cosign over the subtree/v1 cosigned_message, checked with @noble/post-quantum, and count in a policy', async () => {
+    const mlDsa44 = await loadSignatureSuite('ml-dsa-44');
+    const t = setup();
+    const pair = mlDsa44.generateKeyPair();
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'matriz-witness-'));
+    dirs.push(stateDir);
+    const witness = new Witness({
+      name: 'witness.test/pq',
+      publicKey: pair.publicKey,
+      secretKey: pair.secretKey,
+      suite: mlDsa44,
+      logs: new Map([[ORIGIN, t.keys.verifier]]),
+      stateDir,
+      clock: () => 1_790_000_123_000,
+    });
+    const log = logOf(7);
+    const note = await t.note(log);
+    const answer = await witness.addCheckpoint(`old 0\n\n${note}`);
+    expect(answer.status).toBe(200);
+    const vkey = witnessVerifierKey('witness.test/pq', pair.publicKey);
+    const key = parseWitnessVerifierKey(vkey);
+    expect(key.algorithm).toBe('ml-dsa-44');
+    const bytes = Buffer.from(answer.body.trim().split(' ')[2] ?? '', 'base64');
+    expect(bytes.readUInt32BE(0)).toBe(key.keyId);
+    expect(bytes.readBigUInt64BE(4)).toBe(1_790_000_123n);
+    expect(bytes.length).toBe(4 + 8 + 2420);
+    // cosigned_message built here from the spec, field by field.
+    const name = Buffer.from('witness.test/pq');
+    const origin = Buffer.from(ORIGIN);
+    const u64 = (n: bigint) => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64BE(n);
+      return b;
+    };
+    const message = Buffer.concat([
+      Buffer.from('subtree/v1\n\0'),
+      Buffer.from([name.length]),
+      name,
+      u64(1_790_000_123n),
+      Buffer.from([origin.length]),
+      origin,
+      u64(0n),
+      u64(7n),
+      Buffer.from(log.root()),
+    ]);
+    expect(ml_dsa44.verify(bytes.subarray(12), message, pair.publicKey)).toBe(true);
+    const cosigned = parseNote(`${note}${answer.body}`);
+    const policy = parseWitnessPolicy({ threshold: 1, witnesses: [{ vkey }] });
+    expect(
+      checkWitnessPolicy(cosigned, parseCheckpoint(cosigned.text), policy, { ed25519, mlDsa44 }),
+    ).toEqual(['witness.test/pq']);
+    // Without an ML-DSA-44 verifier the line cannot be judged: refused, not skipped.
+    expect(() =>
+      checkWitnessPolicy(cosigned, parseCheckpoint(cosigned.text), policy, { ed25519 }),
+    ).toThrow(/no ML-DSA-44 verifier/);
+  });
+});
+
 describe('witness keys and policies', () => {
   it('writes and reads witness verifier keys, refusing another type or key ID', () => {
     const { publicKey } = generateKeyPairSync('ed25519');
@@ -241,7 +301,7 @@ describe('witness keys and policies', () => {
       name: NAME,
       publicKey: strangerKey.publicKey,
       secretKey: strangerKey.secretKey,
-      ed25519,
+      suite: ed25519,
       logs: new Map([[ORIGIN, t.keys.verifier]]),
       stateDir: strangerDir,
     }).addCheckpoint(`old 0\n\n${note}`);
@@ -253,9 +313,9 @@ describe('witness keys and policies', () => {
       vkey: witnessVerifierKey('witness.test/w2', ed25519.generateKeyPair().publicKey),
     };
     const one = parseWitnessPolicy({ threshold: 1, witnesses: [mine, other] });
-    expect(checkWitnessPolicy(cosigned, checkpoint, one, ed25519)).toEqual([NAME]);
+    expect(checkWitnessPolicy(cosigned, checkpoint, one, { ed25519 })).toEqual([NAME]);
     const two = parseWitnessPolicy({ threshold: 2, witnesses: [mine, other] });
-    expect(() => checkWitnessPolicy(cosigned, checkpoint, two, ed25519)).toThrow(
+    expect(() => checkWitnessPolicy(cosigned, checkpoint, two, { ed25519 })).toThrow(
       /cosigned by 1 of the witnesses the policy names \(witness\.test\/w1\); it requires 2/,
     );
     // The stranger's line has the same name but another key: ignored, not counted.
@@ -263,6 +323,8 @@ describe('witness keys and policies', () => {
     // A cosignature of another checkpoint moved onto this one does not verify: refused whole.
     const other10 = await t.note(logOf(10));
     const moved = parseNote(`${other10}${answer.body}`);
-    expect(() => cosignedAt(moved, one.witnesses[0] as never, ed25519)).toThrow(/does not verify/);
+    expect(() => cosignedAt(moved, one.witnesses[0] as never, { ed25519 })).toThrow(
+      /does not verify/,
+    );
   });
 });

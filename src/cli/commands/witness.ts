@@ -29,7 +29,7 @@ const KEY_FILE = 'witness.key';
 interface WitnessFile {
   readonly format: 'matriz-witness/v1';
   readonly name: string;
-  /** The Ed25519 public key, base64. */
+  /** The cosigning public key (Ed25519 or ML-DSA-44), base64. */
   readonly public_key: string;
 }
 
@@ -41,10 +41,18 @@ export function witnessCommand(io: CliIo, setExitCode: (code: number) => void): 
   group
     .command('init')
     .description(
-      "create a witness: its directory, its name and its Ed25519 cosigning key (encrypted, 0600); prints its verifier key for logs' and clients' witness policies",
+      "create a witness: its directory, its name and its cosigning key (encrypted, 0600); prints its verifier key for logs' and clients' witness policies",
     )
     .requiredOption('--data-dir <dir>', 'the witness directory (created 0700)')
     .requiredOption('--name <name>', 'the witness name, e.g. witness.example/w1 (no spaces or +)')
+    .addOption(
+      new Option(
+        '--algorithm <alg>',
+        'cosignature key: ed25519 (cosignature/v1, what deployed witnesses speak) or ml-dsa-44 (post-quantum, subtree/v1)',
+      )
+        .choices(['ed25519', 'ml-dsa-44'])
+        .default('ed25519'),
+    )
     .addOption(passphraseOption())
     .addOption(
       new Option('--key-scrypt-log-n <n>', 'scrypt cost N = 2^n of the key file')
@@ -55,6 +63,7 @@ export function witnessCommand(io: CliIo, setExitCode: (code: number) => void): 
       async (opts: {
         dataDir: string;
         name: string;
+        algorithm: 'ed25519' | 'ml-dsa-44';
         passphraseEnv: string;
         keyScryptLogN: number;
       }) => {
@@ -68,7 +77,7 @@ export function witnessCommand(io: CliIo, setExitCode: (code: number) => void): 
         await mkdir(dir, { recursive: true, mode: 0o700 });
         const provider = await witnessKeys(io, dir, opts.passphraseEnv, true);
         const created = await withKeyErrors(() =>
-          provider.createKey(path.join(dir, KEY_FILE), 'ed25519', 'witness', {
+          provider.createKey(path.join(dir, KEY_FILE), opts.algorithm, 'witness', {
             scrypt: { N: 2 ** opts.keyScryptLogN, r: 8, p: 1 },
           }),
         );
@@ -113,8 +122,7 @@ export function witnessCommand(io: CliIo, setExitCode: (code: number) => void): 
       }) => {
         const dir = path.resolve(io.cwd, opts.dataDir);
         const file = await readWitnessFile(dir);
-        const ed25519 = await loadSignatureSuite('ed25519');
-        const logs = await readLogs(path.resolve(io.cwd, opts.logs), ed25519);
+        const logs = await readLogs(path.resolve(io.cwd, opts.logs));
         const provider = await witnessKeys(io, dir, opts.passphraseEnv, false);
         const key = await withKeyErrors(() =>
           provider.openKey(path.join(dir, KEY_FILE), 'witness'),
@@ -125,7 +133,7 @@ export function witnessCommand(io: CliIo, setExitCode: (code: number) => void): 
           name: file.name,
           publicKey: key.key.publicKey,
           secretKey: key.secretKey,
-          ed25519,
+          suite: key.suite,
           logs,
           stateDir: path.join(dir, 'logs'),
         });
@@ -191,10 +199,7 @@ async function readWitnessFile(dir: string): Promise<WitnessFile> {
   return file as WitnessFile;
 }
 
-async function readLogs(
-  file: string,
-  ed25519: Awaited<ReturnType<typeof loadSignatureSuite>>,
-): Promise<Map<string, CheckpointVerifier>> {
+async function readLogs(file: string): Promise<Map<string, CheckpointVerifier>> {
   let value: unknown;
   try {
     value = JSON.parse(await readFile(file, 'utf8'));
@@ -206,7 +211,10 @@ async function readLogs(
     throw new UsageError(
       `--logs ${file} must be {"logs": [<log keys document>, ...]} with at least one log`,
     );
-  const mlDsa44 = await loadSignatureSuite('ml-dsa-44');
+  const [ed25519, mlDsa44] = await Promise.all([
+    loadSignatureSuite('ed25519'),
+    loadSignatureSuite('ml-dsa-44'),
+  ]);
   const verifiers = new Map<string, CheckpointVerifier>();
   for (const [i, log] of logs.entries()) {
     try {

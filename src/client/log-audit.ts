@@ -100,6 +100,8 @@ interface Progress {
   readonly size: number;
   readonly root: string;
   readonly frontier: readonly { level: number; index: number; hash: string }[];
+  /** Problems found in the leaves checked so far: reported again by every resumed run. */
+  readonly problems: readonly string[];
 }
 
 export async function auditLog(options: AuditOptions): Promise<AuditReport> {
@@ -178,7 +180,7 @@ async function audit(
         );
   if (saved !== undefined) await replay.resume();
   const resumedFrom = tree.leaves;
-  const problems: string[] = [];
+  const problems: string[] = [...(saved?.problems ?? [])];
   const problem = (message: string): void => {
     if (problems.length < MAX_PROBLEMS) problems.push(message);
   };
@@ -246,12 +248,12 @@ async function audit(
     options.onProgress?.(tree.leaves, size);
     if (++sinceCommit >= COMMIT_BUNDLES) {
       sinceCommit = 0;
-      commit(scratch, progressMap, checkpoint.origin, tree);
+      commit(scratch, progressMap, checkpoint.origin, tree, problems);
     }
   }
   if (!equalBytes(tree.root(), checkpoint.rootHash))
     throw new AuditFailure(
-      `the tiles make a tree of size ${size} whose root is not the one its checkpoint signs`,
+      `the tiles make a tree of size ${size} whose root is not the one its checkpoint signs${resumedFrom > 0 ? ` (the first ${resumedFrom} leaves are the ones an earlier audit checked: these tiles are wrong, or the log changed its history; --restart checks all again)` : ''}`,
     );
   // The checkpoint must also verify under the trust state the log itself records.
   if (replay.ledger.root !== undefined) {
@@ -268,7 +270,7 @@ async function audit(
       throw error;
     }
   }
-  commit(scratch, progressMap, checkpoint.origin, tree);
+  commit(scratch, progressMap, checkpoint.origin, tree, problems);
   return {
     ok: problems.length === 0,
     origin: checkpoint.origin,
@@ -287,6 +289,7 @@ function commit(
   progressMap: ScratchMap<Progress>,
   origin: string,
   tree: TreeHasher,
+  problems: readonly string[],
 ): void {
   progressMap.set('progress', {
     origin,
@@ -295,6 +298,7 @@ function commit(
     frontier: tree
       .frontier()
       .map((s) => ({ level: s.level, index: s.index, hash: base64Encode(s.hash) })),
+    problems,
   } satisfies Progress);
   scratch.commit();
 }

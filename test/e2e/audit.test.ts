@@ -187,6 +187,21 @@ describe('matriz audit', () => {
       expect(strict.code, strict.err).toBe(1);
       expect(strict.out).toContain(`problem: leaf ${index} should have been refused: not-entitled`);
       expect(strict.out).toMatch(/\n1 problem\(s\): log /);
+      // A resumed audit checks no leaf again, and still reports what it found in them.
+      const again = await matriz([
+        'audit',
+        '--server',
+        server.url,
+        '--policy',
+        path.join(work, 'strict.json'),
+        '--json',
+      ]);
+      expect(again.code, again.err).toBe(1);
+      expect(JSON.parse(again.out)).toMatchObject({
+        ok: false,
+        checked: 0,
+        problems: [expect.stringContaining(`leaf ${index} should have been refused`)],
+      });
     },
   );
 });

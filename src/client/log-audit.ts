@@ -34,7 +34,7 @@ import {
   TilePathError,
   type TileId,
 } from '../log/tiles.js';
-import { LeafCheckPool } from '../registry/leaf-check-pool.js';
+import { LeafCheckPool, threadsFor } from '../registry/leaf-check-pool.js';
 import type { LeafCheck } from '../registry/leaf-check.js';
 import { LogReplay, TreeHasher } from '../registry/log-replay.js';
 import type { EntitlementPolicy } from '../registry/policy.js';
@@ -135,9 +135,10 @@ export async function auditLog(options: AuditOptions): Promise<AuditReport> {
       );
     scratch = new ScratchSpace(file);
   }
+  const threads = threadsFor(size, options.threads);
   const pool = new LeafCheckPool({
     origin: checkpoint.origin,
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(threads === undefined ? {} : { threads }),
   });
   try {
     return await audit(options, note, checkpoint, scratch, pool);

@@ -21,7 +21,7 @@ import { compareBytes } from '../store/entry-pages.js';
 import { ScratchSpace } from '../store/scratch.js';
 import type { RegistryEntry, Store, StoredCheckpoint, SubtreeHash } from '../store/store.js';
 import type { LeafCheck } from './leaf-check.js';
-import { LeafCheckPool } from './leaf-check-pool.js';
+import { LeafCheckPool, threadsFor } from './leaf-check-pool.js';
 import { LogReplay, openUnderReplayedTrust, TreeHasher } from './log-replay.js';
 import type { EntitlementPolicy } from './policy.js';
 
@@ -44,7 +44,10 @@ export interface FsckOptions {
   readonly policy?: EntitlementPolicy;
   /** Leaves read per batch. */
   readonly chunk?: number;
-  /** Worker threads checking leaves (signatures above all); default one per core. */
+  /**
+   * Worker threads checking leaves (signatures above all); default one per core, none (the
+   * calling thread) for a log of fewer than INLINE_BELOW leaves.
+   */
   readonly threads?: number;
   readonly onProgress?: (checked: number, size: number) => void;
 }
@@ -90,9 +93,10 @@ async function check(
     loadSuite: options.loadSuite,
     ...(options.policy === undefined ? {} : { policy: options.policy }),
   });
+  const threads = threadsFor(size, options.threads);
   const pool = new LeafCheckPool({
     origin: options.verifier.name,
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(threads === undefined ? {} : { threads }),
   });
   try {
     await pool.ready;

@@ -6,8 +6,12 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { compiledWorkerFile } from '../files/worker-file.js';
-import type { LeafCheck } from './leaf-check.js';
+import { loadSignatureSuite } from '../crypto/suites.js';
+import { checkLeaf, type LeafCheck } from './leaf-check.js';
+import { envelopeCheckWith } from './request.js';
 import type { LeafCheckReady, LeafCheckReply, LeafCheckTask } from './leaf-check-worker.js';
+
+const inlineCheck = envelopeCheckWith((algorithm) => loadSignatureSuite(algorithm));
 
 interface Slot {
   readonly worker: Worker;
@@ -17,8 +21,23 @@ interface Slot {
 export interface LeafCheckPoolOptions {
   /** The log's origin, which every owner's write must name. */
   readonly origin: string;
-  /** Worker threads; default one per core (os.availableParallelism()). */
+  /**
+   * Worker threads; default one per core (os.availableParallelism()). 0 checks the leaves on the
+   * calling thread: for a log too short to pay for starting workers (`threadsFor`).
+   */
   readonly threads?: number;
+}
+
+/**
+ * Below this many leaves a check runs on the calling thread: each worker loads and self-tests
+ * every signature suite before it takes work (about half a second here), more than checking a
+ * few hundred leaves costs.
+ */
+export const INLINE_BELOW = 512;
+
+/** The default thread count for checking a log of `size` leaves. */
+export function threadsFor(size: number, threads?: number): number | undefined {
+  return threads ?? (size < INLINE_BELOW ? 0 : undefined);
 }
 
 export class LeafCheckPool {
@@ -30,10 +49,12 @@ export class LeafCheckPool {
   private nextId = 0;
   /** Resolves once every worker has loaded and self-tested its signature suites. */
   readonly ready: Promise<void>;
+  private readonly origin: string;
 
   constructor(options: LeafCheckPoolOptions) {
+    this.origin = options.origin;
     const file = compiledWorkerFile(import.meta.url, 'leaf-check-worker.js');
-    const threads = Math.max(1, options.threads ?? os.availableParallelism());
+    const threads = Math.max(0, options.threads ?? os.availableParallelism());
     const readiness: Promise<void>[] = [];
     this.slots = Array.from({ length: threads }, () => {
       const slot: Slot = {
@@ -65,16 +86,21 @@ export class LeafCheckPool {
     this.ready.catch(() => undefined);
   }
 
-  /** Worker threads in the pool. */
+  /** Threads checking leaves: the workers, or the calling thread alone. */
   get threads(): number {
-    return this.slots.length;
+    return Math.max(1, this.slots.length);
   }
 
   /**
    * Checks consecutive leaves on the least busy worker, copied into one buffer that is moved
    * there (one transfer, not one clone per leaf).
    */
-  checkLeaves(leaves: readonly Uint8Array[]): Promise<LeafCheck[]> {
+  async checkLeaves(leaves: readonly Uint8Array[]): Promise<LeafCheck[]> {
+    if (this.slots.length === 0) {
+      const checks: LeafCheck[] = [];
+      for (const leaf of leaves) checks.push(await checkLeaf(leaf, this.origin, inlineCheck));
+      return checks;
+    }
     const owned = frameLeaves(leaves);
     const count = leaves.length;
     return new Promise((resolve, reject) => {

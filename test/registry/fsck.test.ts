@@ -32,6 +32,14 @@ describe('fsck replays the entry ledger', () => {
       loadSuite: loadSignatureSuite,
     });
     expect(report).toMatchObject({ ok: true, size: 3, entries: 2, problems: [] });
+    // The same report with the leaves checked in worker threads (a long log's default).
+    const threaded = await fsck({
+      store: t.store,
+      verifier: t.keys.verifier,
+      loadSuite: loadSignatureSuite,
+      threads: 2,
+    });
+    expect(threaded).toStrictEqual(report);
   });
 
   it('names a leaf the policy fsck is given would have refused (not-entitled), and accepts it under the policy the registry ran with', async () => {

@@ -328,3 +328,26 @@ describe('witness keys and policies', () => {
     );
   });
 });
+
+describe('matriz witness serve', () => {
+  it('says in one line, exit 2, that a damaged witness.json is not a witness file', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'matriz-witness-'));
+    dirs.push(dir);
+    const { writeFileSync } = await import('node:fs');
+    const { main } = await import('../../src/cli/main.js');
+    const { captureIo } = await import('../support/cli.js');
+    writeFileSync(path.join(dir, 'logs.json'), '{"logs": []}');
+    for (const content of ['{not json', 'null', '{"format": "other"}']) {
+      writeFileSync(path.join(dir, 'witness.json'), content);
+      const io = captureIo({ env: {} });
+      const code = await main(
+        ['witness', 'serve', '--data-dir', dir, '--logs', path.join(dir, 'logs.json')],
+        io,
+      );
+      expect(code, content).toBe(2);
+      expect(io.err()).toBe(
+        `matriz: error: ${path.join(dir, 'witness.json')} is not a matriz-witness/v1 file\n`,
+      );
+    }
+  });
+});

@@ -189,8 +189,15 @@ async function readWitnessFile(dir: string): Promise<WitnessFile> {
       `${dir} is not a witness directory (no ${WITNESS_FILE}): run matriz witness init`,
     );
   });
-  const file = JSON.parse(text) as Partial<WitnessFile>;
+  let file: Partial<WitnessFile> | null;
+  try {
+    file = JSON.parse(text) as Partial<WitnessFile> | null;
+  } catch {
+    file = null;
+  }
   if (
+    typeof file !== 'object' ||
+    file === null ||
     file.format !== 'matriz-witness/v1' ||
     typeof file.name !== 'string' ||
     typeof file.public_key !== 'string'

@@ -100,9 +100,7 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--json', 'print one JSON object', false)
     .option('--entries <n>', 'registrations in the log', positiveInteger, 100_000)
     .action(async (opts: { json: boolean; entries: number }) => {
-      const example = JSON.parse(
-        await readFile(path.join(packageRoot(), 'examples', 'memory_adapter.json'), 'utf8'),
-      ) as NodeSpec;
+      const example = await benchExample();
       const result = await benchExport({
         entries: opts.entries,
         bin: path.join(packageRoot(), 'bin', 'matriz.js'),
@@ -123,9 +121,7 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--json', 'print one JSON object', false)
     .option('--entries <n>', 'registrations in the log', positiveInteger, 100_000)
     .action(async (opts: { json: boolean; entries: number }) => {
-      const example = JSON.parse(
-        await readFile(path.join(packageRoot(), 'examples', 'memory_adapter.json'), 'utf8'),
-      ) as NodeSpec;
+      const example = await benchExample();
       const result = await benchAudit({
         entries: opts.entries,
         example,
@@ -159,9 +155,7 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
         connections: number;
         databaseUrl?: string;
       }) => {
-        const example = JSON.parse(
-          await readFile(path.join(packageRoot(), 'examples', 'memory_adapter.json'), 'utf8'),
-        ) as NodeSpec;
+        const example = await benchExample();
         const result = await benchQuery({
           bin: path.join(packageRoot(), 'bin', 'matriz.js'),
           ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
@@ -231,4 +225,11 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
     );
 
   return group;
+}
+
+/** The NodeSpec the registry benchmarks register, copied and renamed per entry. */
+async function benchExample(): Promise<NodeSpec> {
+  return JSON.parse(
+    await readFile(path.join(packageRoot(), 'examples', 'memory_adapter.json'), 'utf8'),
+  ) as NodeSpec;
 }

@@ -191,11 +191,16 @@ export async function benchAudit(options: {
 const SYNTHETIC_LEAVES = 2 ** 20;
 
 /**
- * Hash tiles of a perfect tree of 2^20 random leaf hashes, written to `dir` (levels 0 and 1 full,
- * level 2 the partial tile of 16 hashes), and its root.
+ * Hash tiles of a perfect tree of `leaves` (a power of two, at least 256) random leaf hashes,
+ * written to `dir`, and its root: built with the same `tileRoots` the check uses above level 0.
  */
-async function syntheticTree(dir: string): Promise<{ dir: string; root: Uint8Array }> {
-  let level = Buffer.from(randomBytes(SYNTHETIC_LEAVES * HASH_SIZE));
+export async function syntheticTree(
+  dir: string,
+  leaves = SYNTHETIC_LEAVES,
+): Promise<{ dir: string; root: Uint8Array }> {
+  if (leaves < TILE_WIDTH || 2 ** Math.round(Math.log2(leaves)) !== leaves)
+    throw new Error(`a synthetic tree has a power of two of at least ${TILE_WIDTH} leaves`);
+  let level = Buffer.from(randomBytes(leaves * HASH_SIZE));
   for (let tileLevel = 0; ; tileLevel++) {
     const count = level.length / HASH_SIZE;
     for (let index = 0; index * TILE_WIDTH < count; index++) {

@@ -177,6 +177,11 @@ describe('matriz import-legacy', () => {
       const done = await deregister();
       expect(done.code, done.err).toBe(0);
       expect(JSON.parse(done.out)).toMatchObject({ registry_id: id, index: 7 });
+      // A monitor replays the real prototype's imports, the claim and the deregistration from
+      // the tiles with the registry's own rules.
+      const audit = await matriz(['audit', '--server', server.url, '--json']);
+      expect(audit.code, audit.err).toBe(0);
+      expect(JSON.parse(audit.out)).toMatchObject({ ok: true, size: 8, checked: 8, problems: [] });
       await server.stop();
 
       // The imports and the claim survive an export and a restore; fsck replays them clean.

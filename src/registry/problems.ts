@@ -37,6 +37,10 @@ export const PROBLEMS = {
   'headers-too-large': { status: 431, title: 'Request headers are larger than the server accepts' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   overloaded: { status: 503, title: 'Registry is overloaded' },
+  'sequencer-unavailable': {
+    status: 503,
+    title: 'No sequencer integrated the write in time; it stays queued and may still be logged',
+  },
   'log-inconsistent': {
     status: 503,
     title: 'The log is not consistent with its last signed checkpoint; writes are halted',

@@ -30,7 +30,12 @@ import {
   signalTerm,
   withOwnerRevokedAt,
 } from '../store/entry-documents.js';
-import type { RegistryEntry, Store, TrustDocumentKind } from '../store/store.js';
+import type {
+  RegistryEntry,
+  Store,
+  StoredCheckpoint,
+  TrustDocumentKind,
+} from '../store/store.js';
 import { RegistryProblem } from './problems.js';
 import { readProofHashes } from './proof-hashes.js';
 import { readTile } from './tile-reader.js';
@@ -47,10 +52,23 @@ import { loadEntrySnapshot } from './entry-snapshot.js';
 import type { Sequencer } from './sequencer.js';
 import type { WriteResult } from '../verify/wire.js';
 
+/**
+ * Where verified writes go to be logged: the sequencer itself (one process), or the queue that
+ * replicas share (replica.ts), which also answers a retried request with its first outcome.
+ */
+export interface WriteQueue {
+  submit(request: WriteRequest): Promise<WriteResult>;
+  /** The outcome of this same request queued before, if it was (`replayed-nonce` otherwise). */
+  resume?(request: WriteRequest): Promise<WriteResult | undefined>;
+}
+
 export interface RegistryOptions {
   readonly origin: string;
   readonly store: Store;
+  /** Decides writes (its trust state and policy check them early) and, by default, logs them. */
   readonly sequencer: Sequencer;
+  /** Where verified writes are queued; default `sequencer`. */
+  readonly writes?: WriteQueue;
   readonly logKeys: { readonly ed25519: PublicKey; readonly mlDsa44: PublicKey };
   readonly loadSuite: (algorithm: KeyAlgorithm) => Promise<SignatureSuite>;
   /**
@@ -153,6 +171,8 @@ export class Registry {
   private readonly clock: () => number;
   private readonly decodeRequest: (body: unknown) => Promise<WriteRequest>;
   private readonly decodeRequestBytes: (body: RequestBytes) => Promise<WriteRequest>;
+  /** The newest checkpoint `storedCheckpoint` served. */
+  private served: StoredCheckpoint | undefined;
 
   constructor(private readonly options: RegistryOptions) {
     const check = envelopeCheckWith(options.loadSuite);
@@ -172,7 +192,7 @@ export class Registry {
     const request = await this.verify(body);
     if (request.op !== 'register')
       throw new RegistryProblem('invalid-request', 'this endpoint takes "op": "register"');
-    return this.options.sequencer.submit(request);
+    return this.submit(request);
   }
 
   /** Verifies a signed deregister request for `registryId` (the path) and logs it. */
@@ -186,7 +206,36 @@ export class Registry {
         `the signed request deregisters ${request.registryId}, not ${registryId}`,
       );
     }
-    return this.options.sequencer.submit(request);
+    return this.submit(request);
+  }
+
+  /**
+   * Decides `request` early, against the stored state and the last known trust state, so most
+   * refusals cost no trip through the sequencer (which decides again, by the same rules, on the
+   * state at integration: that decision is authoritative); then queues it. A request refused as
+   * a replay may be a client's retry of a write queued before: it gets that write's outcome.
+   */
+  private async submit(request: WriteRequest): Promise<WriteResult> {
+    const writes: WriteQueue = this.options.writes ?? this.options.sequencer;
+    const now = this.clock();
+    const { sequencer } = this.options;
+    const snapshot = await loadEntrySnapshot(
+      this.store,
+      [request],
+      Math.floor(now / 1000),
+      sequencer.policy,
+    );
+    const decision = EntryLedger.over(snapshot, sequencer.trust, sequencer.policy).apply(
+      request,
+      0,
+      new Date(now).toISOString(),
+    );
+    if (decision.outcome !== 'refused') return writes.submit(request);
+    if (decision.problem.slug === 'replayed-nonce' && writes.resume !== undefined) {
+      const earlier = await writes.resume(request);
+      if (earlier !== undefined) return earlier;
+    }
+    throw decision.problem;
   }
 
   async get(registryId: string): Promise<EntryView> {
@@ -262,10 +311,23 @@ export class Registry {
     return this.options.published?.() ?? this.storedCheckpoint();
   }
 
-  /** The latest checkpoint as stored, signed by the log alone. */
+  /**
+   * The latest checkpoint as stored, signed by the log alone. Never older than one this process
+   * served before: should the store ever answer with an older one (a database failed over to a
+   * standby that had not received the newest commits), the newer one is served again.
+   */
   async storedCheckpoint(): Promise<string> {
     const checkpoint = await this.store.latestCheckpoint();
+    const served = this.served;
+    if (
+      served !== undefined &&
+      (checkpoint === undefined ||
+        checkpoint.size < served.size ||
+        (checkpoint.size === served.size && checkpoint.signedAt < served.signedAt))
+    )
+      return served.note;
     if (!checkpoint) throw new RegistryProblem('not-found', 'the log is empty: no checkpoint yet');
+    this.served = checkpoint;
     return checkpoint.note;
   }
 
@@ -389,28 +451,11 @@ export class Registry {
       }
       throw error;
     }
-    const now = this.clock();
     checkWriteContext(request, {
       origin: this.origin,
-      now,
+      now: this.clock(),
       freshnessSeconds: this.options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS,
     });
-    // Decided early against the stored state and the last known trust state, so most refusals
-    // cost no trip through the sequencer; the sequencer decides again, by the same rules, on the
-    // state at integration, which is authoritative.
-    const { sequencer } = this.options;
-    const snapshot = await loadEntrySnapshot(
-      this.store,
-      [request],
-      Math.floor(now / 1000),
-      sequencer.policy,
-    );
-    const decision = EntryLedger.over(snapshot, sequencer.trust, sequencer.policy).apply(
-      request,
-      0,
-      new Date(now).toISOString(),
-    );
-    if (decision.outcome === 'refused') throw decision.problem;
     return request;
   }
 

@@ -5,7 +5,9 @@
  * anyway (the NodeSpec from its canonical JSON, the logged envelope from its canonical JSON).
  * Structured cloning those trees cost more, on both threads, than `JSON.parse` of the text.
  */
+import { createHash } from 'node:crypto';
 import type { Envelope } from '../crypto/dsse.js';
+import { base64Decode, base64Encode } from '../crypto/encoding.js';
 import type { PublicKey } from '../crypto/keys.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
 import type { WriteRequest } from './request.js';
@@ -57,4 +59,43 @@ export function fromWire(wire: WireRequest): WriteRequest {
     get: () => (envelope ??= JSON.parse(wire.canonicalEnvelope) as Envelope),
     enumerable: true,
   }) as unknown as WriteRequest;
+}
+
+/**
+ * A verified request as a replica's frontend queues it for the sequencer (store/replication.ts):
+ * its `WireRequest` as JSON, the owner key in base64. The sequencer decodes it with
+ * `decodeQueuedRequest` and decides it at integration; the signature was checked before it was
+ * queued, and the store that holds the queue also holds the log.
+ */
+export function encodeQueuedRequest(request: WriteRequest): string {
+  const wire = toWire(request);
+  return JSON.stringify({
+    ...wire,
+    owner: { ...wire.owner, publicKey: base64Encode(wire.owner.publicKey) },
+  });
+}
+
+/** The request `encodeQueuedRequest` was given; throws when `text` is not one. */
+export function decodeQueuedRequest(text: string): WriteRequest {
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  const owner = parsed.owner as Record<string, unknown> | null | undefined;
+  const strings = ['canonicalEnvelope', 'ownerId', 'nonce', 'origin', 'registryId'];
+  if (parsed.op === 'register') strings.push('canonicalSpec', 'specDigest');
+  const malformed =
+    (parsed.op !== 'register' && parsed.op !== 'deregister') ||
+    strings.some((field) => typeof parsed[field] !== 'string') ||
+    typeof parsed.issuedAt !== 'number' ||
+    typeof owner !== 'object' ||
+    owner === null ||
+    typeof owner.publicKey !== 'string';
+  if (malformed) throw new Error('not a queued write request');
+  return fromWire({
+    ...parsed,
+    owner: { ...owner, publicKey: base64Decode(owner.publicKey as string) },
+  } as unknown as WireRequest);
+}
+
+/** `sha256:<hex>` of the signed request: whether two queued writes are the same request. */
+export function queuedRequestDigest(request: WriteRequest): string {
+  return `sha256:${createHash('sha256').update(request.canonicalEnvelope).digest('hex')}`;
 }

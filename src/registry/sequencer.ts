@@ -19,6 +19,7 @@ import {
   signCheckpoint,
   type CheckpointSigner,
 } from '../log/checkpoint-signature.js';
+import type { Fence, Replication, SettledWrite, Settlement } from '../store/replication.js';
 import {
   StoreError,
   type RegistryEntry,
@@ -81,6 +82,14 @@ export interface SequencerOptions {
    * another writer (an operator command, a replica) when it reloaded the log, for metrics.
    */
   readonly onTrustRecords?: (kinds: readonly ControlKind[]) => void;
+  /**
+   * A replica's sequencer (store/replication.ts): every batch commits under the lease `fence`
+   * returns, and fails with `fenced` when there is none; queued writes are settled in the batch.
+   */
+  readonly replicated?: {
+    readonly replication: Replication;
+    readonly fence: () => Fence | undefined;
+  };
 }
 
 /**
@@ -88,11 +97,27 @@ export interface SequencerOptions {
  * again (a checkpoint of the same size with a new timestamp, appending no leaf).
  */
 type Write =
-  | { readonly request: WriteRequest; readonly control?: undefined; readonly refresh?: undefined }
-  | { readonly request?: undefined; readonly control: ControlWrite; readonly refresh?: undefined }
-  | { readonly request?: undefined; readonly control?: undefined; readonly refresh: true };
+  | {
+      readonly request: WriteRequest;
+      /** The write's id in the replicas' queue: settled in the batch, answered with no proof. */
+      readonly queued?: number;
+      readonly control?: undefined;
+      readonly refresh?: undefined;
+    }
+  | {
+      readonly request?: undefined;
+      readonly queued?: undefined;
+      readonly control: ControlWrite;
+      readonly refresh?: undefined;
+    }
+  | {
+      readonly request?: undefined;
+      readonly queued?: undefined;
+      readonly control?: undefined;
+      readonly refresh: true;
+    };
 
-type Answer = WriteResult | ControlResult | StoredCheckpoint;
+type Answer = WriteResult | ControlResult | StoredCheckpoint | SettledWrite;
 
 /** How often a batch is planned again after another writer appended first. */
 const MAX_REPLANS = 5;
@@ -203,6 +228,26 @@ export class Sequencer {
     return this.queue.submit({ request }) as Promise<WriteResult>;
   }
 
+  /**
+   * Queues a write from the replicas' queue (`replicated` only); resolves with its outcome once
+   * that is recorded with the batch. A refusal is an outcome, not a rejection.
+   */
+  submitQueued(id: number, request: WriteRequest): Promise<SettledWrite> {
+    return this.queue.submit({ request, queued: id }) as Promise<SettledWrite>;
+  }
+
+  /**
+   * Reads what other writers appended (another replica's sequencer, an operator command): the
+   * tree, checked to extend what this process saw, the trust state, and the newest checkpoint's
+   * time. A replica calls it when it hears the log grew, and before it starts sequencing.
+   */
+  async catchUp(): Promise<void> {
+    if (this.tree === undefined || (await this.store.treeSize()) !== this.tree.size)
+      await this.reload();
+    const latest = await this.store.latestCheckpoint();
+    if (latest !== undefined) this.signedAt = Math.max(this.signedAt ?? 0, latest.signedAt * 1000);
+  }
+
   /** Queues a trust record; resolves once it is committed in a signed checkpoint. */
   submitControl(control: ControlWrite): Promise<ControlResult> {
     return this.queue.submit({ control }) as Promise<ControlResult>;
@@ -241,6 +286,7 @@ export class Sequencer {
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       if (this.halted !== undefined) throw new RegistryProblem('log-inconsistent', this.halted);
+      const fence = this.fence();
       // Another writer (an operator command, a replica) may have appended since our last look:
       // plan on its state, so a revocation or enrolment takes effect for this batch.
       if (this.tree === undefined || (await this.store.treeSize()) !== this.tree.size)
@@ -250,7 +296,12 @@ export class Sequencer {
       const plan = await this.plan(batch, tree.size, now);
       refuseExpiredRoot(plan.trust, now);
       const refresh = batch.some((write) => write.refresh);
-      if (plan.leaves.length === 0 && !refresh) return this.answer(plan, undefined);
+      if (plan.leaves.length === 0 && !refresh) {
+        const settle = settlements(plan, tree.size);
+        if (fence !== undefined && settle.length > 0)
+          await this.options.replicated?.replication.settle(fence, settle);
+        return this.answer(plan, undefined, tree.size);
+      }
       const extension = tree.extend(plan.leaves);
       const signedAt = Math.floor(now / 1000);
       const checkpoint = {
@@ -280,6 +331,7 @@ export class Sequencer {
           })),
           trustDocuments: plan.trustDocuments,
           enrolments: plan.enrolments,
+          ...(fence === undefined ? {} : { fence, settle: settlements(plan, checkpoint.size) }),
         });
       } catch (error) {
         const raced =
@@ -298,8 +350,18 @@ export class Sequencer {
         write.control && plan.decisions[i]?.outcome === 'append' ? [write.control.kind] : [],
       );
       if (trustKinds.length > 0) this.options.onTrustRecords?.(trustKinds);
-      return this.answer(plan, checkpoint);
+      return this.answer(plan, checkpoint, checkpoint.size);
     }
+  }
+
+  /** The lease a replica's batch commits under; undefined for a single-process log. */
+  private fence(): Fence | undefined {
+    const { replicated } = this.options;
+    if (replicated === undefined) return undefined;
+    const fence = replicated.fence();
+    if (fence === undefined)
+      throw new StoreError('fenced', 'this replica does not hold the sequencer lease');
+    return fence;
   }
 
   /**
@@ -354,16 +416,16 @@ export class Sequencer {
           freshnessSeconds: this.options.freshnessSeconds,
         });
       } catch (error) {
-        decisions.push({ outcome: 'refused', error });
+        decisions.push({ outcome: 'refused', error, write });
         continue;
       }
       const decision = ledger.apply(write.request, index, integratedAt);
       if (decision.outcome === 'refused') {
-        decisions.push({ outcome: 'refused', error: decision.problem });
+        decisions.push({ outcome: 'refused', error: decision.problem, write });
       } else if (decision.outcome === 'idempotent') {
         decisions.push({ outcome: 'idempotent', index: decision.index, write });
       } else if (decision.leaf.length > MAX_BUNDLE_ENTRY_BYTES) {
-        decisions.push({ outcome: 'refused', error: entryTooLarge(decision.leaf) });
+        decisions.push({ outcome: 'refused', error: entryTooLarge(decision.leaf), write });
       } else {
         ledger = decision.ledger;
         leaves.push(decision.leaf);
@@ -382,13 +444,20 @@ export class Sequencer {
     };
   }
 
-  /** Each write's outcome: its refusal, or its proof against the checkpoint just committed. */
+  /**
+   * Each write's outcome: its refusal, or its proof against the checkpoint just committed (of
+   * tree size `size`); a queued write's, as settled (`settledOf`), its frontend proves it.
+   */
   private async answer(
     plan: BatchPlan,
     committed: StoredCheckpoint | undefined,
+    size: number,
   ): Promise<Outcome<Answer>[]> {
     const proven = plan.decisions.flatMap((decision) =>
-      decision.outcome === 'append' || decision.outcome === 'idempotent' ? [decision.index] : [],
+      (decision.outcome === 'append' || decision.outcome === 'idempotent') &&
+      decision.write?.queued === undefined
+        ? [decision.index]
+        : [],
     );
     let proofs: ControlResult[] = [];
     if (proven.length > 0) {
@@ -399,6 +468,8 @@ export class Sequencer {
     }
     let next = 0;
     return plan.decisions.map((decision): Outcome<Answer> => {
+      const queued = queuedWrite(decision);
+      if (queued !== undefined) return { ok: true, value: settledOf(decision, size) };
       if (decision.outcome === 'refused') return { ok: false, error: decision.error };
       if (decision.outcome === 'refresh') return { ok: true, value: committed as StoredCheckpoint };
       const proof = proofs[next++] as ControlResult;
@@ -456,8 +527,42 @@ export class Sequencer {
 /** What a write is told once its batch is committed (or finally refused). */
 type Decision =
   | { readonly outcome: 'append' | 'idempotent'; readonly index: number; readonly write?: Write }
-  | { readonly outcome: 'refused'; readonly error: unknown }
+  | { readonly outcome: 'refused'; readonly error: unknown; readonly write?: Write }
   | { readonly outcome: 'refresh' };
+
+/** The queue id of the write `decision` decided, when it came from the replicas' queue. */
+function queuedWrite(decision: Decision): number | undefined {
+  return decision.outcome === 'refresh' ? undefined : decision.write?.queued;
+}
+
+/**
+ * A queued write's outcome as the replicas' queue records it; `size` is the tree size of the
+ * newest checkpoint once the batch is committed (the proof is against it).
+ */
+function settledOf(decision: Decision, size: number): SettledWrite {
+  if (decision.outcome === 'refused') {
+    const problem =
+      decision.error instanceof RegistryProblem
+        ? decision.error
+        : new RegistryProblem('internal-error', 'the write could not be decided');
+    return { outcome: 'refused', problem: problem.slug, detail: problem.detail };
+  }
+  if (decision.outcome === 'refresh') throw new Error('sequencer: a refresh is not queued');
+  return {
+    outcome: 'logged',
+    index: decision.index,
+    size,
+    idempotent: decision.outcome === 'idempotent',
+  };
+}
+
+/** The outcomes of the batch's queued writes, recorded with it. */
+function settlements(plan: BatchPlan, size: number): Settlement[] {
+  return plan.decisions.flatMap((decision) => {
+    const id = queuedWrite(decision);
+    return id === undefined ? [] : [{ id, settled: settledOf(decision, size) }];
+  });
+}
 
 /** A batch as planned: what to append, and each write's decision. */
 interface BatchPlan {

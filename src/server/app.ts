@@ -46,6 +46,11 @@ export interface ServerOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Readiness: false while the store or keys are not usable. */
   readonly ready?: () => Promise<boolean>;
+  /**
+   * Which role this process holds, said by `/readyz`: `sequencer` (one process, or the replica
+   * holding the sequencer lease) or `frontend` (a replica that queues writes for it).
+   */
+  readonly role?: () => 'sequencer' | 'frontend';
   /** How `/validate` checks a NodeSpec; in this thread by default, in workers in the server. */
   readonly validateSpec?: ValidateSpec;
   /** Limits on connections: slow and silent clients (DEFAULT_CONNECTION_LIMITS). */
@@ -230,7 +235,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     { schema: { hide: true }, config: { rateLimit: false } },
     async (_request, reply) => {
       const ready = options.ready ? await options.ready() : true;
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not ready', role: options.role?.() ?? 'sequencer' });
     },
   );
   app.get(

@@ -28,6 +28,10 @@ export interface ObservedRegistry {
   readonly trust: () => TrustLedger;
   /** The signature backend that signs and verifies ML-DSA here (`noble`, `liboqs`). */
   readonly cryptoBackend: string;
+  /** Whether this process sequences the log: always for one process, the lease holder's among replicas. */
+  readonly leader: () => boolean;
+  /** Writes queued for the replicas' sequencer and not settled yet (replicas only). */
+  readonly pendingWrites?: () => Promise<number>;
   /** POSIX milliseconds; default Date.now. */
   readonly clock?: () => number;
 }
@@ -137,6 +141,12 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly failovers = new Counter({
+    name: 'registry_failovers_total',
+    help: "Times this replica took the sequencer lease over from another replica whose lease had expired (it crashed, froze or lost its database connection); a released lease (an orderly stop) is not counted.",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Every series exists from the first scrape, so rate() and increase() see the first event.
@@ -181,6 +191,24 @@ export class ServerMetrics {
         this.set(observed.queueDepth());
       },
     });
+    new Gauge({
+      name: 'registry_sequencer_leader',
+      help: '1 while this process is the sequencer (the only one of one process; the lease holder among replicas sharing PostgreSQL), else 0.',
+      registers,
+      collect() {
+        this.set(observed.leader() ? 1 : 0);
+      },
+    });
+    const pendingWrites = observed.pendingWrites;
+    if (pendingWrites !== undefined)
+      new Gauge({
+        name: 'registry_pending_writes',
+        help: "Verified writes queued in PostgreSQL for the replicas' sequencer and not integrated yet; grows while no replica holds the sequencer lease.",
+        registers,
+        async collect() {
+          this.set(await pendingWrites());
+        },
+      });
     new Gauge({
       name: 'registry_nonces',
       help: 'Request nonces stored (accepted, kept twice the freshness window to refuse replays).',

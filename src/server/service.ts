@@ -14,7 +14,7 @@ import { AnswerCache } from '../store/entry-pages.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { buildServer, type ConnectionLimits } from './app.js';
-import { openDataDir, type DataDirOptions } from '../operator/data-dir.js';
+import { openDataDir, readDataDirPublic, type DataDirOptions } from '../operator/data-dir.js';
 import { checkProductionStart, noTrustRootRefusal } from '../operator/production.js';
 import { ServerMetrics } from './metrics.js';
 import { Keyring } from '../operator/keyring.js';
@@ -22,6 +22,11 @@ import { VerifyPool } from './verify-pool.js';
 import { WitnessCosigner } from './witness-cosigner.js';
 import type { WitnessPolicy } from '../log/cosignature.js';
 import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { publicKeyOf, type PublicKey } from '../crypto/keys.js';
+import { Replica, type ReplicaRole } from '../registry/replica.js';
+import { leaseHolderName } from '../store/postgres-replication.js';
+import type { Replication } from '../store/replication.js';
 
 export interface ServiceOptions extends DataDirOptions {
   readonly host: string;
@@ -53,7 +58,22 @@ export interface ServiceOptions extends DataDirOptions {
   readonly trustProxy?: boolean | string;
   /** MiB of query answers kept in memory. Default DEFAULT_ANSWER_CACHE_MB; 0: none. */
   readonly answerCacheMb?: number;
+  /**
+   * With `databaseUrl`, whether this replica stands for election as the sequencer (`auto`, the
+   * default: it opens the log keys) or only serves (`never`: it reads the data directory's public
+   * keys, needs no passphrase). docs/operations.md, "Replicas".
+   */
+  readonly sequencer?: SequencerMode;
+  /** How long the sequencer lease lasts without renewal, ms. Default DEFAULT_SEQUENCER_LEASE_MS. */
+  readonly sequencerLeaseMs?: number;
+  /** How long a replica waits for the sequencer to settle a write before 503, ms. Default 30 s. */
+  readonly writeTimeoutMs?: number;
 }
+
+export type SequencerMode = 'auto' | 'never';
+
+export const DEFAULT_SEQUENCER_LEASE_MS = 4000;
+export const DEFAULT_WRITE_TIMEOUT_MS = 30_000;
 
 export const DEFAULT_ANSWER_CACHE_MB = 256;
 
@@ -64,6 +84,8 @@ export interface RunningService {
   readonly origin: string;
   readonly app: FastifyInstance;
   readonly store: Store;
+  /** `sequencer` when this process sequences the log (always, for one process), else `frontend`. */
+  readonly role: () => ReplicaRole;
   /** Why writes are halted (the stored log is inconsistent with its checkpoints), if they are. */
   readonly haltedReason: () => string | undefined;
   close(): Promise<void>;
@@ -104,43 +126,53 @@ async function openService(
   opened: (() => Promise<void>)[],
   closeOpened: () => Promise<void>,
 ): Promise<RunningService> {
-  const dir = await openDataDir(options);
+  const eligible = (options.sequencer ?? 'auto') === 'auto';
+  if (!eligible && options.databaseUrl === undefined)
+    throw new ServiceStartError(
+      '--sequencer never is for replicas sharing a PostgreSQL store (--database-url): a server on the embedded store is its own sequencer',
+    );
+  const log = eligible ? await openLogKeys(options) : await openPublicLog(options);
   const answerCache = new AnswerCache((options.answerCacheMb ?? DEFAULT_ANSWER_CACHE_MB) * 2 ** 20);
-  const store = options.databaseUrl
-    ? await openPostgresStore({ connectionString: options.databaseUrl, answerCache })
-    : openSqliteStore({ path: dir.databaseFile, appendInWorker: true, answerCache });
+  let store: Store;
+  let replication: Replication | undefined;
+  if (options.databaseUrl !== undefined) {
+    const postgres = await openPostgresStore({
+      connectionString: options.databaseUrl,
+      answerCache,
+    });
+    store = postgres;
+    replication = postgres.replication;
+  } else {
+    store = openSqliteStore({ path: log.databaseFile, appendInWorker: true, answerCache });
+  }
   opened.push(() => store.close());
   const metrics = new ServerMetrics();
   // The server's logger exists once the app is built; the sequencer's events before that (a new
   // log's first checkpoint) are not logged.
   const events: { log?: FastifyBaseLogger } = {};
-  const keyring = new Keyring(options.dataDir, dir.origin, dir.keyProvider, options.scrypt);
-  const signer: CheckpointSigner = {
-    name: dir.origin,
-    ed25519: {
-      publicKey: dir.ed25519.key.publicKey,
-      sign: (message) => dir.ed25519.suite.sign(message, dir.ed25519.secretKey),
-    },
-    mlDsa44: {
-      publicKey: dir.mlDsa44.key.publicKey,
-      sign: (message) => dir.mlDsa44.suite.sign(message, dir.mlDsa44.secretKey),
-    },
-  };
   const freshnessSeconds = options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS;
   // Made once the registry exists; the sequencer pokes it after each batch.
   let cosigner: WitnessCosigner | undefined;
+  // Among replicas, the one holding the sequencer lease sequences; made once the sequencer is.
+  let replica: Replica | undefined;
   const sequencer = new Sequencer(store, {
-    origin: dir.origin,
-    signer,
+    origin: log.origin,
+    ...(log.signer === undefined ? {} : { signer: log.signer }),
     // Before a trust root: the data directory's log key; after: the root's log keys found here.
-    signers: async (ledger) =>
-      (ledger.root === undefined ? [signer] : await keyring.checkpointSigners(ledger)).map((one) =>
-        timedSigner(one, metrics),
-      ),
+    signers: async (ledger) => {
+      if (log.signer === undefined || log.keyring === undefined)
+        throw new Error('this replica does not open the log keys (--sequencer never)');
+      return (
+        ledger.root === undefined ? [log.signer] : await log.keyring.checkpointSigners(ledger)
+      ).map((one) => timedSigner(one, metrics));
+    },
     freshnessSeconds,
     policy: options.policy ?? DEFAULT_POLICY,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
     ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
+    ...(replication === undefined
+      ? {}
+      : { replicated: { replication, fence: () => replica?.fence() } }),
     onInconsistent: (reason) => {
       metrics.logInconsistencies.inc();
       events.log?.error({ reason }, 'log inconsistent: writes halted');
@@ -164,15 +196,51 @@ async function openService(
     await store.close();
     throw noTrustRootRefusal(options.dataDir);
   }
-  // A new log publishes its signed size-0 checkpoint before it serves, so clients can verify it.
-  if (sequencer.haltedReason === undefined && (await store.latestCheckpoint()) === undefined)
-    await sequencer.refreshCheckpoint();
+  const role = (): ReplicaRole => replica?.role ?? 'sequencer';
+  if (replication === undefined) {
+    // A new log publishes its signed size-0 checkpoint before it serves, so clients can verify
+    // it. Among replicas the first sequencer does, once elected (replica.ts).
+    if (sequencer.haltedReason === undefined && (await store.latestCheckpoint()) === undefined)
+      await sequencer.refreshCheckpoint();
+  } else {
+    const running = new Replica({
+      store,
+      replication,
+      sequencer,
+      eligible,
+      leaseMs: options.sequencerLeaseMs ?? DEFAULT_SEQUENCER_LEASE_MS,
+      freshnessSeconds,
+      writeTimeoutMs: options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS,
+      holder: leaseHolderName(randomBytes(4).toString('hex')),
+      onRole: (now) => {
+        events.log?.info(
+          { role: now },
+          `this replica is now ${now === 'sequencer' ? 'the sequencer' : 'a frontend'}`,
+        );
+      },
+      onFailover: (previousHolder) => {
+        metrics.failovers.inc();
+        events.log?.warn(
+          { previous_holder: previousHolder },
+          'took the sequencer lease over from a replica whose lease expired',
+        );
+      },
+      onError: (what, error) => {
+        events.log?.warn({ err: error }, `replica: ${what} failed`);
+      },
+    });
+    replica = running;
+    opened.push(() => running.stop());
+    await running.start();
+  }
   metrics.observe({
     store,
     answerCache,
     queueDepth: () => sequencer.queueDepth,
     trust: () => sequencer.trust,
-    cryptoBackend: dir.mlDsa44.suite.backend,
+    cryptoBackend: log.cryptoBackend,
+    leader: () => role() === 'sequencer',
+    ...(replication === undefined ? {} : { pendingWrites: () => replication.unsettledCount() }),
   });
   const pool = new VerifyPool(
     options.verifyThreads ?? Math.max(1, availableParallelism() - 1),
@@ -185,10 +253,11 @@ async function openService(
   opened.push(() => sequencer.drain());
   await pool.ready;
   const registry = new Registry({
-    origin: dir.origin,
+    origin: log.origin,
     store,
     sequencer,
-    logKeys: { ed25519: dir.ed25519.key, mlDsa44: dir.mlDsa44.key },
+    ...(replica === undefined ? {} : { writes: replica }),
+    logKeys: log.logKeys,
     loadSuite: (algorithm) => loadSignatureSuite(algorithm),
     decodeRequest: pool.decode,
     decodeRequestBytes: pool.decodeBytes,
@@ -234,30 +303,45 @@ async function openService(
       await store.treeSize();
       return sequencer.haltedReason === undefined;
     },
+    role,
   });
   events.log = app.log;
   const halted = sequencer.haltedReason;
   if (halted !== undefined) app.log.error({ reason: halted }, 'log inconsistent: writes halted');
   opened.push(() => app.close());
   const pruner = setInterval(() => {
-    void store.pruneNonces(Math.floor(Date.now() / 1000)).catch(() => undefined);
+    const now = Math.floor(Date.now() / 1000);
+    void store.pruneNonces(now).catch(() => undefined);
+    void replication?.prune(now).catch(() => undefined);
   }, 60_000);
   pruner.unref();
-  const refresher = new CheckpointRefresher(sequencer, {
-    intervalMs: 1000 * (options.checkpointIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_SECONDS),
-    onError: (error) => {
-      app.log.warn({ err: error }, 'checkpoint refresh failed');
+  // Only the sequencer signs; a frontend replica's refresher finds nothing to do.
+  const refresher = new CheckpointRefresher(
+    {
+      get lastSignedAt() {
+        return sequencer.lastSignedAt;
+      },
+      refreshCheckpoint: () =>
+        role() === 'sequencer' ? sequencer.refreshCheckpoint() : Promise.resolve(),
     },
-  });
+    {
+      intervalMs: 1000 * (options.checkpointIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_SECONDS),
+      onError: (error) => {
+        app.log.warn({ err: error }, 'checkpoint refresh failed');
+      },
+    },
+  );
   refresher.start();
   if (cosigner !== undefined) {
-    // A re-signed checkpoint (no writes) is cosigned too; and the first one now.
+    // A re-signed checkpoint (no writes) is cosigned too; and the first one now. Among replicas,
+    // the sequencer asks the witnesses.
     const witnessed = cosigner;
-    witnessed.poke();
+    const poke = (): void => {
+      if (role() === 'sequencer') witnessed.poke();
+    };
+    poke();
     const timer = setInterval(
-      () => {
-        witnessed.poke();
-      },
+      poke,
       1000 * (options.checkpointIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_SECONDS),
     );
     timer.unref();
@@ -277,12 +361,77 @@ async function openService(
   const url = await app.listen({ host: options.host, port: options.port });
   return {
     url,
-    origin: dir.origin,
+    origin: log.origin,
     app,
     store,
+    role,
     haltedReason: () => sequencer.haltedReason,
-    // In reverse order of opening: timer, HTTP server, verify workers, sequencer, store.
+    // In reverse order of opening: timer, HTTP server, verify workers, sequencer, replica, store.
     close: closeOpened,
+  };
+}
+
+/** The log's identity and keys as this process holds them. */
+interface LogIdentity {
+  readonly origin: string;
+  readonly logKeys: { readonly ed25519: PublicKey; readonly mlDsa44: PublicKey };
+  readonly databaseFile: string;
+  readonly cryptoBackend: string;
+  /** The data directory's log keys, to sign checkpoints (absent: `--sequencer never`). */
+  readonly signer?: CheckpointSigner;
+  /** The trust root's log keys found in the data directory, once there is a root. */
+  readonly keyring?: Keyring;
+}
+
+/** The data directory with its log keys opened (created at first start). */
+async function openLogKeys(options: ServiceOptions): Promise<LogIdentity> {
+  const dir = await openDataDir(options);
+  return {
+    origin: dir.origin,
+    logKeys: { ed25519: dir.ed25519.key, mlDsa44: dir.mlDsa44.key },
+    databaseFile: dir.databaseFile,
+    cryptoBackend: dir.mlDsa44.suite.backend,
+    keyring: new Keyring(options.dataDir, dir.origin, dir.keyProvider, options.scrypt),
+    signer: {
+      name: dir.origin,
+      ed25519: {
+        publicKey: dir.ed25519.key.publicKey,
+        sign: (message) => dir.ed25519.suite.sign(message, dir.ed25519.secretKey),
+      },
+      mlDsa44: {
+        publicKey: dir.mlDsa44.key.publicKey,
+        sign: (message) => dir.mlDsa44.suite.sign(message, dir.mlDsa44.secretKey),
+      },
+    },
+  };
+}
+
+/**
+ * A frontend replica's view of the data directory: the origin and the log's public keys, read
+ * without a passphrase; no secret key is opened.
+ */
+async function openPublicLog(options: ServiceOptions): Promise<LogIdentity> {
+  let dir;
+  try {
+    dir = await readDataDirPublic(options.dataDir);
+  } catch (error) {
+    throw new ServiceStartError(
+      `--sequencer never serves a log set up elsewhere: ${(error as Error).message}; copy the data directory of a replica that opens the log keys (its key files stay encrypted, no passphrase is asked)`,
+      { cause: error },
+    );
+  }
+  if (options.origin !== undefined && options.origin !== dir.origin)
+    throw new ServiceStartError(
+      `${options.dataDir} holds log ${JSON.stringify(dir.origin)}, not ${JSON.stringify(options.origin)}`,
+    );
+  return {
+    origin: dir.origin,
+    logKeys: {
+      ed25519: publicKeyOf('ed25519', dir.ed25519PublicKey),
+      mlDsa44: publicKeyOf('ml-dsa-44', dir.mlDsa44PublicKey),
+    },
+    databaseFile: dir.databaseFile,
+    cryptoBackend: (await loadSignatureSuite('ml-dsa-44')).backend,
   };
 }
 

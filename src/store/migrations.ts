@@ -138,6 +138,33 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
     rebuildEntryIndex: true,
   },
+  {
+    version: 7,
+    description:
+      'replicas (PostgreSQL only): the queue of verified writes waiting for the sequencer, with each outcome once settled, and the sequencer lease',
+    sqlite: `SELECT 1;`,
+    postgres: `
+      CREATE TABLE pending_writes (
+        id BIGSERIAL PRIMARY KEY,
+        nonce TEXT COLLATE "C" NOT NULL UNIQUE,
+        digest TEXT NOT NULL,
+        request TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        enqueued_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+        outcome TEXT,
+        settled_at TIMESTAMPTZ
+      );
+      CREATE INDEX pending_writes_unsettled ON pending_writes (id) WHERE outcome IS NULL;
+      CREATE TABLE sequencer_lease (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        holder TEXT NOT NULL,
+        epoch BIGINT NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        acquired_at TIMESTAMPTZ NOT NULL
+      );
+      INSERT INTO sequencer_lease (id, holder, epoch, expires_at, acquired_at) VALUES (1, '', 0, '-infinity', '-infinity');
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION =

@@ -32,6 +32,8 @@ import {
   writePostgresEntryIndex,
 } from './postgres-entry-index.js';
 import { openPostgresSnapshot, writePostgresSnapshot } from './postgres-snapshot.js';
+import { CHANNELS, checkFence, PostgresReplication, settleIn } from './postgres-replication.js';
+import type { Replication } from './replication.js';
 import {
   StoreError,
   type AppendBatch,
@@ -62,7 +64,15 @@ const UNIQUE_VIOLATION = '23505';
 // Arbitrary constant key for the advisory lock that serializes migrations across replicas.
 const MIGRATION_LOCK = 0x6d61747269;
 
-export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+/** The PostgreSQL store, with what replicas share through it (replication.ts). */
+export interface PostgresStoreHandle extends Store {
+  readonly kind: 'postgres';
+  readonly replication: Replication;
+}
+
+export async function openPostgresStore(
+  options: PostgresStoreOptions,
+): Promise<PostgresStoreHandle> {
   const schema = options.schema ?? 'public';
   if (!/^[a-z_][a-z0-9_]*$/.test(schema))
     throw new StoreError('invalid', `invalid schema name ${JSON.stringify(schema)}`);
@@ -77,7 +87,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end();
     throw unreachable(error, options.connectionString) ?? error;
   }
-  return new PostgresStore(pool, undefined, options.answerCache ?? new AnswerCache(0));
+  const store = new PostgresStore(pool, undefined, options.answerCache ?? new AnswerCache(0));
+  return Object.assign(store, {
+    replication: new PostgresReplication(pool, {
+      connectionString: options.connectionString,
+      schema,
+    }),
+  });
 }
 
 /** Socket errors, and SQLSTATE classes 08 (connection) and 28 (authorization), and 3D000. */
@@ -298,6 +314,7 @@ class PostgresStore implements Store {
         'SELECT size FROM log_state WHERE id = 1 FOR UPDATE',
       );
       const size = Number(rows[0]?.size ?? 0);
+      if (batch.fence !== undefined) await checkFence(client, batch.fence);
       if (size !== batch.expectedSize) {
         throw new StoreError(
           'size-conflict',
@@ -397,6 +414,9 @@ class PostgresStore implements Store {
       }
       await appendTrust(client, batch);
       await client.query('UPDATE log_state SET size = $1 WHERE id = 1', [newSize]);
+      // Replicas waiting on these writes, or following the log, hear of it at the commit.
+      if (batch.settle !== undefined) await settleIn(client, batch.settle);
+      else await client.query('SELECT pg_notify($1, NULL)', [CHANNELS.settled]);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK');

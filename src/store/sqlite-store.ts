@@ -127,6 +127,7 @@ class WorkerAppendingStore implements Store {
 
   append(batch: AppendBatch): Promise<void> {
     return new Promise((resolve, reject) => {
+      unreplicated(batch);
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject });
       this.worker.postMessage({ id, batch } satisfies AppendTask);
@@ -431,6 +432,7 @@ class SqliteStore implements Store {
   append(batch: AppendBatch): Promise<void> {
     const s = this.statements;
     return settle(() => {
+      unreplicated(batch);
       this.db
         .transaction(() => {
           const size = s.size.get() as number;
@@ -611,4 +613,16 @@ function damaged(error: unknown, file?: string): Error {
       `${file === undefined ? 'the SQLite database' : file} is damaged (${(error as Error).message}): restore it from a backup (docs/runbooks/restore-from-backup.md)`,
     );
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * The embedded store is one process's: a batch from a replica's sequencer (with a lease fence
+ * or queued writes to settle) belongs on PostgreSQL (replication.ts) and is refused here.
+ */
+function unreplicated(batch: AppendBatch): void {
+  if (batch.fence !== undefined || batch.settle !== undefined)
+    throw new StoreError(
+      'invalid',
+      'the SQLite store has no sequencer lease or write queue: replicas share a PostgreSQL store',
+    );
 }

@@ -12,6 +12,7 @@
 import type { SubtreeRef } from '../log/subtree.js';
 import type { Lane } from '../nodespec/nodespec.js';
 import type { EntryPage, EntryPageQuery, EntryPageRow } from './entry-pages.js';
+import type { Fence, Settlement } from './replication.js';
 
 export interface StoredCheckpoint {
   readonly size: number;
@@ -125,6 +126,13 @@ export interface AppendBatch {
   readonly trustDocuments?: readonly StoredTrustDocument[];
   /** Enrolments recorded by the batch; each replaces the owner's earlier one. */
   readonly enrolments?: readonly StoredEnrolment[];
+  /**
+   * A replica's sequencer (replication.ts): the lease it holds; the append fails with `fenced`
+   * unless that lease is still current. Operator commands append without one.
+   */
+  readonly fence?: Fence;
+  /** Outcomes of the queued writes this batch integrates (replication.ts), with the batch. */
+  readonly settle?: readonly Settlement[];
 }
 
 export type StoreErrorCode =
@@ -134,6 +142,8 @@ export type StoreErrorCode =
   | 'schema-too-new'
   | 'invalid'
   | 'not-empty'
+  /** The append's sequencer lease is no longer current: another replica took over. */
+  | 'fenced'
   /** The database file is damaged (not a database, or a malformed page). */
   | 'corrupt'
   /** The database server cannot be reached, or refuses the connection (PostgreSQL). */

@@ -10,14 +10,17 @@ import {
 import {
   DEFAULT_ANSWER_CACHE_MB,
   DEFAULT_CHECKPOINT_INTERVAL_SECONDS,
+  DEFAULT_SEQUENCER_LEASE_MS,
+  DEFAULT_WRITE_TIMEOUT_MS,
   startService,
+  type SequencerMode,
 } from '../../server/service.js';
 import { isCorsOrigin } from '../../server/cors.js';
 import { LOG_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { readPolicyFile, readWitnessPolicyFile } from '../inputs.js';
-import { portNumber, positiveInteger, scryptLogN } from '../options.js';
+import { portNumber, positiveInteger, positiveSeconds, scryptLogN } from '../options.js';
 import { untilStopped } from '../signals.js';
 
 export interface ServeOptions {
@@ -43,6 +46,9 @@ export interface ServeOptions {
   production?: boolean;
   corsOrigin?: string[];
   trustProxy?: boolean | string;
+  sequencer: SequencerMode;
+  sequencerLease: number;
+  writeTimeout: number;
 }
 
 /** pino's levels: `--log-level` and MATRIZ_LOG_LEVEL take one of these. */
@@ -72,6 +78,30 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
     .option(
       '--database-url <url>',
       'PostgreSQL connection string instead of the embedded SQLite store',
+    )
+    .addOption(
+      new Option(
+        '--sequencer <mode>',
+        'with --database-url: auto stands for election as the one sequencer (opens the log keys); never only serves and queues writes (no passphrase)',
+      )
+        .choices(['auto', 'never'])
+        .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--sequencer-lease <seconds>',
+        'with --database-url: the sequencer lease; another replica takes over this long after the sequencer stops renewing it',
+      )
+        .argParser(positiveSeconds)
+        .default(DEFAULT_SEQUENCER_LEASE_MS / 1000),
+    )
+    .addOption(
+      new Option(
+        '--write-timeout <seconds>',
+        'with --database-url: answer 503 sequencer-unavailable when a queued write is not integrated within this time (it stays queued)',
+      )
+        .argParser(positiveSeconds)
+        .default(DEFAULT_WRITE_TIMEOUT_MS / 1000),
     )
     .option(
       '--policy <file>',
@@ -193,6 +223,9 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           port: opts.port,
           ...(opts.origin === undefined ? {} : { origin: opts.origin }),
           ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+          sequencer: opts.sequencer,
+          sequencerLeaseMs: Math.round(opts.sequencerLease * 1000),
+          writeTimeoutMs: Math.round(opts.writeTimeout * 1000),
           ...(policy === undefined ? {} : { policy }),
           ...(witnessPolicy === undefined ? {} : { witnessPolicy }),
           // Log keys: MATRIZ_KEY_COMMAND, else the passphrase variable, else the data dir's file.
@@ -237,6 +270,10 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       io.stderr(
         `matriz: serving log ${service.origin} at ${service.url} (data in ${opts.dataDir})\n`,
       );
+      if (opts.databaseUrl !== undefined)
+        io.stderr(
+          `matriz: replica on PostgreSQL, now ${service.role() === 'sequencer' ? 'the sequencer' : 'a frontend'}${opts.sequencer === 'never' ? ' (--sequencer never)' : ''}\n`,
+        );
       if (!production)
         io.stderr(
           'matriz: not in production mode: a generated origin or passphrase file is for trying matriz out; see docs/operations.md and --production\n',

@@ -103,8 +103,15 @@ async function inconsistency(
   previous: SignedTree | undefined,
 ): Promise<string | undefined> {
   if (size > 0) {
-    const latest = await store.latestCheckpoint();
+    let latest = await store.latestCheckpoint();
     if (latest === undefined) return `the log has ${size} leaves but no checkpoint`;
+    // Another writer (the sequencer replica, an operator command) may have appended since `size`
+    // was read: then the checkpoint of that size is the one that must sign it. A checkpoint
+    // beyond a tree that did not grow is a lost or removed append, and does not sign it.
+    if (latest.size > size && (await store.treeSize()) >= latest.size) {
+      latest = await store.checkpointAt(size);
+      if (latest === undefined) return `the log has ${size} leaves but no checkpoint of that size`;
+    }
     let signed;
     try {
       signed = parseCheckpoint(parseNote(latest.note).text);

@@ -133,14 +133,17 @@ export class PostgresReplication implements Replication {
   }
 
   async acquire(holder: string, leaseMs: number): Promise<AcquiredLease | undefined> {
-    const { rows } = await this.pool.query<{ epoch: string; previous: string }>(
-      `WITH previous AS (SELECT holder FROM sequencer_lease WHERE id = 1 FOR UPDATE)
-       UPDATE sequencer_lease
-          SET holder = $1, epoch = epoch + 1,
+    // `previous` is read in the statement's snapshot, before the update; a replica that races
+    // this one re-checks the expiry on the updated row and takes nothing.
+    const { rows } = await this.pool.query<{ epoch: string; previous: string | null }>(
+      `UPDATE sequencer_lease AS lease
+          SET holder = $1, epoch = lease.epoch + 1,
               expires_at = clock_timestamp() + $2 * interval '1 millisecond',
               acquired_at = clock_timestamp()
-        WHERE id = 1 AND expires_at <= clock_timestamp()
-        RETURNING epoch, (SELECT holder FROM previous) AS previous`,
+         FROM (SELECT holder, expires_at FROM sequencer_lease WHERE id = 1) AS previous
+        WHERE lease.id = 1 AND lease.expires_at <= clock_timestamp()
+        RETURNING lease.epoch,
+                  CASE WHEN previous.expires_at = '-infinity' THEN NULL ELSE previous.holder END AS previous`,
       [holder, leaseMs],
     );
     const row = rows[0];
@@ -148,7 +151,7 @@ export class PostgresReplication implements Replication {
     return {
       holder,
       epoch: Number(row.epoch),
-      previousHolder: row.previous === '' ? undefined : row.previous,
+      previousHolder: row.previous === null || row.previous === '' ? undefined : row.previous,
     };
   }
 

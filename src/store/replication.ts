@@ -67,7 +67,10 @@ export interface PendingWrite {
 
 /** The lease a sequencer just acquired. */
 export interface AcquiredLease extends Fence {
-  /** The holder whose lease expired (a failover), or undefined at the first election. */
+  /**
+   * The holder whose lease expired (a failover); undefined at the first election and after the
+   * last holder released the lease (an orderly stop).
+   */
   readonly previousHolder: string | undefined;
 }
 

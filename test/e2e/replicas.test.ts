@@ -1,0 +1,350 @@
+/**
+ * Scale-out on PostgreSQL (docs/operations.md, "Replicas"): three real `matriz serve` processes
+ * on one database, signed writes spread over all three, the sequencer killed with SIGKILL twice
+ * under load, and a sequencer frozen past its lease (SIGSTOP) that wakes up fenced.
+ */
+import { cpSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { canonicalize } from '../../src/json/canonicalize.js';
+import { parseCheckpoint } from '../../src/log/checkpoint.js';
+import { parseNote } from '../../src/log/note.js';
+import { parseLeaf } from '../../src/verify/leaf.js';
+import { captureIo } from '../support/cli.js';
+import { goInteropAvailable, runGoVerifier } from '../support/go-interop.js';
+import { postgresAvailable, withScratchDatabase } from '../support/postgres.js';
+import { makeOwner, type Owner } from '../support/registry.js';
+import { startServe, type ServeProcess } from '../support/serve-process.js';
+import { tempDir } from '../support/tmp.js';
+
+const ORIGIN = 'registry.test/replicas';
+const PASSPHRASE = 'replica test passphrase';
+const LEASE_SECONDS = 1.5;
+const servers: ServeProcess[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.child.kill('SIGCONT');
+    await server.stop('SIGKILL');
+  }
+});
+
+function replicaArgs(dataDir: string, url: string, extra: string[] = []): string[] {
+  return [
+    '--data-dir',
+    dataDir,
+    '--database-url',
+    url,
+    '--origin',
+    ORIGIN,
+    '--key-scrypt-log-n',
+    '10',
+    '--rate-limit',
+    '1000000',
+    '--sequencer-lease',
+    String(LEASE_SECONDS),
+    '--write-timeout',
+    '15',
+    '--log-level',
+    'warn',
+    ...extra,
+  ];
+}
+
+/** Three replicas: the first creates the data directory, the others get a copy of it. */
+async function startReplicas(url: string): Promise<{ servers: ServeProcess[]; dirs: string[] }> {
+  const base = tempDir();
+  const dirs = ['r0', 'r1', 'r2'].map((name) => path.join(base, name));
+  const env = { MATRIZ_LOG_PASSPHRASE: PASSPHRASE };
+  const first = await startServe(replicaArgs(dirs[0] as string, url), env);
+  servers.push(first);
+  for (const dir of dirs.slice(1)) cpSync(dirs[0] as string, dir, { recursive: true });
+  const rest = await Promise.all(
+    dirs.slice(1).map((dir) => startServe(replicaArgs(dir, url), env)),
+  );
+  servers.push(...rest);
+  return { servers: [first, ...rest], dirs };
+}
+
+async function role(server: ServeProcess): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(1000) });
+    return ((await response.json()) as { role?: string }).role;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(server: ServeProcess): boolean {
+  return server.child.exitCode === null && server.child.signalCode === null;
+}
+
+/** The replica holding the sequencer lease, waiting (at most 15 s) until one does. */
+async function sequencerOf(replicas: readonly ServeProcess[]): Promise<ServeProcess> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    for (const server of replicas)
+      if (alive(server) && (await role(server)) === 'sequencer') return server;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('no replica became the sequencer within 15 s');
+}
+
+interface Sent {
+  readonly registryId: string;
+  readonly body: unknown;
+  /** The last answer: 200 with the result, a refusal (4xx), or undefined (never answered). */
+  status?: number;
+  /** Replicas it was sent to: more than one after a dead connection or a 503. */
+  attempts?: number;
+  result?: { index: number; registry_id: string; idempotent: boolean };
+}
+
+/**
+ * Sends `body` to the replicas in turn from `start`, as a client would after a dead connection
+ * or a 503: the same signed request again, to the next replica, until one answers otherwise.
+ */
+async function send(replicas: readonly ServeProcess[], sent: Sent, start: number): Promise<void> {
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const server = replicas[(start + attempt) % replicas.length] as ServeProcess;
+    if (!alive(server)) continue;
+    sent.attempts = (sent.attempts ?? 0) + 1;
+    try {
+      const response = await fetch(`${server.url}/api/v1/registry/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(sent.body),
+        signal: AbortSignal.timeout(20_000),
+      });
+      sent.status = response.status;
+      if (response.status === 200) {
+        sent.result = (await response.json()) as Sent['result'];
+        return;
+      }
+      await response.body?.cancel();
+      if (response.status < 500) return;
+    } catch {
+      // The replica died mid-request: this attempt has no answer; try the next.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function matriz(args: string[], configDir: string) {
+  const io = captureIo({ env: { MATRIZ_CONFIG_DIR: configDir } });
+  const code = await main(args, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+async function checkpointOf(server: ServeProcess): Promise<string> {
+  return (await fetch(`${server.url}/api/v1/log/checkpoint`)).text();
+}
+
+describe.runIf(await postgresAvailable())('replicas on PostgreSQL', () => {
+  it(
+    'three replicas under load, the sequencer killed -9 twice: every 200 is logged once, refusals are not, fsck is clean, a pinned client and Go see one consistent log',
+    { timeout: 300_000 },
+    async () => {
+      await withScratchDatabase('matriz_replicas', async (url) => {
+        const { servers: replicas, dirs } = await startReplicas(url);
+        expect(await role(replicas[0] as ServeProcess)).toBe('sequencer');
+        expect(await role(replicas[1] as ServeProcess)).toBe('frontend');
+        const owners: Owner[] = await Promise.all([
+          makeOwner('ed25519'),
+          makeOwner('ed25519'),
+          makeOwner('ml-dsa-44'),
+          makeOwner('ed25519'),
+        ]);
+        const holder = owners[0] as Owner;
+        const taken: Sent = {
+          registryId: 'taken_node@0.1.0',
+          body: holder.request(
+            { op: 'register', nodeSpec: holder.spec('taken_node') },
+            { origin: ORIGIN },
+          ),
+        };
+        await send(replicas, taken, 1);
+        expect(taken.status).toBe(200);
+
+        // A client pins the log before the run.
+        const configDir = path.join(tempDir(), 'client');
+        const pinned = await matriz(
+          ['verify', '--server', (replicas[2] as ServeProcess).url, '--json'],
+          configDir,
+        );
+        expect(pinned.code, pinned.err).toBe(0);
+        const checkpoints = [await checkpointOf(replicas[2] as ServeProcess)];
+
+        const all: Sent[] = [];
+        let stopped = false;
+        const worker = async (w: number): Promise<void> => {
+          const owner = owners[w] as Owner;
+          for (let i = 0; !stopped; i++) {
+            // Every seventh write claims a node name another owner holds: refused (not-owner).
+            const refused = i % 7 === 3 && owner !== holder;
+            const name = refused ? 'taken_node' : `w${w}_node_${i}`;
+            const version = refused ? `0.${w}.${i}` : '0.1.0';
+            const sent: Sent = {
+              registryId: `${name}@${version}`,
+              body: owner.request(
+                { op: 'register', nodeSpec: owner.spec(name, version) },
+                { origin: ORIGIN },
+              ),
+            };
+            all.push(sent);
+            await send(replicas, sent, w + i);
+          }
+        };
+        const load = Promise.all(owners.map((_, w) => worker(w)));
+        const killed: ServeProcess[] = [];
+        for (const round of [1, 2]) {
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+          const leader = await sequencerOf(replicas);
+          leader.child.kill('SIGKILL');
+          killed.push(leader);
+          const next = await sequencerOf(replicas.filter((r) => r !== leader && alive(r)));
+          expect(next, `failover ${round}`).not.toBe(leader);
+          // The pinned client follows the log through the failover, at the new sequencer.
+          const followed = await matriz(['verify', '--server', next.url, '--json'], configDir);
+          expect(followed.code, followed.err).toBe(0);
+          checkpoints.push(await checkpointOf(next));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        stopped = true;
+        await load;
+        const survivor = replicas.find(alive) as ServeProcess;
+        expect(killed).toHaveLength(2);
+        expect(replicas.filter(alive)).toHaveLength(1);
+
+        const acknowledged = all.filter((s) => s.status === 200);
+        const refusedSent = all.filter(
+          (s) => s.status !== undefined && s.status >= 400 && s.status < 500,
+        );
+        // Sent again after a dead connection or a 503, every write got its answer.
+        expect(all.filter((s) => s.status !== 200 && s.status !== 403)).toEqual([]);
+        expect(acknowledged.length).toBeGreaterThan(30);
+        expect(refusedSent.length).toBeGreaterThan(0);
+        expect(refusedSent.every((s) => s.status === 403)).toBe(true);
+
+        const final = await checkpointOf(survivor);
+        checkpoints.push(final);
+        const size = parseCheckpoint(parseNote(final).text).size;
+        const leaves: ReturnType<typeof parseLeaf>[] = [];
+        for (let index = 0; index < size; index++) {
+          const response = await fetch(`${survivor.url}/api/v1/log/entries/${index}`);
+          leaves.push(parseLeaf(new Uint8Array(await response.arrayBuffer())));
+        }
+        const logged = new Map<string, number[]>();
+        leaves.forEach((leaf, index) => {
+          if (leaf.kind !== 'write') return;
+          logged.set(leaf.registryId, [...(logged.get(leaf.registryId) ?? []), index]);
+        });
+        // Every acknowledged write is in the log exactly once, at the index it was told, with
+        // the very request that was sent.
+        for (const sent of [taken, ...acknowledged]) {
+          expect(logged.get(sent.registryId), sent.registryId).toEqual([sent.result?.index]);
+          const leaf = leaves[sent.result?.index ?? -1];
+          expect(leaf?.kind === 'write' && canonicalize(leaf.envelope)).toBe(
+            canonicalize(sent.body),
+          );
+        }
+        // Refused writes are not, and no registry id is logged twice.
+        for (const sent of refusedSent) expect(logged.has(sent.registryId)).toBe(false);
+        for (const [id, indexes] of logged) expect(indexes, id).toHaveLength(1);
+
+        const fsck = await matriz(
+          ['fsck', '--data-dir', dirs[0] as string, '--database-url', url, '--json'],
+          configDir,
+        );
+        expect(fsck.code, fsck.out + fsck.err).toBe(0);
+        expect(JSON.parse(fsck.out)).toMatchObject({ ok: true, size });
+
+        const after = await matriz(['verify', '--server', survivor.url, '--json'], configDir);
+        expect(after.code, after.err).toBe(0);
+
+        if (goInteropAvailable()) {
+          // Go's sumdb/tlog: each checkpoint seen (pinned, after each failover, final) is
+          // consistent with the one before, by proofs from the surviving replica.
+          const keys = (await (await fetch(`${survivor.url}/api/v1/log/keys`)).json()) as {
+            ed25519_vkey: string;
+          };
+          const trees = checkpoints.map((note) => parseCheckpoint(parseNote(note).text));
+          const consistency = [];
+          for (let i = 1; i < trees.length; i++) {
+            const from = trees[i - 1] as (typeof trees)[0];
+            const to = trees[i] as (typeof trees)[0];
+            if (from.size === to.size) continue;
+            const proof = (await (
+              await fetch(
+                `${survivor.url}/api/v1/log/proof/consistency?from=${from.size}&to=${to.size}`,
+              )
+            ).json()) as { hashes: string[] };
+            consistency.push({
+              from: from.size,
+              to: to.size,
+              from_root: Buffer.from(from.rootHash).toString('base64'),
+              to_root: Buffer.from(to.rootHash).toString('base64'),
+              proof: proof.hashes,
+            });
+          }
+          expect(consistency.length).toBeGreaterThan(1);
+          const go = runGoVerifier({ vkey: keys.ed25519_vkey, note: final, consistency });
+          expect(go.note_error).toBe('ok');
+          expect(go.consistency).toEqual(consistency.map(() => 'ok'));
+        }
+      });
+    },
+  );
+
+  it(
+    'a sequencer frozen past its lease (SIGSTOP) is deposed; woken up (SIGCONT) it is fenced and appends nothing',
+    { timeout: 120_000 },
+    async () => {
+      await withScratchDatabase('matriz_fenced', async (url) => {
+        const { servers: replicas, dirs } = await startReplicas(url);
+        const [first, second] = replicas as [ServeProcess, ServeProcess];
+        expect(await role(first)).toBe('sequencer');
+        const owner = await makeOwner('ed25519');
+        const write = (name: string): Sent => ({
+          registryId: `${name}@0.1.0`,
+          body: owner.request({ op: 'register', nodeSpec: owner.spec(name) }, { origin: ORIGIN }),
+        });
+        const before = write('before_freeze');
+        await send(replicas, before, 1);
+        expect(before.status).toBe(200);
+
+        first.child.kill('SIGSTOP');
+        const next = await sequencerOf([second, replicas[2] as ServeProcess]);
+        // Writes go on through the others while the old sequencer is frozen.
+        const during = write('during_freeze');
+        await send([next], during, 0);
+        expect(during.status).toBe(200);
+        const size = parseCheckpoint(parseNote(await checkpointOf(next)).text).size;
+
+        // Woken up, it still believes it holds the lease until its first renewal fails.
+        first.child.kill('SIGCONT');
+        const deadline = Date.now() + 10_000;
+        while ((await role(first)) !== 'frontend' && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(await role(first)).toBe('frontend');
+        // It serves writes again, as a frontend: the sequencer integrates them.
+        const after = write('after_wakeup');
+        await send([first], after, 0);
+        expect(after.status).toBe(200);
+        expect(after.result?.index).toBe(size);
+        const metrics = await (await fetch(`${next.url}/metrics`)).text();
+        expect(metrics).toMatch(/^registry_failovers_total 1$/m);
+        expect(metrics).toMatch(/^registry_sequencer_leader 1$/m);
+        expect(await (await fetch(`${first.url}/metrics`)).text()).toMatch(
+          /^registry_sequencer_leader 0$/m,
+        );
+        const fsck = await matriz(
+          ['fsck', '--data-dir', dirs[0] as string, '--database-url', url, '--json'],
+          tempDir(),
+        );
+        expect(JSON.parse(fsck.out)).toMatchObject({ ok: true, size: size + 1 });
+      });
+    },
+  );
+});

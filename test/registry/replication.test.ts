@@ -29,7 +29,7 @@ afterAll(async () => {
   for (const schema of schemas) await dropSchema(schema);
 });
 
-async function openShared(): Promise<() => Promise<PostgresStoreHandle>> {
+function openShared(): () => Promise<PostgresStoreHandle> {
   const schema = uniqueSchema();
   schemas.push(schema);
   return async () => {
@@ -71,7 +71,7 @@ function sequencerOn(store: PostgresStoreHandle, keys: Keys, fence: () => Fence 
 
 describe.runIf(available)('replicas on PostgreSQL', () => {
   it('queues a nonce once: the same request finds its row, another request with it is told apart', async () => {
-    const { replication } = await (await openShared())();
+    const { replication } = await openShared()();
     const owner = await makeOwner('ed25519');
     const { decoded } = await request(owner, 'queued_once');
     const row = queueRow(decoded);
@@ -90,7 +90,7 @@ describe.runIf(available)('replicas on PostgreSQL', () => {
   });
 
   it('a deposed sequencer is fenced: its append changes nothing, and the new one settles each write once', async () => {
-    const open = await openShared();
+    const open = openShared();
     const [storeA, storeB] = await Promise.all([open(), open()]);
     const keys = await logKeys();
     const leaseA = await storeA.replication.acquire('replica-a', 60_000);
@@ -170,7 +170,7 @@ describe.runIf(available)('replicas on PostgreSQL', () => {
   });
 
   it('frontends queue, the elected replica sequences, a retry gets the same answer, and a stopped sequencer hands over', async () => {
-    const open = await openShared();
+    const open = openShared();
     const keys = await logKeys();
     const replicas = await Promise.all(
       ['a', 'b'].map(async (name, i) => {

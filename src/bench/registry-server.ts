@@ -55,6 +55,8 @@ export async function startBenchServer(
     readonly origin: string;
     /** The PostgreSQL store the data directory's log is in, if not its SQLite file. */
     readonly databaseUrl?: string;
+    /** More `serve` options (a replica's `--sequencer never`). */
+    readonly args?: readonly string[];
   },
 ): Promise<BenchServer> {
   const dataDir = existing?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'matriz-bench-')));
@@ -80,6 +82,7 @@ export async function startBenchServer(
       // Access lines off, as in the benchmarks recorded before request logging existed.
       '--log-level',
       'warn',
+      ...(existing?.args ?? []),
     ],
     {
       env: {

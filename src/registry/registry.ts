@@ -30,12 +30,7 @@ import {
   signalTerm,
   withOwnerRevokedAt,
 } from '../store/entry-documents.js';
-import type {
-  RegistryEntry,
-  Store,
-  StoredCheckpoint,
-  TrustDocumentKind,
-} from '../store/store.js';
+import type { RegistryEntry, Store, StoredCheckpoint, TrustDocumentKind } from '../store/store.js';
 import { RegistryProblem } from './problems.js';
 import { readProofHashes } from './proof-hashes.js';
 import { readTile } from './tile-reader.js';

@@ -143,7 +143,7 @@ export class ServerMetrics {
 
   readonly failovers = new Counter({
     name: 'registry_failovers_total',
-    help: "Times this replica took the sequencer lease over from another replica whose lease had expired (it crashed, froze or lost its database connection); a released lease (an orderly stop) is not counted.",
+    help: 'Times this replica took the sequencer lease over from another replica whose lease had expired (it crashed, froze or lost its database connection); a released lease (an orderly stop) is not counted.',
     registers: [this.registry],
   });
 

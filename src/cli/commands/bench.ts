@@ -18,6 +18,7 @@ import type { NodeSpec } from '../../nodespec/nodespec.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger, positiveSeconds } from '../options.js';
+import { benchReplicas, formatReplicasBench } from '../../bench/replicas.js';
 import { packageRoot } from '../package-root.js';
 
 export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -220,6 +221,42 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
         } finally {
           await server?.stop();
         }
+        setExitCode(EXIT_OK);
+      },
+    );
+
+  group
+    .command('replicas')
+    .description(
+      'replicas on PostgreSQL: signed registrations through a frontend replica while another process sequences, against one process in the same run; CPU per write in each, writes per batch, PostgreSQL transactions per write',
+    )
+    .requiredOption(
+      '--database-url <url>',
+      'a PostgreSQL database whose role may CREATE DATABASE (the bench makes and drops two)',
+    )
+    .option('--json', 'print one JSON object', false)
+    .option('--requests <n>', 'registrations per run', positiveInteger, 5000)
+    .option('--connections <n>', 'concurrent keep-alive connections', positiveInteger, 64)
+    .action(
+      async (opts: {
+        databaseUrl: string;
+        json: boolean;
+        requests: number;
+        connections: number;
+      }) => {
+        const result = await benchReplicas({
+          bin: path.join(packageRoot(), 'bin', 'matriz.js'),
+          databaseUrl: opts.databaseUrl,
+          template: JSON.parse(
+            await readFile(path.join(packageRoot(), 'examples', 'telemetry_probe.json'), 'utf8'),
+          ) as NodeSpec,
+          requests: opts.requests,
+          connections: opts.connections,
+          onProgress: (message) => {
+            if (!opts.json) io.stderr(`${message}\n`);
+          },
+        });
+        io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatReplicasBench(result));
         setExitCode(EXIT_OK);
       },
     );

@@ -54,6 +54,8 @@ const METRICS = [
   'registry_tree_size',
   'registry_checkpoint_age_seconds',
   'registry_sequencer_queue_depth',
+  'registry_sequencer_leader',
+  'registry_failovers_total',
   'registry_nonces',
   'registry_trust_root_version',
   'registry_trust_root_days_to_expiry',
@@ -272,7 +274,7 @@ describe.skipIf(!available && !required)('a real Prometheus scraping a real matr
         data: { groups: { rules: { name: string; state: string }[] }[] };
       };
       const rules = alerts.data.groups.flatMap((g) => g.rules);
-      expect(rules).toHaveLength(12);
+      expect(rules).toHaveLength(14);
       expect(rules.filter((r) => r.state === 'firing').map((r) => r.name)).toStrictEqual([]);
     },
   );

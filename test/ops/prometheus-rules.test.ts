@@ -55,6 +55,8 @@ describe('alert rules', () => {
         'MatrizHighErrorRatio',
         'MatrizLogInconsistent',
         'MatrizNoopGuardFalsePositiveRatioHigh',
+        'MatrizNoSequencer',
+        'MatrizSequencerFailover',
         'MatrizTargetDown',
         'MatrizTrustRootExpiringSoon',
         'MatrizVerifyFailureRatioHigh',

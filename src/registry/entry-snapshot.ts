@@ -41,27 +41,20 @@ export async function loadEntrySnapshot(
       request.op === 'register' ? [request.nodeSpec.metadata.name] : [],
     ),
   );
-  const [entries, seen, enrolments, versions] = await Promise.all([
-    Promise.all([...ids].map(async (id) => [id, await store.getEntry(id)] as const)),
-    Promise.all(
-      [...nonces].map(async (nonce) => [nonce, await store.nonceSeen(nonce, now)] as const),
-    ),
+  const [state, enrolments] = await Promise.all([
+    store.lookUp({ registryIds: [...ids], names: [...names], nonces: [...nonces], now }),
     Promise.all([...owners].map(async (owner) => [owner, await store.enrolment(owner)] as const)),
-    Promise.all([...names].map(async (name) => [name, await store.versionsOf(name)] as const)),
   ]);
-  const versionMap = new Map(versions);
-  const entryMap = new Map(entries);
-  const seenMap = new Map(seen);
   const enrolmentMap = new Map<string, Entitlement | undefined>(enrolments);
-  const loaded = <T>(map: Map<string, T>, key: string, what: string): T => {
-    if (!map.has(key)) throw new Error(`entry snapshot: ${what} ${key} was not loaded`);
-    return map.get(key) as T;
+  const loaded = <T>(asked: Set<string>, key: string, what: string, value: () => T): T => {
+    if (!asked.has(key)) throw new Error(`entry snapshot: ${what} ${key} was not loaded`);
+    return value();
   };
   return {
-    entry: (id) => loaded(entryMap, id, 'entry'),
-    nonceSeen: (nonce) => loaded(seenMap, nonce, 'nonce'),
-    enrolment: (owner) => loaded(enrolmentMap, owner, 'enrolment of'),
-    versionsOf: (name) => loaded(versionMap, name, 'versions of'),
+    entry: (id) => loaded(ids, id, 'entry', () => state.entries.get(id)),
+    nonceSeen: (nonce) => loaded(nonces, nonce, 'nonce', () => state.seenNonces.has(nonce)),
+    enrolment: (owner) => loaded(owners, owner, 'enrolment of', () => enrolmentMap.get(owner)),
+    versionsOf: (name) => loaded(names, name, 'versions of', () => state.versions.get(name) ?? []),
   };
 }
 

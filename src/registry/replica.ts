@@ -27,7 +27,7 @@ import type {
   SettledWrite,
   WriteToQueue,
 } from '../store/replication.js';
-import type { WriteResult } from '../verify/wire.js';
+import type { ControlResult, WriteResult } from '../verify/wire.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { PROBLEMS, RegistryProblem, type ProblemSlug } from './problems.js';
 import type { WriteRequest } from './request.js';
@@ -62,8 +62,14 @@ export interface ReplicaOptions {
   readonly onError?: (what: string, error: unknown) => void;
 }
 
+/** A settled write, with its proof when the replica proved the writes settled together. */
+interface Settled {
+  readonly settled: SettledWrite;
+  readonly proof?: ControlResult;
+}
+
 interface Waiter {
-  readonly resolve: (settled: SettledWrite) => void;
+  readonly resolve: (settled: Settled) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -81,6 +87,7 @@ export class Replica {
   private wake: (() => void) | undefined;
   private integrating: Promise<void> = Promise.resolve();
   private checking = false;
+  private checkAgain = false;
   private following: Promise<void> | undefined;
   private followAgain = false;
 
@@ -180,26 +187,69 @@ export class Replica {
         'replayed-nonce',
         `nonce ${request.nonce} was already used by another request`,
       );
-    const settled = await this.settlementOf(queued.id);
+    const { settled, proof: proven } = await this.settlementOf(queued.id);
     if (settled.outcome === 'refused') {
       const slug = (
         settled.problem in PROBLEMS ? settled.problem : 'internal-error'
       ) as ProblemSlug;
       throw new RegistryProblem(slug, settled.detail);
     }
-    const checkpoint =
-      (await this.options.store.checkpointAt(settled.size)) ??
-      (await this.options.store.latestCheckpoint());
-    if (checkpoint === undefined || checkpoint.size < settled.size)
-      throw new Error(`replica: no checkpoint of size ${settled.size} to prove write ${queued.id}`);
-    const [proof] = await proveAll(this.options.store, checkpoint, [settled.index]);
+    const [proof] = proven
+      ? [proven]
+      : await this.prove(settled.size, [settled.index]).catch((error: unknown) => {
+          throw new Error(`replica: cannot prove write ${queued.id}: ${String(error)}`);
+        });
     if (proof === undefined) throw new Error('replica: no inclusion proof');
     return { registry_id: request.registryId, ...proof, idempotent: settled.idempotent };
   }
 
+  /**
+   * Inclusion proofs of `indexes` in the checkpoint of tree size `size` (the one the write was
+   * settled with), or the latest when that one was replaced by a later re-signing.
+   */
+  private async prove(size: number, indexes: readonly number[]): Promise<ControlResult[]> {
+    const checkpoint =
+      (await this.options.store.checkpointAt(size)) ??
+      (await this.options.store.latestCheckpoint());
+    if (checkpoint === undefined || checkpoint.size < size)
+      throw new Error(`no checkpoint of size ${size}`);
+    return proveAll(this.options.store, checkpoint, indexes);
+  }
+
+  /**
+   * Proofs of the logged writes among `outcomes`, one checkpoint and one read of hashes per tree
+   * size they were settled at (a sequencer batch), rather than per write. A size that cannot be
+   * proven here is left out; each of its writes is then proven on its own and fails alone.
+   */
+  private async proveTogether(
+    outcomes: ReadonlyMap<number, SettledWrite>,
+  ): Promise<Map<number, ControlResult>> {
+    const bySize = new Map<number, { id: number; index: number }[]>();
+    for (const [id, settled] of outcomes) {
+      if (settled.outcome !== 'logged') continue;
+      const group = bySize.get(settled.size) ?? [];
+      group.push({ id, index: settled.index });
+      bySize.set(settled.size, group);
+    }
+    const proofs = new Map<number, ControlResult>();
+    await Promise.all(
+      [...bySize].map(async ([size, group]) => {
+        const proven = await this.prove(
+          size,
+          group.map((write) => write.index),
+        ).catch(() => []);
+        group.forEach((write, i) => {
+          const proof = proven[i];
+          if (proof !== undefined) proofs.set(write.id, proof);
+        });
+      }),
+    );
+    return proofs;
+  }
+
   /** Waits for queued write `id` to be settled, at most `writeTimeoutMs`. */
-  private settlementOf(id: number): Promise<SettledWrite> {
-    return new Promise<SettledWrite>((resolve, reject) => {
+  private settlementOf(id: number): Promise<Settled> {
+    return new Promise<Settled>((resolve, reject) => {
       const timer = setTimeout(() => {
         const waiting = this.waiters.get(id)?.filter((w) => w !== waiter) ?? [];
         if (waiting.length === 0) this.waiters.delete(id);
@@ -238,19 +288,36 @@ export class Replica {
 
   /** Settles every waiter whose write the sequencer settled. */
   private async checkWaiters(): Promise<void> {
-    if (this.checking || this.waiters.size === 0) return;
+    // A settlement heard while a check runs may be one that check's read missed: check again.
+    if (this.checking) {
+      this.checkAgain = true;
+      return;
+    }
     this.checking = true;
     try {
-      const outcomes = await this.options.replication.outcomes([...this.waiters.keys()]);
-      for (const [id, settled] of outcomes) {
-        for (const waiter of this.waiters.get(id) ?? []) waiter.resolve(settled);
-        this.waiters.delete(id);
-      }
+      do {
+        if (this.waiters.size === 0) break;
+        const outcomes = await this.options.replication.outcomes([...this.waiters.keys()]);
+        const proofs = await this.proveTogether(outcomes);
+        for (const [id, settled] of outcomes) {
+          const proof = proofs.get(id);
+          for (const waiter of this.waiters.get(id) ?? [])
+            waiter.resolve(proof === undefined ? { settled } : { settled, proof });
+          this.waiters.delete(id);
+        }
+      } while (this.recheck());
     } catch (error) {
       this.options.onError?.('reading write outcomes', error);
     } finally {
       this.checking = false;
     }
+  }
+
+  /** Whether a settlement was heard during the last check (and forgets it). */
+  private recheck(): boolean {
+    const again = this.checkAgain && !this.stopped;
+    this.checkAgain = false;
+    return again;
   }
 
   /** A frontend reads what the sequencer appended (trust state for its checks), once at a time. */

@@ -24,6 +24,7 @@ import {
   type EntryPageQuery,
   type EntryPageRow,
 } from './entry-pages.js';
+import { CoalescedLookUp, type StateRead } from './coalesced-lookup.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
   PostgresEntryIndex,
@@ -39,6 +40,8 @@ import {
   type AppendBatch,
   type EntryQuery,
   type NodeVersion,
+  type StateLookup,
+  type StateQuery,
   type RegistryEntry,
   type SnapshotRecord,
   type Store,
@@ -160,6 +163,7 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 class PostgresStore implements Store {
+  private readonly lookups = new CoalescedLookUp((query) => this.readState(query));
   readonly kind = 'postgres' as const;
   private readonly db: Queryable;
 
@@ -233,6 +237,51 @@ class PostgresStore implements Store {
       [from, to],
     );
     return rows.map((row) => ({ registryId: row.registry_id, ownerId: row.owner_id }));
+  }
+
+  lookUp(query: StateQuery): Promise<StateLookup> {
+    return this.lookups.lookUp(query);
+  }
+
+  /** One read of entries, versions and nonces for many keys: one query per kind. */
+  private async readState(query: Omit<StateQuery, 'now'>): Promise<StateRead> {
+    const ids = query.registryIds;
+    const names = query.names;
+    const ranges = names.map(nameRange);
+    const [entryRows, versionRows, nonceRows] = await Promise.all([
+      ids.length === 0
+        ? []
+        : this.db
+            .query<EntryRow>('SELECT * FROM entries WHERE registry_id = ANY($1::text[])', [ids])
+            .then((result) => result.rows),
+      names.length === 0
+        ? []
+        : this.db
+            .query<{ name: string; registry_id: string; owner_id: string }>(
+              `SELECT r.name, e.registry_id, e.owner_id
+                 FROM unnest($1::text[], $2::text[], $3::text[]) AS r(name, lo, hi)
+                 JOIN entries e ON e.registry_id COLLATE "C" > r.lo AND e.registry_id COLLATE "C" < r.hi
+                ORDER BY e.registry_id COLLATE "C"`,
+              [names, ranges.map((range) => range.from), ranges.map((range) => range.to)],
+            )
+            .then((result) => result.rows),
+      query.nonces.length === 0
+        ? []
+        : this.db
+            .query<{ nonce: string; expires_at: string }>(
+              'SELECT nonce, expires_at FROM nonces WHERE nonce = ANY($1::text[])',
+              [query.nonces],
+            )
+            .then((result) => result.rows),
+    ]);
+    const versions = new Map<string, NodeVersion[]>(names.map((name) => [name, []]));
+    for (const row of versionRows)
+      versions.get(row.name)?.push({ registryId: row.registry_id, ownerId: row.owner_id });
+    return {
+      entries: new Map((await this.hydrate(entryRows)).map((entry) => [entry.registryId, entry])),
+      versions,
+      nonceExpiry: new Map(nonceRows.map((row) => [row.nonce, Number(row.expires_at)])),
+    };
   }
 
   async queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {

@@ -40,6 +40,8 @@ import {
   type AppendBatch,
   type EntryQuery,
   type NodeVersion,
+  type StateLookup,
+  type StateQuery,
   type RegistryEntry,
   type SnapshotRecord,
   type Store,
@@ -154,6 +156,9 @@ class WorkerAppendingStore implements Store {
   }
   versionsOf(name: string): Promise<NodeVersion[]> {
     return this.reader.versionsOf(name);
+  }
+  lookUp(query: StateQuery): Promise<StateLookup> {
+    return this.reader.lookUp(query);
   }
   queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {
     return this.reader.queryEntries(query);
@@ -368,6 +373,36 @@ class SqliteStore implements Store {
         (row) => ({ registryId: row.registry_id, ownerId: row.owner_id }),
       ),
     );
+  }
+
+  // SQLite answers in-process: one prepared statement per key costs no round trip.
+  lookUp(query: StateQuery): Promise<StateLookup> {
+    return settle(() => {
+      const entries = new Map<string, RegistryEntry>();
+      for (const id of new Set(query.registryIds)) {
+        const row = this.statements.entry.get(id) as EntryRow | undefined;
+        const entry = row && this.hydrate([row])[0];
+        if (entry !== undefined) entries.set(id, entry);
+      }
+      const versions = new Map<string, NodeVersion[]>();
+      for (const name of query.names) {
+        const { from, to } = nameRange(name);
+        const rows = this.statements.versions.all(from, to) as {
+          registry_id: string;
+          owner_id: string;
+        }[];
+        versions.set(
+          name,
+          rows.map((row) => ({ registryId: row.registry_id, ownerId: row.owner_id })),
+        );
+      }
+      const seenNonces = new Set(
+        query.nonces.filter(
+          (nonce) => this.statements.nonceSeen.get(nonce, query.now) !== undefined,
+        ),
+      );
+      return { entries, versions, seenNonces };
+    });
   }
 
   queryEntries(query: EntryQuery): Promise<RegistryEntry[]> {

@@ -69,6 +69,20 @@ export interface NodeVersion {
   readonly ownerId: string;
 }
 
+/** What `Store.lookUp` reads: entries by id, node names' versions, nonces seen at `now` (POSIX s). */
+export interface StateQuery {
+  readonly registryIds: readonly string[];
+  readonly names: readonly string[];
+  readonly nonces: readonly string[];
+  readonly now: number;
+}
+
+export interface StateLookup {
+  readonly entries: ReadonlyMap<string, RegistryEntry>;
+  readonly versions: ReadonlyMap<string, NodeVersion[]>;
+  readonly seenNonces: ReadonlySet<string>;
+}
+
 /** Every entry, any status, a page at a time (fsck); queries read the index (`queryPage`). */
 export interface EntryQuery {
   /** Return entries whose registry id sorts after this one. */
@@ -205,6 +219,13 @@ export interface Store {
    * in registry id order: who holds the node name.
    */
   versionsOf(name: string): Promise<NodeVersion[]>;
+  /**
+   * `getEntry` and `versionsOf` for many ids and names at once, and which of `nonces` were
+   * accepted and have not expired at `now`: what a sequencer batch reads before it is decided,
+   * in one round trip per kind rather than one per write. Ids not stored are absent from
+   * `entries`; every name asked is a key of `versions`.
+   */
+  lookUp(query: StateQuery): Promise<StateLookup>;
   /** Entries of any status in registry id order, for fsck. */
   queryEntries(query: EntryQuery): Promise<RegistryEntry[]>;
   /**

@@ -307,6 +307,36 @@ export function describeStoreConformance(
         claimedIndex: 7,
       });
       expect((await store.getEntry('node@1.0.0'))?.provenance).toBeUndefined();
+
+      // lookUp answers the same for many keys at once: absent ids left out, every name a key.
+      await store.append({
+        ...batchFor(log, ['n']),
+        nonces: [
+          { nonce: 'live', expiresAt: 300 },
+          { nonce: 'expired', expiresAt: 100 },
+        ],
+      });
+      const state = await store.lookUp({
+        registryIds: ['node@1.0.0', 'node@2.0.0-rc.1', 'absent@1.0.0', 'node@1.0.0'],
+        names: ['node', 'nod', 'absent', 'Node'],
+        nonces: ['live', 'expired', 'never'],
+        now: 200,
+      });
+      expect([...state.entries.keys()].sort()).toStrictEqual(['node@1.0.0', 'node@2.0.0-rc.1']);
+      expect(state.entries.get('node@2.0.0-rc.1')).toStrictEqual(
+        await store.getEntry('node@2.0.0-rc.1'),
+      );
+      expect(Object.fromEntries(state.versions)).toStrictEqual({
+        node: await store.versionsOf('node'),
+        nod: await store.versionsOf('nod'),
+        absent: [],
+        Node: [{ registryId: 'Node@1.0.0', ownerId: `GLYMPH:${'a'.repeat(64)}` }],
+      });
+      expect([...state.seenNonces]).toStrictEqual(['live']);
+      const none = await store.lookUp({ registryIds: [], names: [], nonces: [], now: 0 });
+      expect([none.entries.size, none.versions.size, none.seenNonces.size]).toStrictEqual([
+        0, 0, 0,
+      ]);
     });
 
     it('applies many entries in one batch, new and changed, each with its own signals and capabilities', async () => {

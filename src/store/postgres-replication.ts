@@ -12,6 +12,7 @@
  */
 import { hostname } from 'node:os';
 import pg from 'pg';
+import { pack } from './postgres-packed.js';
 import { StoreError } from './store.js';
 import type {
   AcquiredLease,
@@ -39,41 +40,56 @@ export class PostgresReplication implements Replication {
     private readonly connection: { readonly connectionString: string; readonly schema: string },
   ) {}
 
+  /**
+   * One statement, so one round trip: the insert, the rows of the nonces already queued (a
+   * statement's reads do not see its own inserts, hence the union with what it returns) and the
+   * notification, committed together.
+   */
   async enqueue(writes: readonly WriteToQueue[]): Promise<QueuedWrite[]> {
     if (writes.length === 0) return [];
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(
-        `INSERT INTO pending_writes (nonce, digest, request, expires_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-         ON CONFLICT (nonce) DO NOTHING`,
-        [
-          writes.map((w) => w.nonce),
-          writes.map((w) => w.digest),
-          writes.map((w) => w.request),
-          writes.map((w) => w.expiresAt),
-        ],
-      );
-      const { rows } = await client.query<{ id: string; nonce: string; digest: string }>(
+    const nonces = writes.map((w) => w.nonce);
+    const requests = pack(writes.map((w) => w.request));
+    const { rows } = await this.pool.query<{ id: string; nonce: string; digest: string }>(
+      `WITH inserted AS (
+         INSERT INTO pending_writes (nonce, digest, request, expires_at)
+         SELECT w.nonce, w.digest, convert_from(substring($3::bytea FROM w.start FOR w.len), 'UTF8'), w.expires_at
+           FROM unnest($1::text[], $2::text[], $4::integer[], $5::integer[], $6::bigint[])
+             AS w(nonce, digest, start, len, expires_at)
+         ON CONFLICT (nonce) DO NOTHING
+         RETURNING id, nonce, digest
+       ), queued AS (
+         SELECT id, nonce, digest FROM inserted
+         UNION ALL
+         SELECT id, nonce, digest FROM pending_writes WHERE nonce = ANY($1::text[])
+       )
+       SELECT id, nonce, digest, pg_notify($7, NULL) FROM queued`,
+      [
+        nonces,
+        writes.map((w) => w.digest),
+        requests.bytes,
+        requests.starts,
+        requests.lengths,
+        writes.map((w) => w.expiresAt),
+        CHANNELS.queued,
+      ],
+    );
+    const byNonce = new Map(rows.map((row) => [row.nonce, queuedFromRow(row)]));
+    // A nonce another replica queued while this statement ran is neither inserted nor seen by
+    // its snapshot: read it now that it has committed.
+    const missing = nonces.filter((nonce) => !byNonce.has(nonce));
+    if (missing.length > 0) {
+      const late = await this.pool.query<{ id: string; nonce: string; digest: string }>(
         'SELECT id, nonce, digest FROM pending_writes WHERE nonce = ANY($1::text[])',
-        [writes.map((w) => w.nonce)],
+        [missing],
       );
-      await client.query('SELECT pg_notify($1, NULL)', [CHANNELS.queued]);
-      await client.query('COMMIT');
-      const byNonce = new Map(rows.map((row) => [row.nonce, queuedFromRow(row)]));
-      return writes.map((write) => {
-        const queued = byNonce.get(write.nonce);
-        if (queued === undefined)
-          throw new StoreError('invalid', `the queued write with nonce ${write.nonce} vanished`);
-        return queued;
-      });
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+      for (const row of late.rows) byNonce.set(row.nonce, queuedFromRow(row));
     }
+    return writes.map((write) => {
+      const queued = byNonce.get(write.nonce);
+      if (queued === undefined)
+        throw new StoreError('invalid', `the queued write with nonce ${write.nonce} vanished`);
+      return queued;
+    });
   }
 
   async queued(nonce: string): Promise<QueuedWrite | undefined> {

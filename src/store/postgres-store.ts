@@ -24,6 +24,7 @@ import {
   type EntryPageQuery,
   type EntryPageRow,
 } from './entry-pages.js';
+import { pack } from './postgres-packed.js';
 import { CoalescedLookUp, type StateRead } from './coalesced-lookup.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import {
@@ -378,9 +379,12 @@ class PostgresStore implements Store {
         );
       }
       if (batch.leaves.length > 0) {
+        const leaves = pack(batch.leaves);
         await client.query(
-          'INSERT INTO leaves (idx, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])',
-          [batch.leaves.map((_, i) => size + i), batch.leaves.map((leaf) => Buffer.from(leaf))],
+          `INSERT INTO leaves (idx, data)
+           SELECT $1::bigint + p.n - 1, substring($2::bytea FROM p.start FOR p.len)
+             FROM unnest($3::integer[], $4::integer[]) WITH ORDINALITY AS p(start, len, n)`,
+          [size, leaves.bytes, leaves.starts, leaves.lengths],
         );
       }
       if (batch.subtreeHashes.length > 0) {

@@ -87,6 +87,26 @@ describe.runIf(available)('replicas on PostgreSQL', () => {
     expect(forged).toEqual(first);
     expect(await replication.unsettledCount()).toBe(2);
     expect(await replication.queued(row.nonce)).toEqual(first);
+    // Requests travel packed into one binary parameter: each comes back exactly, whatever its
+    // characters, empty included, and a batch naming a nonce twice queues it once.
+    const odd = ['{"name":"ünïcödé ✓ 𝄞"}', '', '\\ "quoted" {braces} NULL'];
+    const queued = await replication.enqueue(
+      [...odd, odd[0] as string].map((request, i) => ({
+        ...row,
+        nonce: `packed-${i % 3}`,
+        digest: `sha256:0${i % 3}`,
+        request,
+      })),
+    );
+    expect(queued[3]).toEqual(queued[0]);
+    const unsettled = await replication.unsettled(10);
+    expect(
+      Object.fromEntries(
+        unsettled
+          .filter((pending) => queued.some((q) => q?.id === pending.id))
+          .map((pending) => [pending.id, pending.request]),
+      ),
+    ).toStrictEqual(Object.fromEntries(odd.map((request, i) => [queued[i]?.id, request])));
   });
 
   it('a deposed sequencer is fenced: its append changes nothing, and the new one settles each write once', async () => {

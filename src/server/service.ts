@@ -134,11 +134,20 @@ async function openService(
   const log = eligible ? await openLogKeys(options) : await openPublicLog(options);
   const answerCache = new AnswerCache((options.answerCacheMb ?? DEFAULT_ANSWER_CACHE_MB) * 2 ** 20);
   let store: Store;
+  // The server's logger exists once the app is built; the sequencer's events before that (a new
+  // log's first checkpoint) are not logged.
+  const events: { log?: FastifyBaseLogger } = {};
   let replication: Replication | undefined;
   if (options.databaseUrl !== undefined) {
     const postgres = await openPostgresStore({
       connectionString: options.databaseUrl,
       answerCache,
+      onConnectionError: (error) => {
+        events.log?.warn(
+          { err: error },
+          'a PostgreSQL connection failed; the next query opens another',
+        );
+      },
     });
     store = postgres;
     replication = postgres.replication;
@@ -147,9 +156,6 @@ async function openService(
   }
   opened.push(() => store.close());
   const metrics = new ServerMetrics();
-  // The server's logger exists once the app is built; the sequencer's events before that (a new
-  // log's first checkpoint) are not logged.
-  const events: { log?: FastifyBaseLogger } = {};
   const freshnessSeconds = options.freshnessSeconds ?? DEFAULT_FRESHNESS_SECONDS;
   // Made once the registry exists; the sequencer pokes it after each batch.
   let cosigner: WitnessCosigner | undefined;

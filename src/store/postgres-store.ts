@@ -62,6 +62,11 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
   /** Query answers kept in memory (entry-pages.ts). Default: none. */
   readonly answerCache?: AnswerCache;
+  /**
+   * Told when a pooled connection fails (the server restarted, the backend was killed, the
+   * network cut): the pool drops it and the next query opens another.
+   */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -84,6 +89,18 @@ export async function openPostgresStore(
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
     options: `-c search_path=${schema}`,
+  });
+  // A connection that fails outside a query (the backend killed, the server restarted, the
+  // network cut) emits 'error' on its client, idle or checked out, and an 'error' nobody
+  // listens to ends the process. The pool drops the client; the query in flight, if any,
+  // fails on its own; the next one opens a new connection.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      options.onConnectionError?.(error);
+    });
+  });
+  pool.on('error', () => {
+    // Already told by the client's listener above.
   });
   try {
     await migrate(pool, schema);

@@ -103,7 +103,7 @@ describe.runIf(available)('replicas on PostgreSQL', () => {
     expect(
       Object.fromEntries(
         unsettled
-          .filter((pending) => queued.some((q) => q?.id === pending.id))
+          .filter((pending) => queued.some((q) => q.id === pending.id))
           .map((pending) => [pending.id, pending.request]),
       ),
     ).toStrictEqual(Object.fromEntries(odd.map((request, i) => [queued[i]?.id, request])));

@@ -83,7 +83,7 @@ export interface RegistryOptions {
    * the latest one through a round of cosigning, with the cosignature lines it got. Undefined
    * until the first round ends; the latest stored checkpoint is published meanwhile.
    */
-  readonly published?: () => string | undefined;
+  readonly published?: () => string | undefined | Promise<string | undefined>;
 }
 
 export interface QueryParameters {
@@ -303,7 +303,7 @@ export class Registry {
 
   /** The checkpoint the log publishes: cosigned by its witnesses when it has some. */
   async checkpoint(): Promise<string> {
-    return this.options.published?.() ?? this.storedCheckpoint();
+    return (await this.options.published?.()) ?? this.storedCheckpoint();
   }
 
   /**

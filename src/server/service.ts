@@ -272,7 +272,13 @@ async function openService(
     onVerify: (result) => {
       metrics.verifications.inc({ result });
     },
-    published: () => cosigner?.published(),
+    // The sequencer publishes what its witnesses cosigned; the other replicas serve what it
+    // recorded (so does a new sequencer until its first round ends).
+    published: () => {
+      if (cosigner === undefined) return undefined;
+      const own = role() === 'sequencer' ? cosigner.published() : undefined;
+      return own ?? replication?.cosigned();
+    },
   });
   if (options.witnessPolicy !== undefined) {
     cosigner = new WitnessCosigner({
@@ -287,6 +293,14 @@ async function openService(
       },
       onRound: (size, cosigned) => {
         events.log?.info({ size, cosigned }, 'checkpoint cosigned');
+      },
+      onPublished: (note, size) => {
+        replication?.publishCosigned(note, size).catch((error: unknown) => {
+          events.log?.warn(
+            { err: error },
+            'could not record the cosigned checkpoint for the other replicas',
+          );
+        });
       },
     });
     const running = cosigner;

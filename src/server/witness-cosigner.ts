@@ -25,6 +25,8 @@ export interface WitnessCosignerOptions {
   readonly onFailure?: (witness: string, reason: string) => void;
   /** Called with each round's result: the checkpoint size and the witnesses that cosigned. */
   readonly onRound?: (size: number, cosigned: readonly string[]) => void;
+  /** Called with each round's published note (the checkpoint and its cosignature lines). */
+  readonly onPublished?: (note: string, size: number) => void;
 }
 
 export class WitnessCosigner {
@@ -91,6 +93,7 @@ export class WitnessCosigner {
       }
     });
     this.publishedNote = latest + lines.map(formatSignatureLine).join('');
+    this.options.onPublished?.(this.publishedNote, checkpoint.size);
     this.options.onRound?.(checkpoint.size, cosigned);
   }
 

@@ -165,6 +165,19 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO sequencer_lease (id, holder, epoch, expires_at, acquired_at) VALUES (1, '', 0, '-infinity', '-infinity');
     `,
   },
+  {
+    version: 8,
+    description:
+      'replicas (PostgreSQL only): the checkpoint the sequencer last published with its witnesses cosignatures, served by every replica',
+    sqlite: `SELECT 1;`,
+    postgres: `
+      CREATE TABLE cosigned_checkpoint (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        size BIGINT NOT NULL,
+        note TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION =

@@ -140,6 +140,22 @@ export class PostgresReplication implements Replication {
     return Number(rows[0]?.count ?? 0);
   }
 
+  async publishCosigned(note: string, size: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO cosigned_checkpoint (id, size, note) VALUES (1, $1, $2)
+       ON CONFLICT (id) DO UPDATE SET size = excluded.size, note = excluded.note
+       WHERE cosigned_checkpoint.size <= excluded.size`,
+      [size, note],
+    );
+  }
+
+  async cosigned(): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ note: string }>(
+      'SELECT note FROM cosigned_checkpoint WHERE id = 1',
+    );
+    return rows[0]?.note;
+  }
+
   async prune(now: number): Promise<number> {
     const { rowCount } = await this.pool.query(
       'DELETE FROM pending_writes WHERE outcome IS NOT NULL AND expires_at <= $1',

@@ -93,6 +93,13 @@ export interface Replication {
   settle(fence: Fence, settlements: readonly Settlement[]): Promise<void>;
   /** Unsettled writes, for the `registry_pending_writes` metric. */
   unsettledCount(): Promise<number>;
+  /**
+   * Records the newest checkpoint the sequencer published with its witnesses' cosignatures, for
+   * every replica to serve; an older tree size than the one recorded is ignored.
+   */
+  publishCosigned(note: string, size: number): Promise<void>;
+  /** The cosigned checkpoint last recorded by `publishCosigned`, if any. */
+  cosigned(): Promise<string | undefined>;
   /** Deletes settled rows whose nonce expired before `now` (POSIX seconds); returns how many. */
   prune(now: number): Promise<number>;
   /**

@@ -3,7 +3,8 @@
  * on one database, signed writes spread over all three, the sequencer killed with SIGKILL twice
  * under load, and a sequencer frozen past its lease (SIGSTOP) that wakes up fenced.
  */
-import { cpSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,8 +24,11 @@ const ORIGIN = 'registry.test/replicas';
 const PASSPHRASE = 'replica test passphrase';
 const LEASE_SECONDS = 1.5;
 const servers: ServeProcess[] = [];
+const children: ChildProcess[] = [];
+const BIN = path.resolve(import.meta.dirname, '../../bin/matriz.js');
 
 afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGTERM');
   for (const server of servers.splice(0)) {
     server.child.kill('SIGCONT');
     await server.stop('SIGKILL');
@@ -421,6 +425,119 @@ describe.runIf(await postgresAvailable())('replicas on PostgreSQL', () => {
         );
         expect(fsck.code, fsck.out + fsck.err).toBe(0);
         expect(JSON.parse(fsck.out)).toMatchObject({ ok: true, size });
+      });
+    },
+  );
+
+  it(
+    'with witnesses, every replica serves the checkpoint the sequencer got cosigned, also after a failover',
+    { timeout: 120_000 },
+    async () => {
+      await withScratchDatabase('matriz_witnessed', async (url) => {
+        const work = tempDir();
+        const env = { MATRIZ_LOG_PASSPHRASE: PASSPHRASE };
+        const dirs = ['r0', 'r1'].map((name) => path.join(work, name));
+        // The log's keys, for the witness's list of logs it follows.
+        const setup = await startServe(replicaArgs(dirs[0] as string, url), env);
+        const keys = await (await fetch(`${setup.url}/api/v1/log/keys`)).json();
+        await setup.stop();
+        cpSync(dirs[0] as string, dirs[1] as string, { recursive: true });
+        const logs = path.join(work, 'logs.json');
+        writeFileSync(logs, JSON.stringify({ logs: [keys] }));
+        const witnessDir = path.join(work, 'witness');
+        const witnessEnv = { MATRIZ_WITNESS_PASSPHRASE: 'witness passphrase for tests' };
+        const init = captureIo({ cwd: work, env: witnessEnv });
+        expect(
+          await main(
+            [
+              'witness',
+              'init',
+              '--data-dir',
+              witnessDir,
+              '--name',
+              'witness.test/w',
+              '--key-scrypt-log-n',
+              '10',
+            ],
+            init,
+          ),
+          init.err(),
+        ).toBe(0);
+        const witnessChild = spawn(
+          process.execPath,
+          [BIN, 'witness', 'serve', '--data-dir', witnessDir, '--logs', logs, '--port', '0'],
+          { env: { ...process.env, ...witnessEnv }, stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+        children.push(witnessChild);
+        const witnessUrl = await new Promise<string>((resolve, reject) => {
+          let stderr = '';
+          witnessChild.stderr.on('data', (chunk: Buffer) => {
+            stderr += chunk.toString();
+            const match = /serving at (http:\/\/\S+)/.exec(stderr);
+            if (match?.[1]) resolve(match[1]);
+          });
+          witnessChild.on('exit', (code) => {
+            reject(new Error(`witness exited with ${String(code)}: ${stderr}`));
+          });
+        });
+        const policy = path.join(work, 'policy.json');
+        writeFileSync(
+          policy,
+          JSON.stringify({
+            threshold: 1,
+            witnesses: [{ vkey: init.out().trim(), url: witnessUrl }],
+          }),
+        );
+        const replicas = [];
+        for (const dir of dirs) {
+          const replica = await startServe(
+            replicaArgs(dir, url, ['--witness-policy', policy]),
+            env,
+          );
+          servers.push(replica);
+          replicas.push(replica);
+        }
+        const [first, second] = replicas as [ServeProcess, ServeProcess];
+        const owner = await makeOwner('ed25519');
+        const cosignedOn = async (server: ServeProcess, size: number): Promise<string> => {
+          for (let attempt = 0; attempt < 200; attempt++) {
+            const note = await checkpointOf(server);
+            const parsed = parseNote(note);
+            if (
+              parseCheckpoint(parsed.text).size === size &&
+              parsed.signatures.some((line) => line.name === 'witness.test/w')
+            )
+              return note;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          throw new Error(`${server.url} never served a cosigned checkpoint of size ${size}`);
+        };
+        for (const [i, name] of ['cosigned_a', 'cosigned_b'].entries()) {
+          const sent: Sent = {
+            registryId: `${name}@0.1.0`,
+            body: owner.request({ op: 'register', nodeSpec: owner.spec(name) }, { origin: ORIGIN }),
+          };
+          await send(replicas, sent, i);
+          expect(sent.status).toBe(200);
+        }
+        // The frontend serves the very note the sequencer published, cosignature included.
+        const leader = await sequencerOf(replicas);
+        const frontend = leader === first ? second : first;
+        const published = await cosignedOn(leader, 2);
+        expect(await cosignedOn(frontend, 2)).toBe(published);
+        // The sequencer dies; the other takes over and its checkpoints are cosigned too.
+        leader.child.kill('SIGKILL');
+        expect(await sequencerOf([frontend])).toBe(frontend);
+        const late: Sent = {
+          registryId: 'cosigned_c@0.1.0',
+          body: owner.request(
+            { op: 'register', nodeSpec: owner.spec('cosigned_c') },
+            { origin: ORIGIN },
+          ),
+        };
+        await send([frontend], late, 0);
+        expect(late.status).toBe(200);
+        await cosignedOn(frontend, 3);
       });
     },
   );

@@ -109,6 +109,19 @@ describe.runIf(available)('replicas on PostgreSQL', () => {
     ).toStrictEqual(Object.fromEntries(odd.map((request, i) => [queued[i]?.id, request])));
   });
 
+  it('records the newest cosigned checkpoint for every replica, never an older tree over a newer one', async () => {
+    const { replication } = await openShared()();
+    expect(await replication.cosigned()).toBeUndefined();
+    await replication.publishCosigned('note of 5\n', 5);
+    await replication.publishCosigned('note of 7\n', 7);
+    // A deposed sequencer finishing a late round of an older tree changes nothing.
+    await replication.publishCosigned('note of 6\n', 6);
+    expect(await replication.cosigned()).toBe('note of 7\n');
+    // The same tree signed again (a refreshed checkpoint) replaces it.
+    await replication.publishCosigned('note of 7, later\n', 7);
+    expect(await replication.cosigned()).toBe('note of 7, later\n');
+  });
+
   it('a deposed sequencer is fenced: its append changes nothing, and the new one settles each write once', async () => {
     const open = openShared();
     const [storeA, storeB] = await Promise.all([open(), open()]);

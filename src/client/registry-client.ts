@@ -76,6 +76,12 @@ export interface QueryFilter {
   readonly capability?: string;
   readonly lane?: string;
   readonly owner?: string;
+  /**
+   * A node name prefix: entries whose name (the registry id before `@`) starts with it, so
+   * `memory_adapter` lists every version of memory_adapter and of memory_adapter_v2; keep the
+   * ids whose part before `@` equals it for one node's versions.
+   */
+  readonly name?: string;
   /** Entries per page, 1..500. Default 50. */
   readonly limit?: number;
   /** Start after this registry id (a page's `next_cursor`). */

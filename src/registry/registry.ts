@@ -91,6 +91,12 @@ export interface QueryParameters {
   readonly capability?: string;
   readonly lane?: Lane;
   readonly owner?: string;
+  /**
+   * A node name prefix: entries whose name (the registry id before `@`) starts with it, so every
+   * version of a node, and of the nodes whose names extend it. 1 to 128 characters of the node
+   * name alphabet (letters, digits, ".", "_", "-").
+   */
+  readonly name?: string;
   readonly cursor?: string;
   readonly limit?: number;
   /** `full` (the default): whole entries with their NodeSpec; `summary`: EntrySummaryView. */
@@ -144,6 +150,9 @@ export interface ProofView {
 
 export const DEFAULT_FRESHNESS_SECONDS = 300;
 export const MAX_QUERY_LIMIT = 500;
+/** A `name` query: at most as long as a node name (NodeSpec `metadata.name`), in its alphabet. */
+export const MAX_NAME_PREFIX_LENGTH = 128;
+const NAME_PREFIX = /^[A-Za-z0-9._-]+$/;
 /**
  * Candidate entries one query request examines at most. Capability patterns are matched here,
  * not in the store, so without a bound anyone who registers many near-miss entries could make
@@ -253,7 +262,8 @@ export class Registry {
 
   /**
    * Active entries matching every given filter, in registry id order; `next_cursor` continues.
-   * `signal` matches emitted or subscribed signals; `capability` matches allow-list patterns.
+   * `signal` matches emitted or subscribed signals; `capability` matches allow-list patterns;
+   * `name` is a node name prefix.
    * For callers in this process; the server answers with `queryJson`.
    */
   async query(parameters: QueryParameters): Promise<QueryPageView> {
@@ -272,6 +282,7 @@ export class Registry {
         `limit must be an integer from 1 to ${MAX_QUERY_LIMIT}`,
       );
     }
+    if (parameters.name !== undefined) checkNamePrefix(parameters.name);
     const filters: string[][] = [];
     if (parameters.signal !== undefined) filters.push([signalTerm(parameters.signal)]);
     if (parameters.capability !== undefined) filters.push(capabilityFilter(parameters.capability));
@@ -282,6 +293,8 @@ export class Registry {
       filters,
       view: parameters.view ?? 'full',
       ...(parameters.cursor === undefined ? {} : { after: parameters.cursor }),
+      // A range of registry ids in the index, not a filter of its own (store/entry-pages.ts).
+      ...(parameters.name === undefined ? {} : { prefix: parameters.name }),
       limit,
       scanLimit: MAX_QUERY_SCAN,
       maxBytes: MAX_PAGE_BYTES,
@@ -468,6 +481,21 @@ export class Registry {
     const [hashes = []] = await readProofHashes(this.store, [ranges]);
     return hashes.map(base64Encode);
   }
+}
+
+/** A `name` query is a prefix of node names: never empty, never longer than one, no `@`. */
+function checkNamePrefix(name: string): void {
+  if (name.length === 0) throw new RegistryProblem('invalid-parameter', 'name must not be empty');
+  if (name.length > MAX_NAME_PREFIX_LENGTH)
+    throw new RegistryProblem(
+      'invalid-parameter',
+      `name must be at most ${MAX_NAME_PREFIX_LENGTH} characters (it has ${name.length})`,
+    );
+  if (!NAME_PREFIX.test(name))
+    throw new RegistryProblem(
+      'invalid-parameter',
+      `name ${JSON.stringify(name)} may hold only letters, digits, ".", "_" and "-" (a node name prefix)`,
+    );
 }
 
 /** The index terms of a capability query: every allow-list pattern that would cover it. */

@@ -101,6 +101,15 @@ export const querySchema = {
     capability: { type: 'string', maxLength: 200 },
     lane: { type: 'string', enum: [...LANES] },
     owner: { type: 'string', maxLength: 200 },
+    name: {
+      type: 'string',
+      minLength: 1,
+      // MAX_NAME_PREFIX_LENGTH; the characters of NodeSpec metadata.name.
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9._-]+$',
+      description:
+        'node name prefix: entries whose name (the registry id before @) starts with it, every version (memory_adapter matches memory_adapter@1.0.0 and memory_adapter_v2@0.1.0; to list one node, keep the ids whose part before @ equals it). Combines with the other filters',
+    },
     cursor: { type: 'string', maxLength: 200 },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
     view: {

@@ -9,6 +9,11 @@
  *   worth of ids of each), and each of its ids is probed in the others' indexes. The ids
  *   examined per request are bounded by `scanLimit` (issue 13); a page cut short by the bound
  *   carries the cursor to go on from.
+ *
+ * A `prefix` (a node name prefix: it has no '@', and every registry id has one) narrows every
+ * filter to one range of ids: those starting with it, which all sort strictly after it. The page
+ * starts after the later of the cursor and the prefix and ends, with no cursor to go on from, at
+ * the first candidate id that no longer starts with it: a range, not a scan.
  */
 export type EntryPageView = 'full' | 'summary';
 
@@ -18,6 +23,8 @@ export interface EntryPageQuery {
   readonly view: EntryPageView;
   /** Entries whose registry id sorts after this one. */
   readonly after?: string;
+  /** Only entries whose registry id starts with this; it must not contain '@'. */
+  readonly prefix?: string;
   readonly limit: number;
   /** Candidate ids examined at most. */
   readonly scanLimit: number;
@@ -145,17 +152,28 @@ export async function readEntryPage(
   query: EntryPageQuery,
   cache?: AnswerCache,
 ): Promise<EntryPage> {
-  const { filters, limit, scanLimit } = query;
+  const { filters, limit, scanLimit, prefix } = query;
   if (filters.length === 0) throw new Error('readEntryPage needs at least one filter');
+  if (prefix?.includes('@')) throw new Error('readEntryPage needs a prefix without @');
   if (filters.some((terms) => terms.length === 0)) return { rows: [], next: null, examined: 0 };
-  const start = query.after ?? '';
+  const cursor = query.after ?? '';
+  // Every id starting with the prefix sorts after it: the range starts there, or at the cursor.
+  const start = prefix !== undefined && compareBytes(prefix, cursor) > 0 ? prefix : cursor;
+  // Ids come ascending: those in the prefix's range, up to the first one past it.
+  const inRange = (refs: EntryRef[]): EntryRef[] => {
+    if (prefix === undefined) return refs;
+    const end = refs.findIndex((ref) => !ref.registryId.startsWith(prefix));
+    return end === -1 ? refs : refs.slice(0, end);
+  };
   let driver = 0;
   let probed: { readonly refs: EntryRef[]; readonly size: number } | undefined;
   if (filters.length > 1) {
     // The sparsest filter after the cursor drives: read the first limit + 1 ids of each; one
     // that has no more than that is the smallest set, else the one whose ids reach furthest.
     const size = Math.min(limit + 1, scanLimit);
-    const chunks = await Promise.all(filters.map((terms) => index.ids(terms, start, size)));
+    const chunks = await Promise.all(
+      filters.map(async (terms) => inRange(await index.ids(terms, start, size))),
+    );
     chunks.forEach((chunk, i) => {
       if (i !== driver && sparser(chunk, chunks[driver] ?? [], size)) driver = i;
     });
@@ -171,7 +189,8 @@ export async function readEntryPage(
   let next: string | null = null;
   scan: for (;;) {
     const wanted = probed?.size ?? Math.min(step, scanLimit - examined);
-    const candidates = probed?.refs ?? (await index.ids(driverTerms, after, wanted));
+    // Fewer than wanted (the index, or the prefix's range, ends): the last step.
+    const candidates = probed?.refs ?? inRange(await index.ids(driverTerms, after, wanted));
     probed = undefined;
     let matching = candidates.map((ref) => ref.registryId);
     for (const terms of others) {

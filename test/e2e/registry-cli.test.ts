@@ -129,6 +129,12 @@ describe('matriz serve + the client commands, as a new user would run them', () 
       const query = await matriz(['query', '--signal', 'memory_stored', '--server', server.url]);
       expect(query.code).toBe(0);
       expect(query.out).toContain(`memoria_adapter_v1@0.1.0\tcore\ttier 3\t${owner.ownerId}`);
+      const byName = await matriz(['query', '--name', 'memoria_', '--server', server.url]);
+      expect(byName.code).toBe(0);
+      expect(byName.out).toContain('memoria_adapter_v1@0.1.0\tcore');
+      expect(
+        (await matriz(['query', '--name', 'memoria_adapter_v2', '--server', server.url])).out,
+      ).toContain('0 entries');
 
       const verify = await matriz(['verify', '--server', server.url]);
       expect(verify.code).toBe(0);

@@ -361,6 +361,50 @@ describe('query', () => {
     await expectRefused(t.registry.query({ limit: 0 }), 'invalid-parameter');
     await expectRefused(t.registry.query({ capability: 'nonsense' }), 'invalid-parameter');
   });
+
+  it('narrows to node names starting with a prefix, every version, with the other filters', async () => {
+    const specs = [
+      alice.spec('node', '1.0.0'),
+      alice.spec('node', '1.1.0'),
+      alice.spec('node_v2', '0.1.0'),
+      alice.spec('nodes', '2.0.0'),
+      alice.spec('nod', '1.0.0'),
+    ];
+    const quiet = specs[1];
+    if (quiet) quiet.interfaces.signals = { emits: [{ name: 'other' }], subscribes: [] };
+    await Promise.all(
+      specs.map((nodeSpec) => t.registry.register(alice.request({ op: 'register', nodeSpec }))),
+    );
+    const ids = async (q: Parameters<typeof t.registry.query>[0]) =>
+      (await t.registry.query(q)).entries.map((e) => e.registry_id);
+    expect(await ids({ name: 'node' })).toStrictEqual([
+      'node@1.0.0',
+      'node@1.1.0',
+      'node_v2@0.1.0',
+      'nodes@2.0.0',
+    ]);
+    expect(await ids({ name: 'node', signal: 'memory_stored' })).toStrictEqual([
+      'node@1.0.0',
+      'node_v2@0.1.0',
+      'nodes@2.0.0',
+    ]);
+    expect(await ids({ name: 'node', lane: 'core' })).toStrictEqual([]);
+    expect(await ids({ name: 'nodez' })).toStrictEqual([]);
+    const first = await t.registry.query({ name: 'node', limit: 3 });
+    expect(first.next_cursor).toBe('node_v2@0.1.0');
+    expect(
+      await t.registry.query({ name: 'node', limit: 3, cursor: 'node_v2@0.1.0' }),
+    ).toMatchObject({ entries: [{ registry_id: 'nodes@2.0.0' }], next_cursor: null });
+    for (const [name, detail] of [
+      ['', 'name must not be empty'],
+      ['n'.repeat(129), 'name must be at most 128 characters'],
+      ['../node', 'may hold only letters, digits'],
+      ['node@1.0.0', 'may hold only letters, digits'],
+    ] as const) {
+      const problem = await expectRefused(t.registry.query({ name }), 'invalid-parameter');
+      expect(problem.toDocument().detail).toContain(detail);
+    }
+  });
 });
 
 describe('the sequencer', () => {

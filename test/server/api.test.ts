@@ -6,6 +6,8 @@ import { leafHash } from '../../src/log/hash.js';
 import { parseEd25519VerifierKey } from '../../src/log/note-keys.js';
 import { verifyConsistency, verifyInclusion } from '../../src/log/proof.js';
 import { buildServer } from '../../src/server/app.js';
+import { openPostgresStore } from '../../src/store/postgres-store.js';
+import { dropSchema, POSTGRES_URL, postgresAvailable, uniqueSchema } from '../support/postgres.js';
 import {
   makeOwner,
   makeRegistry,
@@ -14,6 +16,7 @@ import {
   type TestRegistry,
 } from '../support/registry.js';
 
+const postgres = await postgresAvailable();
 let t: TestRegistry;
 let app: FastifyInstance;
 let base: string;
@@ -336,6 +339,149 @@ describe('the write and read paths over HTTP', () => {
     }
   });
 });
+
+describe.each(['SQLite', 'PostgreSQL'] as const)(
+  'GET /api/v1/registry/query?name= on %s',
+  (backend) => {
+    it.runIf(backend === 'SQLite' || postgres)(
+      'lists every version of the node names starting with the prefix, with the other filters, page by page',
+      { timeout: 60_000 },
+      async () => {
+        let registry = t;
+        let url = base;
+        const cleanup: (() => Promise<unknown>)[] = [];
+        if (backend === 'PostgreSQL') {
+          const schema = uniqueSchema();
+          cleanup.push(() => dropSchema(schema));
+          const store = await openPostgresStore({ connectionString: POSTGRES_URL, schema });
+          cleanup.push(() => store.close());
+          registry = await makeRegistry({ store });
+          const server = await buildServer({ registry: registry.registry });
+          cleanup.push(() => server.close());
+          url = await server.listen({ host: '127.0.0.1', port: 0 });
+        }
+        try {
+          const bob = await makeOwner();
+          const quiet = alice.spec('memory_adapter', '0.2.0');
+          quiet.interfaces.signals = { emits: [{ name: 'other' }], subscribes: [] };
+          await Promise.all(
+            [
+              ...[
+                alice.spec('memory', '1.0.0'),
+                alice.spec('memory_adapter', '0.1.0'),
+                quiet,
+                alice.spec('memory_adapter', '1.0.0'),
+                alice.spec('memory_adapter_v2', '0.1.0'),
+                alice.spec('memory_adaptes', '1.0.0'),
+              ].map((nodeSpec) => alice.request({ op: 'register', nodeSpec })),
+              bob.request({ op: 'register', nodeSpec: bob.spec('memory_adapters', '1.0.0') }),
+            ].map((body) => registry.registry.register(body)),
+          );
+          await registry.registry.deregister(
+            'memory_adapter@1.0.0',
+            alice.request({ op: 'deregister', registryId: 'memory_adapter@1.0.0' }),
+          );
+          const query = async (search: string) => {
+            const response = await fetch(`${url}/api/v1/registry/query?${search}`);
+            return {
+              status: response.status,
+              body: (await response.json()) as {
+                entries: { registry_id: string }[];
+                next_cursor: string | null;
+                type?: string;
+                detail?: string;
+              },
+            };
+          };
+          const ids = async (search: string) => {
+            const { status, body } = await query(search);
+            expect(status, search).toBe(200);
+            return { ids: body.entries.map((e) => e.registry_id), next: body.next_cursor };
+          };
+          const versions = [
+            'memory_adapter@0.1.0',
+            'memory_adapter@0.2.0',
+            'memory_adapter_v2@0.1.0',
+            'memory_adapters@1.0.0',
+          ];
+          // Active entries only, of every name that starts with the prefix.
+          expect(await ids('name=memory_adapter')).toStrictEqual({ ids: versions, next: null });
+          expect((await ids('name=memory_adapter_v')).ids).toStrictEqual([
+            'memory_adapter_v2@0.1.0',
+          ]);
+          expect(await ids('name=memory_adapterz')).toStrictEqual({ ids: [], next: null });
+          expect(await ids('name=zzz')).toStrictEqual({ ids: [], next: null });
+          expect((await ids('name=m&view=summary')).ids).toStrictEqual([
+            'memory@1.0.0',
+            ...versions,
+            'memory_adaptes@1.0.0',
+          ]);
+          // AND with the other filters.
+          expect((await ids('name=memory_adapter&signal=memory_stored')).ids).toStrictEqual([
+            'memory_adapter@0.1.0',
+            'memory_adapter_v2@0.1.0',
+            'memory_adapters@1.0.0',
+          ]);
+          expect((await ids('name=memory_adapter&signal=other&lane=candidate')).ids).toStrictEqual([
+            'memory_adapter@0.2.0',
+          ]);
+          expect((await ids('name=memory_adapter&lane=core')).ids).toStrictEqual([]);
+          expect(
+            (await ids(`name=memory_adapter&owner=${encodeURIComponent(bob.ownerId)}`)).ids,
+          ).toStrictEqual(['memory_adapters@1.0.0']);
+          // Page by page: each matching entry once, in order, and no cursor after the last.
+          for (const filter of ['', '&lane=candidate&signal=memory_stored'])
+            for (const limit of [1, 2, 3]) {
+              const seen: string[] = [];
+              let cursor: string | null = null;
+              do {
+                const page: { ids: string[]; next: string | null } = await ids(
+                  `name=memory_adapter${filter}&limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+                );
+                expect(page.ids.length).toBeLessThanOrEqual(limit);
+                seen.push(...page.ids);
+                cursor = page.next;
+              } while (cursor !== null);
+              expect(seen, `${filter} limit ${limit}`).toStrictEqual(
+                filter === '' ? versions : versions.filter((id) => id !== 'memory_adapter@0.2.0'),
+              );
+            }
+          // A cursor past the prefix's range: nothing, and no cursor; one before it: the range.
+          expect(await ids('name=memory_adapter&cursor=memory_adapters%401.0.0')).toStrictEqual({
+            ids: [],
+            next: null,
+          });
+          expect(await ids('name=memory_adapter&cursor=n')).toStrictEqual({ ids: [], next: null });
+          expect((await ids('name=memory_adapter&cursor=memory%401.0.0')).ids).toStrictEqual(
+            versions,
+          );
+          // 128 characters is a name; anything else is refused.
+          expect(await ids(`name=${'a'.repeat(128)}`)).toStrictEqual({ ids: [], next: null });
+          for (const bad of [
+            '',
+            'a'.repeat(129),
+            '../x',
+            'memory_adapter@0.1.0',
+            'memory adapter',
+            'mémoire',
+            'a/b',
+            'a%b',
+          ]) {
+            const refused = await query(`name=${encodeURIComponent(bad)}`);
+            expect(refused.status, bad).toBe(400);
+            expect(refused.body.type, bad).toBe('urn:matriz:problem:invalid-parameter');
+            expect(refused.body.detail, bad).toContain('name');
+          }
+          const twice = await query('name=memory&name=memory_adapter');
+          expect(twice.status).toBe(400);
+          expect(twice.body.type).toBe('urn:matriz:problem:invalid-parameter');
+        } finally {
+          for (const step of cleanup.reverse()) await step();
+        }
+      },
+    );
+  },
+);
 
 describe('protection', () => {
   it('rate-limits a client with 429 rate-limited and Retry-After', async () => {

@@ -90,6 +90,20 @@ describe('the OpenAPI document', () => {
     ).toMatchObject({ schema: { $ref: '#/components/schemas/WriteRequest' } });
   });
 
+  it('documents the name prefix parameter of the query route, with its bounds', () => {
+    const query = document.paths['/api/v1/registry/query']?.get as
+      | { parameters?: { name: string; in: string; description?: string; schema?: unknown }[] }
+      | undefined;
+    const name = query?.parameters?.find((p) => p.in === 'query' && p.name === 'name');
+    expect(name?.schema).toMatchObject({
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9._-]+$',
+    });
+    expect(name?.description).toContain('node name prefix');
+  });
+
   it('passes Redocly’s recommended ruleset without errors', async () => {
     const problems = await lintFromString({
       source: JSON.stringify(document),

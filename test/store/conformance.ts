@@ -14,7 +14,7 @@ import {
   ownerTerm,
   signalTerm,
 } from '../../src/store/entry-documents.js';
-import type { EntryPageQuery } from '../../src/store/entry-pages.js';
+import { compareBytes, type EntryPageQuery } from '../../src/store/entry-pages.js';
 
 function pageQuery(
   filters: string[][],
@@ -566,6 +566,212 @@ export function describeStoreConformance(
       expect(
         (await ids(pageQuery([[ALL_ACTIVE_TERM]], { limit: 10, maxBytes: 1 }))).ids,
       ).toStrictEqual([name(0)]);
+    });
+
+    it('narrows query pages to a node name prefix: a range of registry ids, alone or with other filters, page by page', async () => {
+      // [id, signal, lane, active]; '-' < '.' < '@' < '_' < 's' in byte order.
+      const table: [string, string, 'core' | 'candidate', boolean][] = [
+        ['A@1.0.0', 's.x', 'core', true],
+        ['memory@1.0.0', 's.x', 'core', true],
+        ['memory_adapte@1.0.0', 's.x', 'core', true],
+        ['memory_adapter-x@1.0.0', 's.y', 'core', true],
+        ['memory_adapter.v3@1.0.0', 's.x', 'candidate', true],
+        ['memory_adapter@0.1.0', 's.x', 'core', true],
+        ['memory_adapter@0.2.0', 's.x', 'core', false],
+        ['memory_adapter@1.0.0', 's.y', 'core', true],
+        ['memory_adapter_v2@0.1.0', 's.x', 'core', true],
+        ['memory_adapter_v2@0.2.0', 's.x', 'candidate', true],
+        ['memory_adapters@1.0.0', 's.x', 'core', true],
+        ['memory_adaptes@1.0.0', 's.x', 'core', true],
+        ['Memory_adapter@1.0.0', 's.x', 'core', true],
+        ['memoryz@1.0.0', 's.x', 'core', true],
+        // Many entries past the range matching every filter: the multi-filter path reads ahead.
+        ...Array.from(
+          { length: 30 },
+          (_, i) => [`n${String(i).padStart(2, '0')}@1.0.0`, 's.x', 'core', true] as const,
+        ).map((row) => [...row] as [string, string, 'core' | 'candidate', boolean]),
+      ];
+      await store.append(
+        batchFor(log, ['1', '2'], {
+          entries: table.map(([id, signal, lane, active]) =>
+            entry(id, {
+              signals: [signal],
+              lane,
+              ...(active ? {} : { status: 'deregistered', deregisteredIndex: 1 }),
+            }),
+          ),
+        }),
+      );
+      const page = async (query: EntryPageQuery) => {
+        const read = await store.queryPage(query);
+        return {
+          ids: read.rows.map((row) => row.registryId),
+          next: read.next,
+          examined: read.examined,
+        };
+      };
+      const versions = [
+        'memory_adapter-x@1.0.0',
+        'memory_adapter.v3@1.0.0',
+        'memory_adapter@0.1.0',
+        'memory_adapter@1.0.0',
+        'memory_adapter_v2@0.1.0',
+        'memory_adapter_v2@0.2.0',
+        'memory_adapters@1.0.0',
+      ];
+      // Every active version of every name starting with the prefix, and nothing examined past it.
+      expect(
+        await page(pageQuery([[ALL_ACTIVE_TERM]], { prefix: 'memory_adapter' })),
+      ).toStrictEqual({ ids: versions, next: null, examined: versions.length });
+      // One node's versions: the ids whose name is the prefix.
+      expect(versions.filter((id) => id.split('@')[0] === 'memory_adapter')).toStrictEqual([
+        'memory_adapter@0.1.0',
+        'memory_adapter@1.0.0',
+      ]);
+      expect(
+        (await page(pageQuery([[ALL_ACTIVE_TERM]], { prefix: 'memory_adapter_v2' }))).ids,
+      ).toStrictEqual(['memory_adapter_v2@0.1.0', 'memory_adapter_v2@0.2.0']);
+      // Case matters, as in registry ids.
+      expect((await page(pageQuery([[ALL_ACTIVE_TERM]], { prefix: 'Memory' }))).ids).toStrictEqual([
+        'Memory_adapter@1.0.0',
+      ]);
+      // A prefix nothing starts with: nothing, and no cursor.
+      for (const prefix of ['memory_adapterz', 'memory_adapter_v3', 'nothing', 'zz'])
+        expect(await page(pageQuery([[ALL_ACTIVE_TERM]], { prefix }))).toStrictEqual({
+          ids: [],
+          next: null,
+          examined: 0,
+        });
+      // With other filters (AND): the name range narrows each one's range.
+      expect(
+        await page(pageQuery([[signalTerm('s.x')]], { prefix: 'memory_adapter' })),
+      ).toStrictEqual({
+        ids: [
+          'memory_adapter.v3@1.0.0',
+          'memory_adapter@0.1.0',
+          'memory_adapter_v2@0.1.0',
+          'memory_adapter_v2@0.2.0',
+          'memory_adapters@1.0.0',
+        ],
+        next: null,
+        examined: 5,
+      });
+      expect(
+        (
+          await page(
+            pageQuery([[signalTerm('s.x')], [laneTerm('core')]], { prefix: 'memory_adapter' }),
+          )
+        ).ids,
+      ).toStrictEqual(['memory_adapter@0.1.0', 'memory_adapter_v2@0.1.0', 'memory_adapters@1.0.0']);
+      expect(
+        await page(
+          pageQuery([[laneTerm('core')], [signalTerm('s.y')]], { prefix: 'memory_adapter' }),
+        ),
+      ).toStrictEqual({
+        ids: ['memory_adapter-x@1.0.0', 'memory_adapter@1.0.0'],
+        next: null,
+        examined: 2,
+      });
+      expect(
+        (
+          await page(
+            pageQuery([[laneTerm('candidate')], [signalTerm('s.y')]], {
+              prefix: 'memory_adapter',
+            }),
+          )
+        ).ids,
+      ).toStrictEqual([]);
+      // A page that ends where the range ends has no cursor; one entry short of it has one.
+      expect(
+        await page(pageQuery([[ALL_ACTIVE_TERM]], { prefix: 'memory_adapter', limit: 7 })),
+      ).toMatchObject({ ids: versions, next: null });
+      expect(
+        await page(
+          pageQuery([[signalTerm('s.x')], [laneTerm('core')]], {
+            prefix: 'memory_adapter',
+            limit: 2,
+          }),
+        ),
+      ).toMatchObject({
+        ids: ['memory_adapter@0.1.0', 'memory_adapter_v2@0.1.0'],
+        next: 'memory_adapter_v2@0.1.0',
+      });
+      expect(
+        await page(
+          pageQuery([[signalTerm('s.x')], [laneTerm('core')]], {
+            prefix: 'memory_adapter',
+            limit: 3,
+          }),
+        ),
+      ).toMatchObject({
+        ids: ['memory_adapter@0.1.0', 'memory_adapter_v2@0.1.0', 'memory_adapters@1.0.0'],
+        next: null,
+      });
+      // A cursor before the range starts at the range; one inside it goes on from there; one
+      // past it (or at its last id) finds nothing, with no cursor.
+      expect(
+        (await page(pageQuery([[ALL_ACTIVE_TERM]], { prefix: 'memory_adapter', after: 'A@1.0.0' })))
+          .ids,
+      ).toStrictEqual(versions);
+      expect(
+        (
+          await page(
+            pageQuery([[ALL_ACTIVE_TERM]], {
+              prefix: 'memory_adapter',
+              after: 'memory_adapter@0.1.0',
+            }),
+          )
+        ).ids,
+      ).toStrictEqual(versions.slice(3));
+      for (const after of ['memory_adapters@1.0.0', 'memory_adaptes@1.0.0', 'n05@1.0.0', 'zzz'])
+        for (const filters of [[[ALL_ACTIVE_TERM]], [[signalTerm('s.x')], [laneTerm('core')]]])
+          expect(
+            await page(pageQuery(filters, { prefix: 'memory_adapter', after })),
+            after,
+          ).toStrictEqual({ ids: [], next: null, examined: 0 });
+
+      // Page by page, for every limit, alone and with filters, and with a small scan bound:
+      // every matching id exactly once, in order, and no cursor after the last page.
+      const all = async (query: EntryPageQuery) => {
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (let pages = 0; pages < 100; pages++) {
+          const read = await store.queryPage({
+            ...query,
+            ...(after === undefined ? {} : { after }),
+          });
+          expect(read.rows.length).toBeLessThanOrEqual(query.limit);
+          seen.push(...read.rows.map((row) => row.registryId));
+          if (read.next === null) return seen;
+          after = read.next;
+        }
+        throw new Error('no last page');
+      };
+      const filterSets: [string[][], (row: (typeof table)[number]) => boolean][] = [
+        [[[ALL_ACTIVE_TERM]], () => true],
+        [[[signalTerm('s.x')]], ([, signal]) => signal === 's.x'],
+        [
+          [[laneTerm('core')], [signalTerm('s.x')]],
+          ([, signal, lane]) => signal === 's.x' && lane === 'core',
+        ],
+        [
+          [[signalTerm('s.y')], [laneTerm('core')]],
+          ([, signal, lane]) => signal === 's.y' && lane === 'core',
+        ],
+      ];
+      for (const prefix of ['memory_adapter', 'memory', 'm', 'memory_adapter_', 'n0', 'q'])
+        for (const [filters, keep] of filterSets) {
+          const expected = table
+            .filter((row) => row[3] && row[0].startsWith(prefix) && keep(row))
+            .map(([id]) => id)
+            .sort(compareBytes);
+          for (const limit of [1, 2, 3, 5, 50])
+            for (const scanLimit of [2, 2000])
+              expect(
+                await all(pageQuery(filters, { prefix, limit, scanLimit })),
+                `${prefix} ${JSON.stringify(filters)} limit ${limit} scan ${scanLimit}`,
+              ).toStrictEqual(expected);
+        }
     });
 
     it('prunes expired nonces only', async () => {

@@ -283,7 +283,9 @@ async function sendWrite(
 
 export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
   return new Command('query')
-    .description('list active entries by signal (emitted or subscribed), capability, lane or owner')
+    .description(
+      'list active entries by signal (emitted or subscribed), capability, lane, owner or name prefix',
+    )
     .addOption(serverOption())
     .addOption(timeoutOption())
     .addOption(witnessPolicyOption())
@@ -291,6 +293,7 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
     .option('--capability <verb:resource/path>')
     .addOption(new Option('--lane <lane>').choices(LANES))
     .option('--owner <GLYMPH:id>')
+    .option('--name <prefix>', 'node names starting with this (every version of each)')
     .addOption(new Option('--limit <n>', 'entries per page').argParser(positiveInteger).default(50))
     .option('--cursor <registry_id>', 'continue after this entry (from next_cursor)')
     .option('--json', 'print the JSON page', false)
@@ -302,6 +305,7 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
         capability?: string;
         lane?: string;
         owner?: string;
+        name?: string;
         limit: number;
         cursor?: string;
         json: boolean;
@@ -314,6 +318,7 @@ export function queryCommand(io: CliIo, setExitCode: SetExitCode): Command {
             ...(opts.capability === undefined ? {} : { capability: opts.capability }),
             ...(opts.lane === undefined ? {} : { lane: opts.lane }),
             ...(opts.owner === undefined ? {} : { owner: opts.owner }),
+            ...(opts.name === undefined ? {} : { name: opts.name }),
             limit: opts.limit,
             ...(opts.cursor === undefined ? {} : { cursor: opts.cursor }),
           });

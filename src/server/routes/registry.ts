@@ -133,6 +133,7 @@ export function registryRoutes(
         capability?: string;
         lane?: Lane;
         owner?: string;
+        name?: string;
         cursor?: string;
         limit: number;
         view: 'full' | 'summary';

@@ -27,6 +27,7 @@ import { registryRoutes, type ValidateSpec } from './routes/registry.js';
 import { registerAccessLog, requestIdFor } from './request-log.js';
 import { namedSchemas } from './schemas.js';
 import { completeOpenApi } from './openapi.js';
+import { explorerRoutes, type ExplorerAssets } from './explorer.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -63,6 +64,11 @@ export interface ServerOptions {
    * (`127.0.0.1,10.0.0.0/8`). Default false: the TCP peer is the client.
    */
   readonly trustProxy?: boolean | string;
+  /**
+   * The web explorer served at `/` (explorer.ts), or why it is not: `'off'` (`--no-explorer`),
+   * `'not-built'` (no `dist/explorer`). Default `'off'`.
+   */
+  readonly explorer?: ExplorerAssets | 'off' | 'not-built';
 }
 
 /**
@@ -225,6 +231,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   logRoutes(app, options.registry);
   tileRoutes(app, options.registry);
   trustRoutes(app, options.registry);
+  const explorer = options.explorer ?? 'off';
+  explorerRoutes(app, typeof explorer === 'string' ? undefined : explorer, (request, reply) =>
+    sendProblem(
+      reply,
+      new RegistryProblem(
+        'not-found',
+        explorer === 'not-built'
+          ? `no route ${request.method} ${request.url}: the web explorer is not built (npm run build)`
+          : `no route ${request.method} ${request.url}`,
+      ),
+      metrics,
+    ),
+  );
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true }, config: { rateLimit: false } }, () => ({

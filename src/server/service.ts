@@ -14,6 +14,7 @@ import { AnswerCache } from '../store/entry-pages.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { buildServer, type ConnectionLimits } from './app.js';
+import { loadExplorerAssets, type ExplorerAssets } from './explorer.js';
 import { openDataDir, readDataDirPublic, type DataDirOptions } from '../operator/data-dir.js';
 import { checkProductionStart, noTrustRootRefusal } from '../operator/production.js';
 import { ServerMetrics } from './metrics.js';
@@ -22,6 +23,7 @@ import { VerifyPool } from './verify-pool.js';
 import { WitnessCosigner } from './witness-cosigner.js';
 import type { WitnessPolicy } from '../log/cosignature.js';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { publicKeyOf, type PublicKey } from '../crypto/keys.js';
 import { Replica, type ReplicaRole } from '../registry/replica.js';
@@ -56,6 +58,11 @@ export interface ServiceOptions extends DataDirOptions {
   readonly corsOrigins?: readonly string[];
   /** Reverse proxies to trust (ServerOptions.trustProxy). */
   readonly trustProxy?: boolean | string;
+  /**
+   * The directory of the built web explorer (`dist/explorer`), served at `/`
+   * (ServerOptions.explorer); false or absent: not served.
+   */
+  readonly explorerDir?: string | false;
   /** MiB of query answers kept in memory. Default DEFAULT_ANSWER_CACHE_MB; 0: none. */
   readonly answerCacheMb?: number;
   /**
@@ -318,6 +325,7 @@ async function openService(
     validateSpec: pool.validate,
     ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+    explorer: explorerAssets(options),
     // Not ready while writes are halted on an inconsistent log (the reason is in the logs).
     ready: async () => {
       await store.treeSize();
@@ -505,4 +513,15 @@ function timedSigner(signer: CheckpointSigner, metrics: ServerMetrics): Checkpoi
       },
     },
   };
+}
+
+/** The built explorer of `options.explorerDir`; says so through `warn` when it is not built. */
+function explorerAssets(options: ServiceOptions): ExplorerAssets | 'off' | 'not-built' {
+  if (options.explorerDir === undefined || options.explorerDir === false) return 'off';
+  const assets = loadExplorerAssets(options.explorerDir);
+  if (assets !== undefined) return assets;
+  options.warn(
+    `the web explorer is not built (no ${path.join(options.explorerDir, 'index.html')}): / answers 404; run npm run build`,
+  );
+  return 'not-built';
 }

@@ -1,5 +1,6 @@
 /** `matriz serve`: the registry service on the embedded store (or PostgreSQL). */
 import path from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { Command, Option } from 'commander';
 import {
   EXIT_PRODUCTION_REFUSED,
@@ -45,6 +46,8 @@ export interface ServeOptions {
   logLevel?: string;
   production?: boolean;
   corsOrigin?: string[];
+  /** `--no-explorer` sets it false. */
+  explorer: boolean;
   trustProxy?: boolean | string;
   sequencer: SequencerMode;
   sequencerLease: number;
@@ -188,6 +191,10 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
       ).argParser(corsOrigins),
     )
     .option(
+      '--no-explorer',
+      'do not serve the web explorer at / (the API is unchanged; docs/explorer.md)',
+    )
+    .option(
       '--trust-proxy [addresses]',
       "behind a reverse proxy: take the client's address from X-Forwarded-For, from any proxy or only from these comma-separated addresses/CIDRs (rate limits per real client)",
     )
@@ -255,6 +262,7 @@ export function serveCommand(io: CliIo, setExitCode: (code: number) => void): Co
           },
           ...(opts.corsOrigin === undefined ? {} : { corsOrigins: opts.corsOrigin }),
           ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
+          explorerDir: opts.explorer && path.join(packageRoot(), 'dist', 'explorer'),
           warn: (message) => {
             io.stderr(`matriz: warning: ${message}\n`);
           },

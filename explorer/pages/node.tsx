@@ -1,0 +1,338 @@
+/**
+ * A node: its NodeSpec in readable sections (raw JSON on demand), owner, lane and tier, every
+ * active version, its log entry, and the "verified" badge: earned in this browser by checking
+ * the entry's leaf and inclusion proof against the checkpoint the banner verified.
+ */
+import { Fragment } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { getJson, queryString, type EntrySummary, type Page, type RegistryEntry } from '../api.js';
+import { href } from '../router.js';
+import { useTrust } from '../trust-context.js';
+import { TrustFailure, verifyEntryInBrowser, type EntryProof } from '../trust.js';
+import { useAsync } from '../use-async.js';
+import { ErrorLine, when } from './common.js';
+
+type Badge =
+  | { readonly state: 'verifying'; readonly text: string }
+  | { readonly state: 'verified'; readonly proof: EntryProof }
+  | {
+      readonly state: 'failed';
+      readonly step: string;
+      readonly code: string;
+      readonly text: string;
+    };
+
+function useBadge(entry: RegistryEntry | undefined): Badge {
+  const { status } = useTrust();
+  const [badge, setBadge] = useState<Badge>({ state: 'verifying', text: 'Verifying…' });
+  useEffect(() => {
+    if (entry === undefined) return;
+    if (status.state === 'pending') {
+      setBadge({ state: 'verifying', text: 'Verifying the log…' });
+      return;
+    }
+    if (status.state === 'failed') {
+      const { failure } = status;
+      setBadge({ state: 'failed', step: failure.step, code: failure.code, text: failure.message });
+      return;
+    }
+    let live = true;
+    setBadge({ state: 'verifying', text: 'Verifying the inclusion proof…' });
+    verifyEntryInBrowser(entry, status.trust).then(
+      (proof) => {
+        if (live) setBadge({ state: 'verified', proof });
+      },
+      (error: unknown) => {
+        if (!live) return;
+        const failure =
+          error instanceof TrustFailure
+            ? error
+            : new TrustFailure('inclusion', (error as Error).name, (error as Error).message);
+        setBadge({
+          state: 'failed',
+          step: failure.step,
+          code: failure.code,
+          text: failure.message,
+        });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [entry, status]);
+  return badge;
+}
+
+function VerifiedBadge({ badge }: { readonly badge: Badge }) {
+  const { status } = useTrust();
+  const label =
+    badge.state === 'verified'
+      ? 'Verified in this browser'
+      : badge.state === 'failed'
+        ? `Not verified: ${badge.step} failed`
+        : badge.text;
+  return (
+    <div class="badge-box">
+      <p
+        id="verify-badge"
+        class={`badge badge-${badge.state}`}
+        data-state={badge.state}
+        {...(badge.state === 'failed' ? { 'data-step': badge.step, 'data-code': badge.code } : {})}
+        role="status"
+      >
+        {badge.state === 'verified' ? '✔ ' : badge.state === 'failed' ? '✘ ' : ''}
+        {label}
+      </p>
+      {badge.state === 'failed' && (
+        <p class="badge-detail">
+          {badge.text} <span class="mono">({badge.code})</span>
+        </p>
+      )}
+      {badge.state === 'verified' && status.state === 'ok' && (
+        <ul class="badge-detail checks">
+          {status.trust.mode === 'trust-root' && (
+            <li>
+              Trust root chain walked: version{status.trust.walked.length > 1 ? 's' : ''}{' '}
+              {status.trust.walked.join(' → ')}
+              {status.trust.revocations === undefined
+                ? ''
+                : `; revocation list version ${status.trust.revocations.version} (${status.trust.revocations.revoked.length} revoked)`}
+            </li>
+          )}
+          <li>
+            Checkpoint of size {status.trust.checkpoint.size} signed with Ed25519 and ML-DSA-44 by
+            the log key
+          </li>
+          <li>
+            Log entry {badge.proof.index} is in that tree (inclusion proof) and is the owner's
+            signed registration of exactly this NodeSpec
+          </li>
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function nameOf(registryId: string): string {
+  const at = registryId.lastIndexOf('@');
+  return at < 0 ? registryId : registryId.slice(0, at);
+}
+
+export function NodePage({ id }: { readonly id: string }) {
+  const loaded = useAsync(
+    () => getJson<RegistryEntry>(`/api/v1/registry/${encodeURIComponent(id)}`),
+    id,
+  );
+  const entry = loaded.state === 'done' ? loaded.value : undefined;
+  const badge = useBadge(entry);
+  const [raw, setRaw] = useState(false);
+  return (
+    <article aria-labelledby="node-title">
+      <h1 id="node-title" class="mono">
+        {id}
+      </h1>
+      {loaded.state === 'loading' && <p role="status">Loading…</p>}
+      {loaded.state === 'error' && <ErrorLine error={loaded.error} />}
+      {entry !== undefined && (
+        <>
+          <VerifiedBadge badge={badge} />
+          <dl class="facts">
+            <dt>Status</dt>
+            <dd>
+              {entry.status}
+              {entry.deregistered_log_index === undefined
+                ? ''
+                : ` (deregistered at log entry ${entry.deregistered_log_index})`}
+            </dd>
+            <dt>Owner</dt>
+            <dd>
+              <a class="mono" href={href('search', { owner: entry.owner_id })}>
+                {entry.owner_id}
+              </a>
+            </dd>
+            <dt>Lane and tier</dt>
+            <dd>
+              <a href={href('search', { lane: entry.lane })}>{entry.lane}</a>, tier {entry.tier}
+            </dd>
+            <dt>Log entry</dt>
+            <dd>
+              index {entry.log_index}, integrated {when(entry.integrated_at)}
+              {entry.provenance === 'legacy-import' ? ' (imported from the legacy registry)' : ''}
+            </dd>
+            <dt>Spec digest</dt>
+            <dd class="mono wrap">{entry.spec_digest}</dd>
+          </dl>
+          <NodeSpecView spec={entry.node_spec} />
+          <p>
+            <button
+              type="button"
+              aria-pressed={raw}
+              aria-controls="raw-json"
+              onClick={() => {
+                setRaw(!raw);
+              }}
+            >
+              {raw ? 'Hide' : 'Show'} the raw NodeSpec JSON
+            </button>
+          </p>
+          {raw && (
+            <pre id="raw-json" class="raw" tabIndex={0} aria-label="NodeSpec JSON">
+              {JSON.stringify(entry.node_spec, null, 2)}
+            </pre>
+          )}
+          <Versions name={nameOf(entry.registry_id)} current={entry.registry_id} />
+        </>
+      )}
+    </article>
+  );
+}
+
+function Versions({ name, current }: { readonly name: string; readonly current: string }) {
+  const query = queryString({ name, view: 'summary', limit: '100' });
+  const page = useAsync(
+    () => getJson<Page<EntrySummary>>(`/api/v1/registry/query?${query}`),
+    query,
+  );
+  return (
+    <section aria-labelledby="versions-title">
+      <h2 id="versions-title">Active versions of {name}</h2>
+      {page.state === 'error' && <ErrorLine error={page.error} />}
+      {page.state === 'done' && (
+        <ul class="versions">
+          {page.value.entries
+            .filter((version) => nameOf(version.registry_id) === name)
+            .map((version) => (
+              <li key={version.registry_id}>
+                {version.registry_id === current ? (
+                  <strong aria-current="page">{version.registry_id}</strong>
+                ) : (
+                  <a href={href('node', version.registry_id)}>{version.registry_id}</a>
+                )}{' '}
+                ({version.lane}, tier {version.tier})
+              </li>
+            ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+type Json = Readonly<Record<string, unknown>>;
+
+function record(value: unknown): Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Json)
+    : {};
+}
+
+function list(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : JSON.stringify(value);
+}
+
+/** The NodeSpec's sections a reader looks for first; the rest as a definition list. */
+function NodeSpecView({ spec }: { readonly spec: Json }) {
+  const metadata = record(spec.metadata);
+  const identity = record(spec.identity);
+  const interfaces = record(spec.interfaces);
+  const signals = record(interfaces.signals);
+  const policy = record(identity.capabilities_policy);
+  const shown = new Set(['metadata', 'identity', 'interfaces']);
+  return (
+    <section aria-labelledby="spec-title" class="spec">
+      <h2 id="spec-title">NodeSpec</h2>
+      <h3>Metadata</h3>
+      <dl class="facts">
+        {Object.entries(metadata).map(([key, value]) => (
+          <Fragment key={key}>
+            <dt>{key}</dt>
+            <dd>{list(value).length > 0 ? list(value).map(text).join(', ') : text(value)}</dd>
+          </Fragment>
+        ))}
+        <dt>node_type</dt>
+        <dd>{text(spec.node_type)}</dd>
+      </dl>
+      <h3>Signals</h3>
+      <div class="two-columns">
+        <div>
+          <h4>Emits</h4>
+          <ul>
+            {list(signals.emits).map((signal) => {
+              const name = text(record(signal).name);
+              return (
+                <li key={name}>
+                  <a href={href('search', { signal: name })}>{name}</a>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+        <div>
+          <h4>Subscribes to</h4>
+          <ul>
+            {list(signals.subscribes).map((signal) => {
+              const name = text(record(signal).signal);
+              return (
+                <li key={name}>
+                  <a href={href('search', { signal: name })}>{name}</a>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      </div>
+      <h3>Capabilities</h3>
+      <div class="two-columns">
+        <div>
+          <h4>Allowed</h4>
+          <ul class="mono">
+            {list(policy.allow).map((pattern) => (
+              <li key={text(pattern)}>{text(pattern)}</li>
+            ))}
+          </ul>
+        </div>
+        <div>
+          <h4>Denied</h4>
+          <ul class="mono">
+            {list(policy.deny).map((pattern) => (
+              <li key={text(pattern)}>{text(pattern)}</li>
+            ))}
+          </ul>
+        </div>
+      </div>
+      <h3>Interfaces</h3>
+      <dl class="facts">
+        <dt>Inputs</dt>
+        <dd>
+          {list(interfaces.inputs)
+            .map((input) => text(record(input).name))
+            .join(', ') || '—'}
+        </dd>
+        <dt>Outputs</dt>
+        <dd>
+          {list(interfaces.outputs)
+            .map((output) => text(record(output).name))
+            .join(', ') || '—'}
+        </dd>
+        <dt>Roles</dt>
+        <dd>{list(identity.roles).map(text).join(', ') || '—'}</dd>
+      </dl>
+      <h3>Other sections</h3>
+      <dl class="facts">
+        {Object.entries(spec)
+          .filter(([key]) => !shown.has(key) && key !== 'node_type')
+          .map(([key, value]) => (
+            <Fragment key={key}>
+              <dt>{key}</dt>
+              <dd class="mono wrap">{text(value)}</dd>
+            </Fragment>
+          ))}
+      </dl>
+    </section>
+  );
+}

@@ -1,0 +1,425 @@
+/**
+ * The web explorer (docs/explorer.md), driven by Playwright in Debian's Chromium against a real
+ * `matriz serve` (its built dist/explorer) holding a few hundred nodes, a log key rotation and a
+ * revocation. The browser reaches the registry through a loopback proxy that passes everything
+ * through unchanged, or tampers with one kind of answer: a forged inclusion proof, a checkpoint
+ * signed by the revoked log key, a rolled-back trust root. Each scenario runs in a fresh browser
+ * context (its own localStorage, so its own pin). Every page is checked with axe-core and
+ * photographed at desktop and phone width into docs/explorer/ (MATRIZ_WRITE_SCREENSHOTS=1) or a
+ * temporary directory.
+ *
+ * Chromium missing: skipped with a message, unless MATRIZ_REQUIRE_BROWSER=1 (CI), then a failure.
+ * Needs dist/ (`npm run build`), like every test that starts `matriz serve`.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { signerFor } from '../../src/crypto/dsse.js';
+import { loadSignatureSuite } from '../../src/crypto/suites.js';
+import { RegistryClient, type OwnerKey } from '../../src/client/index.js';
+import { signCheckpoint } from '../../src/log/checkpoint-signature.js';
+import type { NodeSpec } from '../../src/nodespec/nodespec.js';
+import { openKeyProvider } from '../../src/operator/data-dir.js';
+import { Keyring } from '../../src/operator/keyring.js';
+import { peekCheckpoint } from '../../src/verify/index.js';
+import { captureIo } from '../support/cli.js';
+import { makeOwner } from '../support/registry.js';
+import { startServe, type ServeProcess } from '../support/serve-process.js';
+
+const CHROMIUM = process.env.MATRIZ_CHROMIUM ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+const required = process.env.MATRIZ_REQUIRE_BROWSER === '1';
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
+const SCREENSHOTS =
+  process.env.MATRIZ_WRITE_SCREENSHOTS === '1' ? path.join(ROOT, 'docs/explorer') : undefined;
+
+if (!available && !required)
+  console.warn(
+    `test/browser/explorer skipped: no Chromium at ${CHROMIUM} (apt-get install chromium); MATRIZ_REQUIRE_BROWSER=1 makes this a failure`,
+  );
+
+const PASSPHRASE = 'correct horse battery staple';
+const ORIGIN = 'registry.test/explorer';
+const FAST = ['--key-scrypt-log-n', '10'];
+const NODES = 240;
+const SIGNALS = 23;
+
+type Tamper = 'none' | 'forged-inclusion' | 'revoked-checkpoint' | 'rolled-back-root';
+
+let work: string;
+let dataDir: string;
+let shots: string;
+let server: ServeProcess | undefined;
+let proxy: Server | undefined;
+let proxyUrl: string;
+let browser: Browser | undefined;
+let tamper: Tamper = 'none';
+/** A note for the current tree signed only by the revoked log key, after its revocation. */
+let revokedNote: string;
+let rootV1: Buffer;
+const pageErrors: string[] = [];
+
+async function operator(args: string[]): Promise<Record<string, unknown>> {
+  const io = captureIo({
+    cwd: work,
+    env: { MATRIZ_CONFIG_DIR: path.join(work, 'config'), MATRIZ_KEY_PASSPHRASE: PASSPHRASE },
+  });
+  const code = await main([...args, '--data-dir', dataDir, ...FAST, '--json'], io);
+  expect(code, `matriz ${args.join(' ')}: ${io.err()}`).toBe(0);
+  return JSON.parse(io.out()) as Record<string, unknown>;
+}
+
+/** Node `i`: the example NodeSpec renamed, with signals from a small vocabulary. */
+function nodeSpec(owner: { spec(name?: string): NodeSpec }, i: number): NodeSpec {
+  const spec = owner.spec(`explorer_node_${String(i).padStart(3, '0')}`);
+  const signal = (k: number) => `signal_${String(k % SIGNALS).padStart(2, '0')}`;
+  spec.interfaces.signals = {
+    emits: [{ name: signal(i) }],
+    subscribes: [{ signal: signal(i * 7 + 3), handler: 'on_signal' }],
+  };
+  return spec;
+}
+
+/** Registers nodes `start` to `start + count - 1` of three owners, 16 at a time, through the SDK. */
+async function seed(start: number, count: number): Promise<void> {
+  const owners = await Promise.all([makeOwner(), makeOwner(), makeOwner()]);
+  const suite = await loadSignatureSuite('ml-dsa-44');
+  const keys: OwnerKey[] = owners.map((owner) => ({
+    key: owner.key,
+    signer: signerFor(owner.key, owner.secretKey, suite),
+    ownerId: owner.ownerId,
+  }));
+  const client = new RegistryClient({
+    server: server?.url ?? '',
+    stateDir: path.join(work, 'client'),
+  });
+  let next = start;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < start + count) {
+        const i = next++;
+        const owner = owners[i % owners.length];
+        const key = keys[i % keys.length];
+        if (owner === undefined || key === undefined) throw new Error('no owner');
+        await client.register(nodeSpec(owner, i), key);
+      }
+    }),
+  );
+}
+
+/** Passes /, /explorer/*, /api/* and /tile/* through to the registry, tampering as set. */
+async function startProxy(registry: string): Promise<string> {
+  const app = createServer((request, response) => {
+    const url = request.url ?? '/';
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      void (async () => {
+        if (tamper === 'revoked-checkpoint' && url === '/api/v1/log/checkpoint') {
+          response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(revokedNote);
+          return;
+        }
+        if (tamper === 'rolled-back-root' && url === '/api/v1/trust/root') {
+          response.writeHead(200, { "content-type": "application/json" }).end(rootV1);
+          return;
+        }
+        const upstream = await fetch(`${registry}${url}`, {
+          method: request.method ?? 'GET',
+          headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
+          ...(request.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+        });
+        let body = Buffer.from(await upstream.arrayBuffer());
+        if (tamper === 'forged-inclusion' && url.startsWith('/api/v1/log/proof/inclusion?')) {
+          const proof = JSON.parse(body.toString('utf8')) as { hashes: string[] };
+          const first = Buffer.from(proof.hashes[0] ?? '', 'base64');
+          first[0] = (first[0] ?? 0) ^ 1;
+          proof.hashes[0] = first.toString('base64');
+          body = Buffer.from(JSON.stringify(proof));
+        }
+        const headers: Record<string, string> = {};
+        for (const name of ['content-type', 'content-security-policy', 'cache-control', 'etag']) {
+          const value = upstream.headers.get(name);
+          if (value !== null) headers[name] = value;
+        }
+        response.writeHead(upstream.status, headers).end(body);
+      })().catch((error: unknown) => {
+        response.writeHead(502).end(String(error));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  proxy = app;
+  return `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+}
+
+async function newPage(context?: BrowserContext): Promise<Page> {
+  if (browser === undefined) throw new Error('no browser');
+  const page = await (context ?? (await browser.newContext())).newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    // A 404 the explorer expects: a log without a revocation list (or trust root) yet.
+    const expected404 =
+      /\/api\/v1\/trust\/(root|revocations)$/.test(message.location().url) &&
+      message.text().includes('404');
+    if (message.type() === 'error' && !expected404)
+      pageErrors.push(`${message.text()} (${message.location().url})`);
+  });
+  return page;
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core's WCAG 2.1 A/AA rules on the page as it is; the violations. */
+async function axe(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
+  const violations = await page.evaluate(async () => {
+    const run = (
+      globalThis as unknown as {
+        axe: { run(context: unknown, options: unknown): Promise<{ violations: unknown[] }> };
+      }
+    ).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return (await run).violations;
+  });
+  return (violations as AxeViolation[]).map(
+    (v) => `${v.id} (${v.impact ?? '?'}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+}
+
+/** Screenshots at desktop and phone width, then the accessibility check at both widths. */
+async function photographAndCheck(page: Page, name: string): Promise<void> {
+  for (const [width, height, suffix] of [
+    [1280, 900, 'desktop'],
+    [390, 844, 'phone'],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: path.join(shots, `${name}-${suffix}.png`), fullPage: false });
+    expect(await axe(page), `${name} at ${suffix} width`).toStrictEqual([]);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+describe.skipIf(!available && !required)('the web explorer in a real browser (Chromium)', () => {
+  beforeAll(async () => {
+    if (!available)
+      throw new Error(
+        `MATRIZ_REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}: DEBIAN_FRONTEND=noninteractive apt-get install -y chromium`,
+      );
+    if (!existsSync(path.join(ROOT, 'dist/explorer/app.js')))
+      throw new Error('dist/explorer is not built: npm run build');
+    work = mkdtempSync(path.join(os.tmpdir(), 'matriz-explorer-'));
+    dataDir = path.join(work, 'data');
+    shots = SCREENSHOTS ?? path.join(work, 'shots');
+    mkdirSync(shots, { recursive: true });
+    const launching = chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+    });
+
+    // Trust root v1, the log key rotated (v2: both keys sign), the nodes, the first log key
+    // revoked, one more node (only the new key signs).
+    server = await startServe(['--data-dir', dataDir, '--origin', ORIGIN, ...FAST], {
+      MATRIZ_KEY_PASSPHRASE: PASSPHRASE,
+    });
+    const init = await operator(['trust', 'init']);
+    const firstLogKey =
+      (init.roles as { log: { keys: { keyid: string }[] } }).log.keys[0]?.keyid ?? '';
+    expect((await operator(['keys', 'rotate', '--role', 'log'])).version).toBe(2);
+    await seed(0, NODES);
+    await operator(['keys', 'revoke', firstLogKey, '--reason', 'explorer test']);
+    await seed(NODES, 1);
+    rootV1 = Buffer.from(await (await fetch(`${server.url}/api/v1/trust/root/1`)).arrayBuffer());
+
+    // The attacker holds the revoked key: a checkpoint of the current tree signed by it alone.
+    const provider = await openKeyProvider(
+      dataDir,
+      { MATRIZ_KEY_PASSPHRASE: PASSPHRASE },
+      () => undefined,
+    );
+    const keyring = new Keyring(dataDir, ORIGIN, provider);
+    const [first] = await keyring.logKeyFiles();
+    if (first === undefined) throw new Error('no log key files');
+    const latest = await (await fetch(`${server.url}/api/v1/log/checkpoint`)).text();
+    revokedNote = await signCheckpoint(
+      peekCheckpoint(latest),
+      await keyring.checkpointSigner(first),
+      Math.floor(Date.now() / 1000),
+    );
+
+    proxyUrl = await startProxy(server.url);
+    browser = await launching;
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    const closing = proxy;
+    if (closing) await new Promise((resolve) => closing.close(resolve));
+    await server?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('serves the explorer at / with a strict Content-Security-Policy', async () => {
+    const response = await fetch(`${server?.url ?? ''}/`);
+    expect(response.status).toBe(200);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe');
+    expect(await response.text()).toContain('/explorer/app.js');
+    expect((await fetch(`${server?.url ?? ''}/explorer/../registry.sqlite3`)).status).toBe(404);
+    expect((await fetch(`${server?.url ?? ''}/explorer/nope.js`)).status).toBe(404);
+  });
+
+  it('searches by signal with the query in the URL, pages, opens a node, and earns the verified badge', async () => {
+    tamper = 'none';
+    const page = await newPage();
+    await page.goto(`${proxyUrl}/#/search`);
+    await expect
+      .poll(() => page.locator('#trust-status').getAttribute('class'), { timeout: 30_000 })
+      .toContain('trust-ok');
+    expect(await page.locator('#trust-status').textContent()).toMatch(
+      /verified in this browser .* under trust root version 2, pinned now/,
+    );
+    await photographAndCheck(page, 'search');
+
+    await page.getByLabel('Signal (emitted or subscribed)').fill('signal_05');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/#\/search\?signal=signal_05$/);
+    const rows = page.locator('table.results tbody tr');
+    await expect.poll(() => rows.count()).toBeGreaterThan(0);
+    // Every node i with i % 23 == 5 emits it; those with (7i + 3) % 23 == 5 subscribe to it.
+    const expected = Array.from({ length: NODES + 1 }, (_, i) => i).filter(
+      (i) => i % SIGNALS === 5 || (i * 7 + 3) % SIGNALS === 5,
+    ).length;
+    expect(await page.locator('.result-count').textContent()).toContain(
+      `${Math.min(expected, 25)} node`,
+    );
+
+    // The name filter, and the next page through the cursor.
+    await page.goto(`${proxyUrl}/#/search?name=explorer_node_1`);
+    await expect.poll(() => rows.count()).toBe(25);
+    await page.getByRole('link', { name: 'Next page' }).click();
+    await page.waitForURL(/cursor=explorer_node_124/);
+    await expect.poll(() => rows.first().textContent()).toContain('explorer_node_125@0.1.0');
+
+    await page.getByRole('link', { name: 'explorer_node_125@0.1.0' }).click();
+    await page.waitForURL(/#\/node\/explorer_node_125%400\.1\.0$/);
+    const badge = page.locator('#verify-badge');
+    await expect.poll(() => badge.getAttribute('data-state'), { timeout: 30_000 }).toBe('verified');
+    expect(await page.locator('.checks').textContent()).toMatch(
+      /versions 1 → 2; revocation list version 1 \(1 revoked\).*Log entry \d+ is in that tree/,
+    );
+    expect(await page.getByRole('heading', { name: 'Emits' }).isVisible()).toBe(true);
+    await page.getByRole('button', { name: /Show the raw NodeSpec JSON/ }).click();
+    expect(await page.locator('#raw-json').textContent()).toContain('"explorer_node_125"');
+    await photographAndCheck(page, 'node');
+    expect(pageErrors).toStrictEqual([]);
+    await page.context().close();
+  }, 120_000);
+
+  it('shows the signal graph with its orphans, the log with trust events and a consistency proof, and validates a NodeSpec', async () => {
+    tamper = 'none';
+    const page = await newPage();
+    await page.goto(`${proxyUrl}/#/graph`);
+    await expect
+      .poll(() => page.locator('#graph-canvas').getAttribute('data-settled-ms'), {
+        timeout: 60_000,
+      })
+      .not.toBeNull();
+    expect(await page.locator('#graph-summary').textContent()).toContain(
+      `${NODES + 1} nodes, ${SIGNALS} signals`,
+    );
+    await photographAndCheck(page, 'graph');
+    // Filtered by signal: only that signal's nodes are loaded.
+    await page.getByLabel('Nodes that emit or subscribe to signal').fill('signal_05');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/#\/graph\?signal=signal_05$/);
+    await expect.poll(() => page.locator('#graph-summary').textContent()).not.toContain('241 nodes');
+
+    await page.goto(`${proxyUrl}/#/log`);
+    await expect.poll(() => page.locator('#newest-entries tbody tr').count()).toBe(20);
+    await expect.poll(() => page.locator('#trust-roots li').count()).toBe(2);
+    expect(await page.locator('#revocations').textContent()).toContain('explorer test');
+    expect(await page.locator('#trust-records').textContent()).toMatch(/revocations/);
+    await page.getByLabel('From size').fill('10');
+    await page.getByLabel('To size').fill('200');
+    await page.getByRole('button', { name: 'Check' }).click();
+    await expect
+      .poll(() => page.locator('#consistency-result').textContent(), { timeout: 20_000 })
+      .toMatch(/The tree of size 10 .* is a prefix of the tree of size 200/);
+    await photographAndCheck(page, 'log');
+
+    await page.goto(`${proxyUrl}/#/validate`);
+    const broken = JSON.stringify({ metadata: { name: 'x' } }, null, 2);
+    await page.getByLabel(/NodeSpec JSON/).fill(broken);
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await expect.poll(() => page.locator('#validate-verdict').textContent()).toContain('Not valid');
+    expect(await page.locator('.findings li').first().textContent()).toMatch(/^\d+:\d+ error/);
+    await photographAndCheck(page, 'validate');
+    expect(pageErrors).toStrictEqual([]);
+    await page.context().close();
+  }, 180_000);
+
+  it('shows the failure when the server forges an inclusion proof', async () => {
+    tamper = 'forged-inclusion';
+    const page = await newPage();
+    await page.goto(`${proxyUrl}/#/node/explorer_node_007%400.1.0`);
+    const badge = page.locator('#verify-badge');
+    await expect.poll(() => badge.getAttribute('data-state'), { timeout: 30_000 }).toBe('failed');
+    expect(await badge.getAttribute('data-step')).toBe('inclusion');
+    expect(await badge.getAttribute('data-code')).toBe('inclusion-mismatch');
+    await page.screenshot({ path: path.join(shots, 'node-forged-proof-desktop.png') });
+    await page.context().close();
+  }, 60_000);
+
+  it('shows the failure when the checkpoint is signed by the revoked log key', async () => {
+    tamper = 'revoked-checkpoint';
+    const page = await newPage();
+    await page.goto(`${proxyUrl}/#/node/explorer_node_007%400.1.0`);
+    const banner = page.locator('#trust-status');
+    await expect.poll(() => banner.getAttribute('class'), { timeout: 30_000 }).toContain('warning');
+    expect(await banner.getAttribute('data-step')).toBe('checkpoint');
+    expect(await banner.textContent()).toMatch(/revoked/);
+    const badge = page.locator('#verify-badge');
+    await expect.poll(() => badge.getAttribute('data-state')).toBe('failed');
+    await page.screenshot({ path: path.join(shots, 'node-revoked-key-desktop.png') });
+    await page.context().close();
+  }, 60_000);
+
+  it('pins the trust root on the first visit and warns when a later visit does not chain from it', async () => {
+    tamper = 'none';
+    const context = await browser?.newContext();
+    const page = await newPage(context);
+    await page.goto(`${proxyUrl}/#/log`);
+    const banner = page.locator('#trust-status');
+    await expect.poll(() => banner.textContent(), { timeout: 30_000 }).toContain('pinned now');
+    await page.reload();
+    await expect.poll(() => banner.textContent(), { timeout: 30_000 }).toMatch(/pinned \d{4}-/);
+
+    tamper = 'rolled-back-root';
+    await page.reload();
+    await expect.poll(() => banner.getAttribute('class'), { timeout: 30_000 }).toContain('warning');
+    expect(await banner.getAttribute('data-step')).toBe('root-chain');
+    expect(await banner.textContent()).toMatch(/version 1, older than version 2 pinned here/);
+
+    // Forgetting the pin is a deliberate act; then the served (rolled-back) root is trusted anew.
+    tamper = 'none';
+    await page.getByRole('button', { name: /Forget the pinned keys/ }).click();
+    await expect.poll(() => banner.textContent(), { timeout: 30_000 }).toContain('pinned now');
+    await context?.close();
+  }, 90_000);
+});

@@ -74,4 +74,23 @@ export const layers = [
   // that the CLI starts the server (`serve`) and the benchmarks do.
   layer(['server'], ['cli', 'bench'], 'the server never imports the CLI or the benchmarks'),
   layer(['bench'], ['cli'], 'the benchmarks never import the CLI'),
+  // The web explorer runs in a browser: of src/ it may use only the pure layers.
+  {
+    files: ['explorer/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: folders([...ENTRY_POINTS, ...USE_CASES, ...INFRASTRUCTURE]),
+              message:
+                'the explorer runs in a browser: it imports only the pure layers of src/ (docs/architecture.md, Web explorer)',
+            },
+            { group: IO_MODULES, message: 'the explorer runs in a browser: no Node.js I/O' },
+          ],
+        },
+      ],
+    },
+  },
 ];

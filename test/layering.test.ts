@@ -73,6 +73,16 @@ describe('layer rules (eslint.layers.js)', () => {
       "import { main } from '../cli/main.js';",
       /the server never imports the CLI/,
     ],
+    [
+      'explorer/pages/fixture.ts',
+      "import { RegistryClient } from '../../src/client/registry-client.js';",
+      /the explorer runs in a browser: it imports only the pure layers/,
+    ],
+    [
+      'explorer/fixture.ts',
+      "import { readFileSync } from 'node:fs';",
+      /the explorer runs in a browser: no Node\.js I\/O/,
+    ],
   ])('refuses %s: %s', async (file, source, message) => {
     const messages = await restrictedImports(file, source);
     expect(messages).toHaveLength(1);
@@ -86,6 +96,7 @@ describe('layer rules (eslint.layers.js)', () => {
     ['src/trust/fixture.ts', "import { canonicalize } from 'matriz-governance/json';"],
     ['src/cli/fixture.ts', "import { startService } from '../server/service.js';"],
     ['src/server/fixture.ts', "import { Registry } from '../registry/registry.js';"],
+    ['explorer/fixture.ts', "import { verifyEntry } from '../src/verify/index.js';"],
   ])('allows %s: %s', async (file, source) => {
     expect(await restrictedImports(file, source)).toStrictEqual([]);
   });

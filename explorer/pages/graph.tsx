@@ -24,6 +24,13 @@ import { ErrorLine, field } from './common.js';
 export const GRAPH_MAX_NODES = 20_000;
 /** Milliseconds of layout per animation frame. */
 const FRAME_BUDGET_MS = 12;
+/**
+ * Edges drawn while the layout moves, at most: stroking tens of thousands of segments takes
+ * most of a frame, so a larger graph's edges appear once the layout has settled.
+ */
+const MOVING_EDGES = 5000;
+/** Layout ticks: d3's default 300, fewer for large graphs (each tick is O(n log n)). */
+const ticksFor = (vertices: number) => (vertices > 2000 ? 120 : 300);
 const LANE_COLOURS: Readonly<Record<string, string>> = {
   candidate: '#8a5a00',
   core: '#0b5cad',
@@ -170,18 +177,21 @@ function draw(
   graph: SignalGraph,
   view: View,
   selected: GraphVertex | undefined,
+  edges: boolean,
 ): void {
   const { width, height } = context.canvas;
   context.clearRect(0, 0, width, height);
   const { scale, dx, dy } = view;
-  context.lineWidth = 0.5;
-  context.strokeStyle = 'rgba(60, 60, 60, 0.25)';
-  context.beginPath();
-  for (const edge of graph.edges) {
-    context.moveTo((edge.source.x ?? 0) * scale + dx, (edge.source.y ?? 0) * scale + dy);
-    context.lineTo((edge.target.x ?? 0) * scale + dx, (edge.target.y ?? 0) * scale + dy);
+  if (edges) {
+    context.lineWidth = 0.5;
+    context.strokeStyle = 'rgba(60, 60, 60, 0.25)';
+    context.beginPath();
+    for (const edge of graph.edges) {
+      context.moveTo((edge.source.x ?? 0) * scale + dx, (edge.source.y ?? 0) * scale + dy);
+      context.lineTo((edge.target.x ?? 0) * scale + dx, (edge.target.y ?? 0) * scale + dy);
+    }
+    context.stroke();
   }
-  context.stroke();
   const size = Math.max(2, Math.min(6, scale * 4));
   for (const [lane, colour] of Object.entries(LANE_COLOURS)) {
     context.fillStyle = colour;
@@ -223,8 +233,11 @@ function GraphCanvas({ graph, loadMs }: { readonly graph: SignalGraph; readonly 
     view: View;
     selected?: GraphVertex;
     find?: (x: number, y: number) => GraphVertex | undefined;
+    /** Whether edges are drawn now (always, or once the layout settled). */
+    edges: () => boolean;
   }>({
     view: { scale: 1, dx: 0, dy: 0 },
+    edges: () => true,
   });
 
   useEffect(() => {
@@ -240,13 +253,16 @@ function GraphCanvas({ graph, loadMs }: { readonly graph: SignalGraph; readonly 
       .force('charge', forceManyBody<GraphVertex>().strength(-12).theta(1.2).distanceMax(200))
       .force('x', forceX<GraphVertex>().strength(0.05))
       .force('y', forceY<GraphVertex>().strength(0.05))
+      .alphaDecay(1 - Math.pow(0.001, 1 / ticksFor(graph.vertices.length)))
       .stop();
     state.current.find = (x, y) => simulation.find(x, y, 12 / state.current.view.scale);
     let frame = 0;
     let ticks = 0;
+    const settled = () => simulation.alpha() <= simulation.alphaMin();
+    state.current.edges = () => settled() || graph.edges.length <= MOVING_EDGES;
     const render = () => {
       state.current.view = fit(graph.vertices, width, height);
-      draw(context, graph, state.current.view, state.current.selected);
+      draw(context, graph, state.current.view, state.current.selected, state.current.edges());
     };
     render();
     // For the benchmark (scripts/bench-explorer.js): milliseconds since navigation began.
@@ -291,7 +307,7 @@ function GraphCanvas({ graph, loadMs }: { readonly graph: SignalGraph; readonly 
     state.current.selected = vertex;
     setSelected(vertex);
     const context = element.getContext('2d');
-    if (context !== null) draw(context, graph, state.current.view, vertex);
+    if (context !== null) draw(context, graph, state.current.view, vertex, state.current.edges());
   };
 
   const info = selected === undefined ? undefined : graph.signals.get(selected.id);

@@ -14,6 +14,7 @@
  * Needs dev dependencies (playwright-core) and Chromium (MATRIZ_CHROMIUM, default
  * /usr/bin/chromium). Target (issue 20): the graph of 10,000 nodes drawn in under 2 s.
  */
+/* global performance, fetch, document -- Node.js globals, and the page's in page.waitForFunction */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

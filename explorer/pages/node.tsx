@@ -4,7 +4,7 @@
  * the entry's leaf and inclusion proof against the checkpoint the banner verified.
  */
 import { Fragment } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { getJson, queryString, type EntrySummary, type Page, type RegistryEntry } from '../api.js';
 import { href } from '../router.js';
 import { useTrust } from '../trust-context.js';
@@ -23,8 +23,11 @@ type Badge =
     };
 
 function useBadge(entry: RegistryEntry | undefined): Badge {
-  const { status } = useTrust();
+  const { status, recheck } = useTrust();
   const [badge, setBadge] = useState<Badge>({ state: 'verifying', text: 'Verifying…' });
+  // Entries already sent to the banner for a newer checkpoint (once each: a registry that keeps
+  // claiming an index its checkpoints never reach gets the inclusion failure, not a loop).
+  const rechecked = useRef(new Set<string>());
   useEffect(() => {
     if (entry === undefined) return;
     if (status.state === 'pending') {
@@ -34,6 +37,16 @@ function useBadge(entry: RegistryEntry | undefined): Badge {
     if (status.state === 'failed') {
       const { failure } = status;
       setBadge({ state: 'failed', step: failure.step, code: failure.code, text: failure.message });
+      return;
+    }
+    if (
+      entry.log_index >= status.trust.checkpoint.size &&
+      !rechecked.current.has(entry.registry_id)
+    ) {
+      // Written after the checkpoint this visit verified: verify a newer one (consistent with it).
+      rechecked.current.add(entry.registry_id);
+      setBadge({ state: 'verifying', text: 'Verifying a newer checkpoint…' });
+      recheck();
       return;
     }
     let live = true;
@@ -59,7 +72,7 @@ function useBadge(entry: RegistryEntry | undefined): Badge {
     return () => {
       live = false;
     };
-  }, [entry, status]);
+  }, [entry, status, recheck]);
   return badge;
 }
 

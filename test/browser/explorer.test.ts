@@ -62,6 +62,8 @@ let browser: Browser | undefined;
 let tamper: Tamper = 'none';
 /** A note for the current tree signed only by the revoked log key, after its revocation. */
 let revokedNote: string;
+/** The tree size once the scenario is written (before the last test adds a node). */
+let treeSize: number;
 let rootV1: Buffer;
 const pageErrors: string[] = [];
 
@@ -257,6 +259,7 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
     const [first] = await keyring.logKeyFiles();
     if (first === undefined) throw new Error('no log key files');
     const latest = await (await fetch(`${server.url}/api/v1/log/checkpoint`)).text();
+    treeSize = peekCheckpoint(latest).size;
     revokedNote = await signCheckpoint(
       peekCheckpoint(latest),
       await keyring.checkpointSigner(first),
@@ -431,4 +434,27 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
     await expect.poll(() => banner.textContent(), { timeout: 30_000 }).toContain('pinned now');
     await context?.close();
   }, 90_000);
+
+  it('verifies a node written after the page verified its checkpoint against a newer, consistent one', async () => {
+    tamper = 'none';
+    const page = await newPage();
+    await page.goto(`${proxyUrl}/#/log`);
+    const banner = page.locator('#trust-status');
+    await expect
+      .poll(() => banner.textContent(), { timeout: 30_000 })
+      .toContain(`checkpoint of ${treeSize} entries`);
+    await seed(NODES + 1, 1);
+    // Same tab, no reload: the hash changes to the new node's page.
+    await page.evaluate(() => {
+      (globalThis as unknown as { location: { hash: string } }).location.hash =
+        '#/node/explorer_node_241%400.1.0';
+    });
+    const badge = page.locator('#verify-badge');
+    await expect.poll(() => badge.getAttribute('data-state'), { timeout: 30_000 }).toBe('verified');
+    expect(await banner.textContent()).toMatch(
+      new RegExp(`checkpoint of ${treeSize + 1} entries .* append-only since size ${treeSize}`),
+    );
+    expect(pageErrors).toStrictEqual([]);
+    await page.context().close();
+  }, 60_000);
 });

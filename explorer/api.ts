@@ -81,6 +81,23 @@ export interface EntrySummary {
   readonly owner_revoked_at?: string;
 }
 
+/** `GET /api/v1/registry/versions/{name}` (docs/api.md). */
+export interface VersionsJson {
+  readonly name: string;
+  readonly versions: readonly {
+    readonly registry_id: string;
+    readonly owner_id: string;
+    readonly lane: string;
+    readonly tier: number;
+    readonly status: 'active' | 'deregistered';
+    readonly log_index: number;
+    readonly deregistered_log_index?: number;
+    readonly integrated_at: string;
+  }[];
+  readonly truncated?: boolean;
+  readonly version_count?: number;
+}
+
 export interface Page<T> {
   readonly entries: readonly T[];
   readonly next_cursor: string | null;

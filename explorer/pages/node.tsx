@@ -5,7 +5,7 @@
  */
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { getJson, queryString, type EntrySummary, type Page, type RegistryEntry } from '../api.js';
+import { getJson, type RegistryEntry, type VersionsJson } from '../api.js';
 import { href } from '../router.js';
 import { useTrust } from '../trust-context.js';
 import { TrustFailure, verifyEntryInBrowser, type EntryProof } from '../trust.js';
@@ -201,30 +201,38 @@ export function NodePage({ id }: { readonly id: string }) {
 }
 
 function Versions({ name, current }: { readonly name: string; readonly current: string }) {
-  const query = queryString({ name, view: 'summary', limit: '100' });
-  const page = useAsync(
-    () => getJson<Page<EntrySummary>>(`/api/v1/registry/query?${query}`),
-    query,
+  const versions = useAsync(
+    () => getJson<VersionsJson>(`/api/v1/registry/versions/${encodeURIComponent(name)}`),
+    name,
   );
   return (
     <section aria-labelledby="versions-title">
-      <h2 id="versions-title">Active versions of {name}</h2>
-      {page.state === 'error' && <ErrorLine error={page.error} />}
-      {page.state === 'done' && (
-        <ul class="versions">
-          {page.value.entries
-            .filter((version) => nameOf(version.registry_id) === name)
-            .map((version) => (
+      <h2 id="versions-title">Every version of {name}</h2>
+      {versions.state === 'error' && <ErrorLine error={versions.error} />}
+      {versions.state === 'done' && (
+        <>
+          <ol class="versions" id="versions">
+            {versions.value.versions.map((version) => (
               <li key={version.registry_id}>
                 {version.registry_id === current ? (
                   <strong aria-current="page">{version.registry_id}</strong>
                 ) : (
                   <a href={href('node', version.registry_id)}>{version.registry_id}</a>
                 )}{' '}
-                ({version.lane}, tier {version.tier})
+                ({version.lane}, tier {version.tier}, log entry {version.log_index}
+                {version.status === 'deregistered'
+                  ? `; deregistered at log entry ${String(version.deregistered_log_index)}`
+                  : ''}
+                )
               </li>
             ))}
-        </ul>
+          </ol>
+          {versions.value.truncated === true && (
+            <p>
+              The first {versions.value.versions.length} of {versions.value.version_count} versions.
+            </p>
+          )}
+        </>
       )}
     </section>
   );

@@ -122,6 +122,29 @@ export interface QueryPageView<E = EntryView> {
   readonly next_cursor: string | null;
 }
 
+/** One version of a node, as `GET /api/v1/registry/versions/{name}` lists it. */
+export interface VersionView {
+  readonly registry_id: string;
+  readonly owner_id: string;
+  readonly lane: Lane;
+  readonly tier: number;
+  readonly status: RegistryEntry['status'];
+  readonly log_index: number;
+  readonly deregistered_log_index?: number;
+  readonly integrated_at: string;
+}
+
+export interface VersionsView {
+  readonly name: string;
+  readonly versions: readonly VersionView[];
+  /** Set when the node has more than MAX_VERSIONS versions (the first are listed). */
+  readonly truncated?: true;
+  readonly version_count?: number;
+}
+
+/** Versions one answer of `GET /api/v1/registry/versions/{name}` lists at most. */
+export const MAX_VERSIONS = 1000;
+
 export interface EntryView {
   readonly registry_id: string;
   readonly owner_id: string;
@@ -258,6 +281,38 @@ export class Registry {
     }
     const revokedAt = this.revokedAtLookup()(served.ownerId);
     return revokedAt === undefined ? served.body : withOwnerRevokedAt(served.body, revokedAt);
+  }
+
+  /**
+   * Every version of node `name` (exactly that name), active or deregistered, in the order they
+   * were registered (log index); at most MAX_VERSIONS, then `truncated` and `version_count`.
+   */
+  async versions(name: string): Promise<VersionsView> {
+    checkNamePrefix(name);
+    const all = await this.store.versionsOf(name);
+    const entries = await Promise.all(
+      all.slice(0, MAX_VERSIONS).map((version) => this.store.getEntry(version.registryId)),
+    );
+    const versions = entries
+      .filter((entry) => entry !== undefined)
+      .sort((a, b) => a.registeredIndex - b.registeredIndex)
+      .map((entry): VersionView => ({
+        registry_id: entry.registryId,
+        owner_id: entry.ownerId,
+        lane: entry.lane,
+        tier: entry.tier,
+        status: entry.status,
+        log_index: entry.registeredIndex,
+        ...(entry.deregisteredIndex === undefined
+          ? {}
+          : { deregistered_log_index: entry.deregisteredIndex }),
+        integrated_at: entry.integratedAt,
+      }));
+    return {
+      name,
+      versions,
+      ...(all.length > MAX_VERSIONS ? { truncated: true, version_count: all.length } : {}),
+    };
   }
 
   /**

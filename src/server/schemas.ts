@@ -94,6 +94,57 @@ export const registryIdParams = {
   properties: { registry_id: { type: 'string', maxLength: 200 } },
 } as const;
 
+export const nodeNameParams = {
+  type: 'object',
+  required: ['name'],
+  properties: {
+    name: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9._-]+$',
+      description: 'a node name (NodeSpec metadata.name), exactly',
+    },
+  },
+} as const;
+
+export const versionsSchema = {
+  type: 'object',
+  description:
+    'Every version of one node, active or deregistered, in the order they were registered (at most 1,000; then truncated and version_count).',
+  required: ['name', 'versions'],
+  properties: {
+    name: { type: 'string' },
+    versions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: [
+          'registry_id',
+          'owner_id',
+          'lane',
+          'tier',
+          'status',
+          'log_index',
+          'integrated_at',
+        ],
+        properties: {
+          registry_id: { type: 'string' },
+          owner_id: { type: 'string' },
+          lane: { type: 'string', enum: [...LANES] },
+          tier: { type: 'integer' },
+          status: { type: 'string', enum: ['active', 'deregistered'] },
+          log_index: { type: 'integer' },
+          deregistered_log_index: { type: 'integer' },
+          integrated_at: { type: 'string' },
+        },
+      },
+    },
+    truncated: { type: 'boolean' },
+    version_count: { type: 'integer' },
+  },
+} as const;
+
 export const querySchema = {
   type: 'object',
   properties: {

@@ -28,7 +28,7 @@ import { openKeyProvider } from '../../src/operator/data-dir.js';
 import { Keyring } from '../../src/operator/keyring.js';
 import { peekCheckpoint } from '../../src/verify/index.js';
 import { captureIo } from '../support/cli.js';
-import { makeOwner } from '../support/registry.js';
+import { makeOwner, type Owner } from '../support/registry.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 
 const CHROMIUM = process.env.MATRIZ_CHROMIUM ?? '/usr/bin/chromium';
@@ -88,19 +88,32 @@ function nodeSpec(owner: { spec(name?: string): NodeSpec }, i: number): NodeSpec
   return spec;
 }
 
-/** Registers nodes `start` to `start + count - 1` of three owners, 16 at a time, through the SDK. */
-async function seed(start: number, count: number): Promise<void> {
-  const owners = await Promise.all([makeOwner(), makeOwner(), makeOwner()]);
-  const suite = await loadSignatureSuite('ml-dsa-44');
-  const keys: OwnerKey[] = owners.map((owner) => ({
-    key: owner.key,
-    signer: signerFor(owner.key, owner.secretKey, suite),
-    ownerId: owner.ownerId,
-  }));
-  const client = new RegistryClient({
-    server: server?.url ?? '',
-    stateDir: path.join(work, 'client'),
-  });
+/** The three owners of the nodes (node i belongs to owner i % 3), their keys, one client. */
+let writers: { owners: Owner[]; keys: OwnerKey[]; client: RegistryClient } | undefined;
+
+async function theWriters(): Promise<NonNullable<typeof writers>> {
+  if (writers === undefined) {
+    const owners = await Promise.all([makeOwner(), makeOwner(), makeOwner()]);
+    const suite = await loadSignatureSuite('ml-dsa-44');
+    writers = {
+      owners,
+      keys: owners.map((owner) => ({
+        key: owner.key,
+        signer: signerFor(owner.key, owner.secretKey, suite),
+        ownerId: owner.ownerId,
+      })),
+      client: new RegistryClient({
+        server: server?.url ?? '',
+        stateDir: path.join(work, 'client'),
+      }),
+    };
+  }
+  return writers;
+}
+
+/** Registers nodes `start` to `start + count - 1`, 16 at a time, through the client SDK. */
+async function seed(start: number, count: number, version = '0.1.0'): Promise<void> {
+  const { owners, keys, client } = await theWriters();
   let next = start;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
@@ -109,7 +122,9 @@ async function seed(start: number, count: number): Promise<void> {
         const owner = owners[i % owners.length];
         const key = keys[i % keys.length];
         if (owner === undefined || key === undefined) throw new Error('no owner');
-        await client.register(nodeSpec(owner, i), key);
+        const spec = nodeSpec(owner, i);
+        spec.metadata.version = version;
+        await client.register(spec, key);
       }
     }),
   );
@@ -247,6 +262,12 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
     await seed(0, NODES);
     await operator(['keys', 'revoke', firstLogKey, '--reason', 'explorer test']);
     await seed(NODES, 1);
+    // Node 3 gets a second version, and its first is deregistered.
+    await seed(3, 1, '0.2.0');
+    const { keys, client } = await theWriters();
+    const [owner3] = keys; // node 3 belongs to owner 3 % 3
+    if (owner3 === undefined) throw new Error('no owner');
+    await client.deregister('explorer_node_003@0.1.0', owner3);
     rootV1 = Buffer.from(await (await fetch(`${server.url}/api/v1/trust/root/1`)).arrayBuffer());
 
     // The attacker holds the revoked key: a checkpoint of the current tree signed by it alone.
@@ -334,6 +355,11 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
       /versions 1 → 2; revocation list version 1 \(1 revoked\).*Log entry \d+ is in that tree/,
     );
     expect(await page.getByRole('heading', { name: 'Emits' }).isVisible()).toBe(true);
+    await expect
+      .poll(() => page.locator('#versions li').allTextContents())
+      .toStrictEqual([
+        expect.stringMatching(/^explorer_node_125@0\.1\.0 \(candidate, tier 2, log entry \d+\)$/),
+      ]);
     await page.getByRole('button', { name: /Show the raw NodeSpec JSON/ }).click();
     expect(await page.locator('#raw-json').textContent()).toContain('"explorer_node_125"');
     await photographAndCheck(page, 'node');
@@ -385,6 +411,31 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
     expect(pageErrors).toStrictEqual([]);
     await page.context().close();
   }, 180_000);
+
+  it('lists every version of a node, the deregistered one too, and verifies each', async () => {
+    tamper = 'none';
+    const page = await newPage();
+    await page.goto(`${proxyUrl}/#/node/explorer_node_003%400.2.0`);
+    const badge = page.locator('#verify-badge');
+    await expect.poll(() => badge.getAttribute('data-state'), { timeout: 30_000 }).toBe('verified');
+    await expect
+      .poll(() => page.locator('#versions li').allTextContents())
+      .toStrictEqual([
+        expect.stringMatching(
+          /^explorer_node_003@0\.1\.0 \(candidate, tier 2, log entry \d+; deregistered at log entry \d+\)$/,
+        ),
+        expect.stringMatching(/^explorer_node_003@0\.2\.0 \(candidate, tier 2, log entry \d+\)$/),
+      ]);
+    await page.getByRole('link', { name: 'explorer_node_003@0.1.0' }).click();
+    await page.waitForURL(/#\/node\/explorer_node_003%400\.1\.0$/);
+    await expect
+      .poll(() => page.locator('.facts dd').first().textContent())
+      .toMatch(/^deregistered \(deregistered at log entry \d+\)$/);
+    // Its registration is still in the log, proven like any other.
+    await expect.poll(() => badge.getAttribute('data-state'), { timeout: 30_000 }).toBe('verified');
+    expect(pageErrors).toStrictEqual([]);
+    await page.context().close();
+  }, 60_000);
 
   it('shows the failure when the server forges an inclusion proof', async () => {
     tamper = 'forged-inclusion';

@@ -505,3 +505,55 @@ describe('protection', () => {
     }
   });
 });
+
+describe('GET /api/v1/registry/versions/{name}', () => {
+  it('lists every version of exactly that node, deregistered ones too, in registration order', async () => {
+    for (const [name, version] of [
+      ['memory_adapter', '0.10.0'],
+      ['memory_adapter', '0.9.0'],
+      ['memory_adapter_v2', '1.0.0'],
+      ['memory_adapter', '1.0.0'],
+    ] as const) {
+      const written = await post(
+        '/api/v1/registry/register',
+        alice.request({ op: 'register', nodeSpec: alice.spec(name, version) }),
+      );
+      expect(written.status, written.body.detail).toBe(200);
+    }
+    const gone = await fetch(`${base}/api/v1/registry/memory_adapter@0.9.0`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(alice.request({ op: 'deregister', registryId: 'memory_adapter@0.9.0' })),
+    });
+    expect(gone.status).toBe(200);
+
+    const listed = await get('/api/v1/registry/versions/memory_adapter');
+    expect(listed.status).toBe(200);
+    const body = (await listed.response.json()) as { name: string; versions: any[] };
+    expect(body.name).toBe('memory_adapter');
+    // Registration order (log index), not registry id order (0.10.0 < 0.9.0 as strings).
+    expect(body.versions.map((v) => [v.registry_id, v.status, v.log_index])).toStrictEqual([
+      ['memory_adapter@0.10.0', 'active', 0],
+      ['memory_adapter@0.9.0', 'deregistered', 1],
+      ['memory_adapter@1.0.0', 'active', 3],
+    ]);
+    expect(body.versions[1]).toMatchObject({
+      owner_id: alice.ownerId,
+      lane: 'candidate',
+      tier: 2,
+      deregistered_log_index: 4,
+    });
+    expect(body).not.toHaveProperty('truncated');
+
+    const none = await get('/api/v1/registry/versions/no_such_node');
+    expect(none.status).toBe(200);
+    expect(await none.response.json()).toStrictEqual({ name: 'no_such_node', versions: [] });
+    for (const bad of ['a%20b', 'a@1.0.0', 'a'.repeat(129), '%C3%A9']) {
+      const refused = await get(`/api/v1/registry/versions/${bad}`);
+      expect(refused.status, bad).toBe(400);
+      const problem = (await refused.response.json()) as { type: string; detail: string };
+      expect(problem.type, bad).toBe('urn:matriz:problem:invalid-parameter');
+      expect(problem.detail, bad).toMatch(/name/);
+    }
+  });
+});

@@ -12,6 +12,8 @@ import {
   registryIdParams,
   entryRef,
   writeResultRef,
+  nodeNameParams,
+  versionsSchema,
 } from '../schemas.js';
 
 const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
@@ -141,6 +143,22 @@ export function registryRoutes(
       // The page is assembled from stored bytes: sent as it is, not serialized again.
       const { body } = await registry.queryJson(q);
       return reply.type('application/json; charset=utf-8').send(body);
+    },
+  );
+
+  app.get(
+    '/api/v1/registry/versions/:name',
+    {
+      schema: {
+        operationId: 'listVersions',
+        summary: 'Every version of one node, active or deregistered, in registration order.',
+        params: nodeNameParams,
+        response: { 200: versionsSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { name } = request.params as { name: string };
+      return registry.versions(name);
     },
   );
 

@@ -52,17 +52,26 @@ async function leaves(indexes: readonly number[]): Promise<LeafRow[]> {
   return rows;
 }
 
-/** The leaves of [start, size) from the tlog-tiles entry bundles. */
-async function bundleLeaves(start: number, size: number): Promise<LeafRow[]> {
+/**
+ * The leaves of [start, size) that `keep` accepts, from the tlog-tiles entry bundles (256 leaves
+ * each); `progress` hears how many leaves were read so far.
+ */
+async function bundleLeaves(
+  start: number,
+  size: number,
+  keep: (leaf: LogLeaf) => boolean = () => true,
+  progress?: (read: number) => void,
+): Promise<LeafRow[]> {
   const rows: LeafRow[] = [];
   for (let tile = Math.floor(start / TILE_WIDTH); tile * TILE_WIDTH < size; tile++) {
     const width = Math.min(TILE_WIDTH, size - tile * TILE_WIDTH);
     const bytes = await getBytes(`/${tilePath({ level: 'entries', index: tile, width })}`);
     decodeEntryBundle(bytes, width).forEach((leaf, i) => {
       const index = tile * TILE_WIDTH + i;
-      const parsed = leafOrUndefined(leaf);
-      if (index >= start && parsed !== undefined) rows.push({ index, leaf: parsed });
+      const parsed = index >= start ? leafOrUndefined(leaf) : undefined;
+      if (parsed !== undefined && keep(parsed)) rows.push({ index, leaf: parsed });
     });
+    progress?.(tile * TILE_WIDTH + width - start);
   }
   return rows;
 }
@@ -211,36 +220,44 @@ function payloadOf(envelope: unknown): unknown {
 }
 
 function TrustEvents({ size }: { readonly size: number }) {
-  const events = useAsync(async () => {
-    const newest = await getJsonOrNone<unknown>('/api/v1/trust/root');
-    const roots: RootPayload[] = [];
-    if (newest !== undefined) {
-      const count = (payloadOf(newest) as RootPayload).version;
-      for (let version = 1; version <= count; version++)
-        roots.push(
-          payloadOf(await getJson<unknown>(`/api/v1/trust/root/${version}`)) as RootPayload,
-        );
-    }
-    const revocations = await getJsonOrNone<unknown>('/api/v1/trust/revocations');
-    const start = Math.max(0, size - TRUST_SCAN);
-    const records = (await bundleLeaves(start, size)).filter((row) => row.leaf.kind !== 'write');
-    return {
-      roots,
-      revocations:
-        revocations === undefined
-          ? undefined
-          : (payloadOf(revocations) as {
-              version: number;
-              revoked: { keyid: string; revoked_at: string; reason: string }[];
-            }),
-      records: records.reverse(),
-      scanned: size - start,
-    };
-  }, `trust-${size}`);
+  // The newest TRUST_SCAN entries by default; the whole log (every bundle) on request.
+  const [whole, setWhole] = useState(false);
+  const [read, setRead] = useState(0);
+  const events = useAsync(
+    async () => {
+      const newest = await getJsonOrNone<unknown>('/api/v1/trust/root');
+      const roots: RootPayload[] = [];
+      if (newest !== undefined) {
+        const count = (payloadOf(newest) as RootPayload).version;
+        for (let version = 1; version <= count; version++)
+          roots.push(
+            payloadOf(await getJson<unknown>(`/api/v1/trust/root/${version}`)) as RootPayload,
+          );
+      }
+      const revocations = await getJsonOrNone<unknown>('/api/v1/trust/revocations');
+      const start = whole ? 0 : Math.max(0, size - TRUST_SCAN);
+      const records = await bundleLeaves(start, size, (leaf) => leaf.kind !== 'write', setRead);
+      return {
+        roots,
+        revocations:
+          revocations === undefined
+            ? undefined
+            : (payloadOf(revocations) as {
+                version: number;
+                revoked: { keyid: string; revoked_at: string; reason: string }[];
+              }),
+        records: records.reverse(),
+        scanned: size - start,
+      };
+    },
+    `trust-${size}-${String(whole)}`,
+  );
   return (
     <section aria-labelledby="trust-title">
       <h2 id="trust-title">Trust events</h2>
-      {events.state === 'loading' && <p role="status">Reading trust documents…</p>}
+      {events.state === 'loading' && (
+        <p role="status">Reading trust documents… {read > 0 ? `${read} entries read` : ''}</p>
+      )}
       {events.state === 'error' && <ErrorLine error={events.error} />}
       {events.state === 'done' && (
         <>
@@ -270,7 +287,26 @@ function TrustEvents({ size }: { readonly size: number }) {
               ))}
             </ul>
           )}
-          <h3>Trust records among the newest {events.value.scanned} entries</h3>
+          <h3>
+            Trust records{' '}
+            {events.value.scanned === size
+              ? `in the whole log (${size} entries)`
+              : `among the newest ${events.value.scanned} entries`}
+          </h3>
+          {events.value.scanned < size && (
+            <p>
+              <button
+                type="button"
+                onClick={() => {
+                  setRead(0);
+                  setWhole(true);
+                }}
+              >
+                Read all {size} entries for trust records
+              </button>{' '}
+              (the log's entry bundles: a few KB per entry)
+            </p>
+          )}
           {events.value.records.length === 0 ? (
             <p>None.</p>
           ) : (

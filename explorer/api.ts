@@ -2,7 +2,7 @@
  * The registry's HTTP API, as the explorer reads it: same origin only (the page's CSP allows no
  * other). Every failure becomes an ApiError whose message is the problem's title and detail.
  */
-import type { RegistryEntry } from '../src/verify/index.js';
+import type { RegistryEntry, VersionsJson } from '../src/verify/index.js';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -81,29 +81,12 @@ export interface EntrySummary {
   readonly owner_revoked_at?: string;
 }
 
-/** `GET /api/v1/registry/versions/{name}` (docs/api.md). */
-export interface VersionsJson {
-  readonly name: string;
-  readonly versions: readonly {
-    readonly registry_id: string;
-    readonly owner_id: string;
-    readonly lane: string;
-    readonly tier: number;
-    readonly status: 'active' | 'deregistered';
-    readonly log_index: number;
-    readonly deregistered_log_index?: number;
-    readonly integrated_at: string;
-  }[];
-  readonly truncated?: boolean;
-  readonly version_count?: number;
-}
-
 export interface Page<T> {
   readonly entries: readonly T[];
   readonly next_cursor: string | null;
 }
 
-export type { RegistryEntry };
+export type { RegistryEntry, VersionsJson };
 
 /** `GET /api/v1/log/keys` (docs/api.md). */
 export interface LogKeysDocument {

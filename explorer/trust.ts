@@ -250,15 +250,7 @@ export async function establishTrust(): Promise<TrustState> {
         'not-newer',
         `the registry's checkpoint has ${checkpoint.size} entries, fewer than the ${earlier.size} this browser verified before`,
       );
-    const proof =
-      earlier.size === checkpoint.size || earlier.size === 0
-        ? { hashes: [] }
-        : await getJson<ProofJson>(
-            `/api/v1/log/proof/consistency?from=${earlier.size}&to=${checkpoint.size}`,
-          );
-    await step('consistency', () => {
-      verifyConsistencyProof(earlier, checkpoint, proof.hashes);
-    });
+    await proveConsistent(earlier, checkpoint);
     consistentFrom = earlier.size;
     if (earlier.size === checkpoint.size) largest = pin.checkpoint;
   }

@@ -6,6 +6,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { getJson, type RegistryEntry, type VersionsJson } from '../api.js';
+import { signalsOf } from '../graph-model.js';
 import { href } from '../router.js';
 import { useTrust } from '../trust-context.js';
 import { TrustFailure, verifyEntryInBrowser, type EntryProof } from '../trust.js';
@@ -256,12 +257,38 @@ function text(value: unknown): string {
     : JSON.stringify(value);
 }
 
+const signalSearch = (signal: string) => href('search', { signal });
+
+/** A titled list, each item a link when `link` is given. */
+function Column(props: {
+  readonly title: string;
+  readonly items: readonly string[];
+  readonly link?: (item: string) => string;
+  readonly mono?: boolean;
+}) {
+  const { title, items, link, mono = false } = props;
+  return (
+    <div>
+      <h4>{title}</h4>
+      {items.length === 0 ? (
+        <p>None.</p>
+      ) : (
+        <ul {...(mono ? { class: 'mono' } : {})}>
+          {items.map((item) => (
+            <li key={item}>{link === undefined ? item : <a href={link(item)}>{item}</a>}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 /** The NodeSpec's sections a reader looks for first; the rest as a definition list. */
 function NodeSpecView({ spec }: { readonly spec: Json }) {
   const metadata = record(spec.metadata);
   const identity = record(spec.identity);
   const interfaces = record(spec.interfaces);
-  const signals = record(interfaces.signals);
+  const { emits, subscribes } = signalsOf(spec);
   const policy = record(identity.capabilities_policy);
   const shown = new Set(['metadata', 'identity', 'interfaces']);
   return (
@@ -280,51 +307,13 @@ function NodeSpecView({ spec }: { readonly spec: Json }) {
       </dl>
       <h3>Signals</h3>
       <div class="two-columns">
-        <div>
-          <h4>Emits</h4>
-          <ul>
-            {list(signals.emits).map((signal) => {
-              const name = text(record(signal).name);
-              return (
-                <li key={name}>
-                  <a href={href('search', { signal: name })}>{name}</a>
-                </li>
-              );
-            })}
-          </ul>
-        </div>
-        <div>
-          <h4>Subscribes to</h4>
-          <ul>
-            {list(signals.subscribes).map((signal) => {
-              const name = text(record(signal).signal);
-              return (
-                <li key={name}>
-                  <a href={href('search', { signal: name })}>{name}</a>
-                </li>
-              );
-            })}
-          </ul>
-        </div>
+        <Column title="Emits" items={emits} link={signalSearch} />
+        <Column title="Subscribes to" items={subscribes} link={signalSearch} />
       </div>
       <h3>Capabilities</h3>
       <div class="two-columns">
-        <div>
-          <h4>Allowed</h4>
-          <ul class="mono">
-            {list(policy.allow).map((pattern) => (
-              <li key={text(pattern)}>{text(pattern)}</li>
-            ))}
-          </ul>
-        </div>
-        <div>
-          <h4>Denied</h4>
-          <ul class="mono">
-            {list(policy.deny).map((pattern) => (
-              <li key={text(pattern)}>{text(pattern)}</li>
-            ))}
-          </ul>
-        </div>
+        <Column title="Allowed" items={list(policy.allow).map(text)} mono />
+        <Column title="Denied" items={list(policy.deny).map(text)} mono />
       </div>
       <h3>Interfaces</h3>
       <dl class="facts">

@@ -45,7 +45,7 @@ import { RequestBytes } from './request-body.js';
 import { EntryLedger } from './entry-ledger.js';
 import { loadEntrySnapshot } from './entry-snapshot.js';
 import type { Sequencer } from './sequencer.js';
-import type { WriteResult } from '../verify/wire.js';
+import type { VersionJson, VersionsJson, WriteResult } from '../verify/wire.js';
 
 /**
  * Where verified writes go to be logged: the sequencer itself (one process), or the queue that
@@ -120,26 +120,6 @@ export interface EntrySummaryView {
 export interface QueryPageView<E = EntryView> {
   readonly entries: E[];
   readonly next_cursor: string | null;
-}
-
-/** One version of a node, as `GET /api/v1/registry/versions/{name}` lists it. */
-export interface VersionView {
-  readonly registry_id: string;
-  readonly owner_id: string;
-  readonly lane: Lane;
-  readonly tier: number;
-  readonly status: RegistryEntry['status'];
-  readonly log_index: number;
-  readonly deregistered_log_index?: number;
-  readonly integrated_at: string;
-}
-
-export interface VersionsView {
-  readonly name: string;
-  readonly versions: readonly VersionView[];
-  /** Set when the node has more than MAX_VERSIONS versions (the first are listed). */
-  readonly truncated?: true;
-  readonly version_count?: number;
 }
 
 /** Versions one answer of `GET /api/v1/registry/versions/{name}` lists at most. */
@@ -287,7 +267,7 @@ export class Registry {
    * Every version of node `name` (exactly that name), active or deregistered, in the order they
    * were registered (log index); at most MAX_VERSIONS, then `truncated` and `version_count`.
    */
-  async versions(name: string): Promise<VersionsView> {
+  async versions(name: string): Promise<VersionsJson> {
     checkNamePrefix(name);
     const all = await this.store.versionsOf(name);
     const entries = await Promise.all(
@@ -296,7 +276,7 @@ export class Registry {
     const versions = entries
       .filter((entry) => entry !== undefined)
       .sort((a, b) => a.registeredIndex - b.registeredIndex)
-      .map((entry): VersionView => ({
+      .map((entry): VersionJson => ({
         registry_id: entry.registryId,
         owner_id: entry.ownerId,
         lane: entry.lane,

@@ -44,7 +44,13 @@ export {
 export { verifyEntry, type RegistryEntry } from './entry.js';
 export { verifyRevocations, verifyTrustRootChain, type TrustRootChain } from './trust.js';
 export { EvidenceError, type EvidenceErrorCode } from './errors.js';
-export type { ControlResult, InclusionProofJson, WriteResult } from './wire.js';
+export type {
+  ControlResult,
+  InclusionProofJson,
+  VersionJson,
+  VersionsJson,
+  WriteResult,
+} from './wire.js';
 export {
   CheckpointError,
   NoteError,

@@ -26,3 +26,24 @@ export interface WriteResult extends ControlResult {
   /** True when the same content was already registered: nothing was appended. */
   readonly idempotent: boolean;
 }
+
+/** One version of a node, as `GET /api/v1/registry/versions/{name}` lists it. */
+export interface VersionJson {
+  readonly registry_id: string;
+  readonly owner_id: string;
+  readonly lane: string;
+  readonly tier: number;
+  readonly status: 'active' | 'deregistered';
+  readonly log_index: number;
+  readonly deregistered_log_index?: number;
+  readonly integrated_at: string;
+}
+
+/** The answer of `GET /api/v1/registry/versions/{name}`: every version, in registration order. */
+export interface VersionsJson {
+  readonly name: string;
+  readonly versions: readonly VersionJson[];
+  /** Set when the node has more versions than one answer lists (the first are listed). */
+  readonly truncated?: true;
+  readonly version_count?: number;
+}

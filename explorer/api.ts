@@ -2,7 +2,7 @@
  * The registry's HTTP API, as the explorer reads it: same origin only (the page's CSP allows no
  * other). Every failure becomes an ApiError whose message is the problem's title and detail.
  */
-import type { RegistryEntry, VersionsJson } from '../src/verify/index.js';
+import type { RegistryEntry as VerifiedShape, VersionsJson } from '../src/verify/index.js';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -86,7 +86,13 @@ export interface Page<T> {
   readonly next_cursor: string | null;
 }
 
-export type { RegistryEntry, VersionsJson };
+export type { VersionsJson };
+
+/** An entry as `GET /api/v1/registry/{id}` answers it: checked by `verifyEntry`, plus one flag. */
+export type RegistryEntry = VerifiedShape & {
+  /** When the newest revocation list revokes the owner's key: its `revoked_at`. */
+  readonly owner_revoked_at?: string;
+};
 
 /** `GET /api/v1/log/keys` (docs/api.md). */
 export interface LogKeysDocument {

@@ -226,19 +226,74 @@ function draw(
   }
 }
 
+/** The user's zoom and pan, applied on top of the view that fits the layout in the canvas. */
+interface Zoom {
+  k: number;
+  x: number;
+  y: number;
+}
+
+const MIN_ZOOM = 0.5;
+const MAX_ZOOM = 64;
+
+function zoomed(view: View, zoom: Zoom): View {
+  return {
+    scale: view.scale * zoom.k,
+    dx: view.dx * zoom.k + zoom.x,
+    dy: view.dy * zoom.k + zoom.y,
+  };
+}
+
 function GraphCanvas({ graph, loadMs }: { readonly graph: SignalGraph; readonly loadMs: number }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [selected, setSelected] = useState<GraphVertex | undefined>(undefined);
   const state = useRef<{
+    /** The view that fits the layout; `view` is it zoomed. */
+    fitted: View;
     view: View;
+    zoom: Zoom;
     selected?: GraphVertex;
     find?: (x: number, y: number) => GraphVertex | undefined;
     /** Whether edges are drawn now (always, or once the layout settled). */
     edges: () => boolean;
+    /** Where a pointer went down (a drag pans; a press without moving picks a vertex). */
+    press?: { x: number; y: number; moved: boolean };
   }>({
+    fitted: { scale: 1, dx: 0, dy: 0 },
     view: { scale: 1, dx: 0, dy: 0 },
+    zoom: { k: 1, x: 0, y: 0 },
     edges: () => true,
   });
+
+  /** Draws the graph again in the current view (after a zoom, a pan or a selection). */
+  const redraw = () => {
+    const element = canvas.current;
+    const context = element?.getContext('2d');
+    if (element == null || context == null) return;
+    state.current.view = zoomed(state.current.fitted, state.current.zoom);
+    element.dataset.zoom = String(Math.round(state.current.zoom.k * 100) / 100);
+    draw(context, graph, state.current.view, state.current.selected, state.current.edges());
+  };
+
+  /** Zooms by `factor` around the canvas point (`cx`, `cy`), which stays where it is. */
+  const zoomAt = (factor: number, cx: number, cy: number) => {
+    const { fitted, zoom } = state.current;
+    const k = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom.k * factor));
+    const applied = k / zoom.k;
+    const dx = fitted.dx * zoom.k + zoom.x;
+    const dy = fitted.dy * zoom.k + zoom.y;
+    state.current.zoom = {
+      k,
+      x: cx - (cx - dx) * applied - fitted.dx * k,
+      y: cy - (cy - dy) * applied - fitted.dy * k,
+    };
+    redraw();
+  };
+
+  const zoomCentre = (factor: number) => {
+    const element = canvas.current;
+    if (element !== null) zoomAt(factor, element.width / 2, element.height / 2);
+  };
 
   useEffect(() => {
     const element = canvas.current;
@@ -261,8 +316,8 @@ function GraphCanvas({ graph, loadMs }: { readonly graph: SignalGraph; readonly 
     const settled = () => simulation.alpha() <= simulation.alphaMin();
     state.current.edges = () => settled() || graph.edges.length <= MOVING_EDGES;
     const render = () => {
-      state.current.view = fit(graph.vertices, width, height);
-      draw(context, graph, state.current.view, state.current.selected, state.current.edges());
+      state.current.fitted = fit(graph.vertices, width, height);
+      redraw();
     };
     render();
     // For the benchmark (scripts/bench-explorer.js): milliseconds since navigation began.
@@ -296,18 +351,46 @@ function GraphCanvas({ graph, loadMs }: { readonly graph: SignalGraph; readonly 
     };
   }, [graph, loadMs]);
 
+  /** The canvas point of a pointer event. */
+  const at = (event: MouseEvent): { x: number; y: number } => {
+    const bounds = canvas.current?.getBoundingClientRect();
+    return { x: event.clientX - (bounds?.left ?? 0), y: event.clientY - (bounds?.top ?? 0) };
+  };
+
   const pick = (event: MouseEvent) => {
-    const element = canvas.current;
-    if (element === null) return;
-    const bounds = element.getBoundingClientRect();
+    const point = at(event);
     const { scale, dx, dy } = state.current.view;
-    const x = (event.clientX - bounds.left - dx) / scale;
-    const y = (event.clientY - bounds.top - dy) / scale;
-    const vertex = state.current.find?.(x, y);
+    const vertex = state.current.find?.((point.x - dx) / scale, (point.y - dy) / scale);
     state.current.selected = vertex;
     setSelected(vertex);
-    const context = element.getContext('2d');
-    if (context !== null) draw(context, graph, state.current.view, vertex, state.current.edges());
+    redraw();
+  };
+
+  const pointerDown = (event: PointerEvent) => {
+    state.current.press = { ...at(event), moved: false };
+    canvas.current?.setPointerCapture(event.pointerId);
+  };
+  const pointerMove = (event: PointerEvent) => {
+    const press = state.current.press;
+    if (press === undefined) return;
+    const point = at(event);
+    if (!press.moved && Math.hypot(point.x - press.x, point.y - press.y) < 4) return;
+    press.moved = true;
+    state.current.zoom.x += point.x - press.x;
+    state.current.zoom.y += point.y - press.y;
+    press.x = point.x;
+    press.y = point.y;
+    redraw();
+  };
+  const pointerUp = (event: PointerEvent) => {
+    const press = state.current.press;
+    state.current.press = undefined;
+    if (press !== undefined && !press.moved) pick(event);
+  };
+  const wheel = (event: WheelEvent) => {
+    event.preventDefault();
+    const point = at(event);
+    zoomAt(Math.exp(-event.deltaY / 500), point.x, point.y);
   };
 
   const info = selected === undefined ? undefined : graph.signals.get(selected.id);
@@ -319,10 +402,41 @@ function GraphCanvas({ graph, loadMs }: { readonly graph: SignalGraph; readonly 
         class="graph-canvas"
         role="img"
         aria-label={`Signal graph of ${graph.nodes} nodes and ${graph.signals.size} signals; the signal table below lists the same edges`}
-        onClick={pick}
+        onPointerDown={pointerDown}
+        onPointerMove={pointerMove}
+        onPointerUp={pointerUp}
+        onWheel={wheel}
       />
+      <div class="graph-tools" role="group" aria-label="Zoom">
+        <button
+          type="button"
+          onClick={() => {
+            zoomCentre(1.5);
+          }}
+        >
+          Zoom in
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            zoomCentre(1 / 1.5);
+          }}
+        >
+          Zoom out
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            state.current.zoom = { k: 1, x: 0, y: 0 };
+            redraw();
+          }}
+        >
+          Fit
+        </button>
+        <span>Scroll to zoom, drag to pan, click a vertex to name it.</span>
+      </div>
       <div class="graph-selection" aria-live="polite">
-        {selected === undefined && <p>Click a vertex to see what it is.</p>}
+        {selected === undefined && <p>No vertex selected.</p>}
         {selected?.kind === 'node' && (
           <p>
             Node <a href={href('node', selected.id)}>{selected.id}</a> ({selected.lane} lane)

@@ -163,6 +163,12 @@ export function NodePage({ id }: { readonly id: string }) {
               <a class="mono" href={href('search', { owner: entry.owner_id })}>
                 {entry.owner_id}
               </a>
+              {entry.owner_revoked_at !== undefined && (
+                <p class="error" id="owner-revoked">
+                  The owner's key was revoked at {when(entry.owner_revoked_at)}: this entry stays in
+                  the log as it was signed, and nothing signed by that key can change it.
+                </p>
+              )}
             </dd>
             <dt>Lane and tier</dt>
             <dd>

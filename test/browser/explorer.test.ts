@@ -262,9 +262,14 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
     await seed(0, NODES);
     await operator(['keys', 'revoke', firstLogKey, '--reason', 'explorer test']);
     await seed(NODES, 1);
+    // The third owner's key is lost: its entries (node i with i % 3 == 2) carry owner_revoked_at
+    // once the server has read the new revocation list (at its next append, the writes below).
+    const { keys, client } = await theWriters();
+    const lost = keys[2];
+    if (lost === undefined) throw new Error('no owner');
+    await operator(['keys', 'revoke', lost.key.keyid, '--reason', 'owner laptop stolen']);
     // Node 3 gets a second version, and its first is deregistered.
     await seed(3, 1, '0.2.0');
-    const { keys, client } = await theWriters();
     const [owner3] = keys; // node 3 belongs to owner 3 % 3
     if (owner3 === undefined) throw new Error('no owner');
     await client.deregister('explorer_node_003@0.1.0', owner3);
@@ -352,9 +357,13 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
     const badge = page.locator('#verify-badge');
     await expect.poll(() => badge.getAttribute('data-state'), { timeout: 30_000 }).toBe('verified');
     expect(await page.locator('.checks').textContent()).toMatch(
-      /versions 1 → 2; revocation list version 1 \(1 revoked\).*Log entry \d+ is in that tree/,
+      /versions 1 → 2; revocation list version 2 \(2 revoked\).*Log entry \d+ is in that tree/,
     );
     expect(await page.getByRole('heading', { name: 'Emits' }).isVisible()).toBe(true);
+    // Node 125 belongs to the owner whose key was revoked; the entry stays verified.
+    expect(await page.locator('#owner-revoked').textContent()).toMatch(
+      /^The owner's key was revoked at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+    );
     await expect
       .poll(() => page.locator('#versions li').allTextContents())
       .toStrictEqual([
@@ -380,6 +389,40 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
       `${NODES + 1} nodes, ${SIGNALS} signals`,
     );
     await photographAndCheck(page, 'graph');
+    // Zoom: buttons (keyboard-usable) and the wheel, around the pointer; Fit goes back.
+    const canvas = page.locator('#graph-canvas');
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    expect(await canvas.getAttribute('data-zoom')).toBe('1.5');
+    await page.getByRole('button', { name: 'Zoom out' }).click();
+    await page.getByRole('button', { name: 'Zoom out' }).click();
+    expect(await canvas.getAttribute('data-zoom')).toBe('0.67');
+    await canvas.hover();
+    await page.mouse.wheel(0, -500);
+    await expect.poll(() => canvas.getAttribute('data-zoom')).toBe('1.81');
+    await page.getByRole('button', { name: 'Fit' }).click();
+    expect(await canvas.getAttribute('data-zoom')).toBe('1');
+    // Clicking a signal's dot (found on the canvas by its colour, #c0392b) names the signal.
+    const dot = await canvas.evaluate((element) => {
+      const canvasElement = element as unknown as {
+        width: number;
+        height: number;
+        getContext(kind: '2d'): {
+          getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+        };
+      };
+      const { width, height } = canvasElement;
+      const { data } = canvasElement.getContext('2d').getImageData(0, 0, width, height);
+      for (let i = 0; i < data.length; i += 4)
+        if (data[i] === 0xc0 && data[i + 1] === 0x39 && data[i + 2] === 0x2b && data[i + 3] === 255)
+          return { x: (i / 4) % width, y: Math.floor(i / 4 / width) };
+      return null;
+    });
+    if (dot === null) throw new Error('no signal drawn on the canvas');
+    const box = await canvas.boundingBox();
+    await page.mouse.click((box?.x ?? 0) + dot.x + 1, (box?.y ?? 0) + dot.y + 1);
+    await expect
+      .poll(() => page.locator('.graph-selection').textContent())
+      .toMatch(/^Signal signal_\d\d: emitted by \d+, subscribed to by \d+$/);
     // Filtered by signal: only that signal's nodes are loaded.
     await page.getByLabel('Nodes that emit or subscribe to signal').fill('signal_05');
     await page.getByRole('button', { name: 'Show' }).click();

@@ -78,13 +78,13 @@ export function GraphPage({ route }: { readonly route: Route }) {
   return (
     <section aria-labelledby="graph-title">
       <h1 id="graph-title">Signal graph</h1>
-      <form class="search-form" onSubmit={submit}>
+      <form class="search-form" onSubmit={submit} key={key}>
         <label>
           Lane
-          <select name="lane" value={lane}>
+          <select name="lane">
             <option value="">any</option>
             {LANES.map((name) => (
-              <option key={name} value={name}>
+              <option key={name} value={name} selected={name === lane}>
                 {name}
               </option>
             ))}
@@ -92,7 +92,7 @@ export function GraphPage({ route }: { readonly route: Route }) {
         </label>
         <label>
           Nodes that emit or subscribe to signal
-          <input name="signal" value={signal} autocomplete="off" />
+          <input name="signal" defaultValue={signal} autocomplete="off" />
         </label>
         <button type="submit">Show</button>
       </form>

@@ -365,12 +365,19 @@ function Consistency() {
             min="1"
             max={signed.size}
             required
-            value={Math.max(1, Math.floor(signed.size / 2))}
+            defaultValue={String(Math.max(1, Math.floor(signed.size / 2)))}
           />
         </label>
         <label>
           To size
-          <input name="to" type="number" min="1" max={signed.size} required value={signed.size} />
+          <input
+            name="to"
+            type="number"
+            min="1"
+            max={signed.size}
+            required
+            defaultValue={String(signed.size)}
+          />
         </label>
         <button type="submit">Check</button>
       </form>

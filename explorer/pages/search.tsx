@@ -35,16 +35,22 @@ export function SearchPage({ route }: { readonly route: Route }) {
   return (
     <section aria-labelledby="search-title">
       <h1 id="search-title">Search nodes</h1>
-      <form class="search-form" onSubmit={submit} role="search">
+      {/* Uncontrolled fields (typing survives re-renders), re-created when the query changes. */}
+      <form class="search-form" onSubmit={submit} role="search" key={queryString(filters)}>
         <label>
           Name starts with
-          <input name="name" value={filters.name} placeholder="memory_adapter" autocomplete="off" />
+          <input
+            name="name"
+            defaultValue={filters.name}
+            placeholder="memory_adapter"
+            autocomplete="off"
+          />
         </label>
         <label>
           Signal (emitted or subscribed)
           <input
             name="signal"
-            value={filters.signal}
+            defaultValue={filters.signal}
             placeholder="memory_stored"
             autocomplete="off"
           />
@@ -53,17 +59,17 @@ export function SearchPage({ route }: { readonly route: Route }) {
           Capability
           <input
             name="capability"
-            value={filters.capability}
+            defaultValue={filters.capability}
             placeholder="read:memory/episodic/x"
             autocomplete="off"
           />
         </label>
         <label>
           Lane
-          <select name="lane" value={filters.lane}>
+          <select name="lane">
             <option value="">any</option>
             {LANES.map((lane) => (
-              <option key={lane} value={lane}>
+              <option key={lane} value={lane} selected={lane === filters.lane}>
                 {lane}
               </option>
             ))}
@@ -71,7 +77,12 @@ export function SearchPage({ route }: { readonly route: Route }) {
         </label>
         <label>
           Owner (GLYMPH id)
-          <input name="owner" value={filters.owner} placeholder="GLYMPH:…" autocomplete="off" />
+          <input
+            name="owner"
+            defaultValue={filters.owner}
+            placeholder="GLYMPH:…"
+            autocomplete="off"
+          />
         </label>
         <button type="submit">Search</button>
       </form>

@@ -442,6 +442,9 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
     await expect
       .poll(() => page.locator('#consistency-result').textContent(), { timeout: 20_000 })
       .toMatch(/The tree of size 10 .* is a prefix of the tree of size 200/);
+    // The result's re-render keeps what was typed.
+    expect(await page.getByLabel('From size').inputValue()).toBe('10');
+    expect(await page.getByLabel('To size').inputValue()).toBe('200');
     await photographAndCheck(page, 'log');
 
     await page.goto(`${proxyUrl}/#/validate`);

@@ -1,6 +1,8 @@
 /**
  * The registry's HTTP API, as the explorer reads it: same origin only (the page's CSP allows no
- * other). Every failure becomes an ApiError whose message is the problem's title and detail.
+ * other). Paths are relative (`api/v1/...`), resolved against the page's own URL, so the explorer
+ * also works behind a reverse proxy that serves the registry under a path (`/registry/`). Every
+ * failure becomes an ApiError whose message is the problem's title and detail.
  */
 import type { RegistryEntry as VerifiedShape, VersionsJson } from '../src/verify/index.js';
 

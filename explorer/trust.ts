@@ -12,7 +12,7 @@
  *    revoked at the checkpoint's time.
  * 4. Consistency with the largest checkpoint this browser verified before (append-only).
  *
- * A log without a trust root is pinned by its log keys (`/api/v1/log/keys`) instead; keys that
+ * A log without a trust root is pinned by its log keys (`api/v1/log/keys`) instead; keys that
  * change without a root to chain them are the same warning.
  *
  * ML-DSA and Ed25519 run on the pure TypeScript backend (@noble): no WebAssembly, so the page's
@@ -172,12 +172,12 @@ function sameKeys(a: LogKeysDocument, b: LogKeysDocument): boolean {
  */
 export async function establishTrust(): Promise<TrustState> {
   const loaded = await step('suites', verifierSuites);
-  const note = await getText('/api/v1/log/checkpoint');
+  const note = await getText('api/v1/log/checkpoint');
   const { origin } = await step('checkpoint', () => peekCheckpoint(note));
   const pin = readPin(origin);
   const firstUse = pin === undefined;
   const pinnedAt = pin?.pinnedAt ?? new Date().toISOString();
-  const newest = await getJsonOrNone<unknown>('/api/v1/trust/root');
+  const newest = await getJsonOrNone<unknown>('api/v1/trust/root');
 
   let root: TrustRoot | undefined;
   let rootEnvelope: unknown;
@@ -188,7 +188,7 @@ export async function establishTrust(): Promise<TrustState> {
   let keys: LogKeysDocument | undefined;
   if (newest !== undefined) {
     const newestVersion = await step('root-chain', () => payloadVersion(newest));
-    const pinned = pin?.root ?? (await getJson<unknown>('/api/v1/trust/root/1'));
+    const pinned = pin?.root ?? (await getJson<unknown>('api/v1/trust/root/1'));
     const pinnedVersion = await step('root-chain', () => payloadVersion(pinned));
     if (pinnedVersion > newestVersion)
       throw new TrustFailure(
@@ -198,14 +198,14 @@ export async function establishTrust(): Promise<TrustState> {
       );
     const chain: unknown[] = [];
     for (let version = pinnedVersion + 1; version <= newestVersion; version++)
-      chain.push(await getJson<unknown>(`/api/v1/trust/root/${version}`));
+      chain.push(await getJson<unknown>(`api/v1/trust/root/${version}`));
     const result = await step('root-chain', () =>
       verifyTrustRootChain(pinned, chain, { suites: loaded, now: new Date() }),
     );
     root = result.newest;
     rootEnvelope = chain.length > 0 ? chain[chain.length - 1] : pinned;
     walked = [result.pinned.version, ...result.chain.map((r) => r.version)];
-    const revocationEnvelope = await getJsonOrNone<unknown>('/api/v1/trust/revocations');
+    const revocationEnvelope = await getJsonOrNone<unknown>('api/v1/trust/revocations');
     const underRoot = root;
     if (revocationEnvelope !== undefined)
       revocations = await step('revocations', () =>
@@ -225,7 +225,7 @@ export async function establishTrust(): Promise<TrustState> {
         'root-missing',
         `this browser pinned a trust root for ${origin} on ${pinnedAt}, and the registry now serves none`,
       );
-    const served = await getJson<LogKeysDocument>('/api/v1/log/keys');
+    const served = await getJson<LogKeysDocument>('api/v1/log/keys');
     if (pin?.keys !== undefined && !sameKeys(pin.keys, served))
       throw new TrustFailure(
         'log-keys',
@@ -298,9 +298,9 @@ export async function verifyEntryInBrowser(
       'not-in-checkpoint',
       `log entry ${entry.log_index} is not in the checkpoint of size ${size}`,
     );
-  const leaf = await getBytes(`/api/v1/log/entries/${entry.log_index}`);
+  const leaf = await getBytes(`api/v1/log/entries/${entry.log_index}`);
   const proof = await getJson<ProofJson>(
-    `/api/v1/log/proof/inclusion?index=${entry.log_index}&size=${size}`,
+    `api/v1/log/proof/inclusion?index=${entry.log_index}&size=${size}`,
   );
   await step('inclusion', () => {
     verifyEntry(entry, leaf, proof.hashes, trust.checkpoint);
@@ -313,9 +313,9 @@ async function rootAtSize(size: number, signed: Checkpoint): Promise<TreeHead> {
   if (size === signed.size) return signed;
   // The registry's claim: the inclusion proof of leaf size-1 in the tree of that size implies its
   // root; the consistency proof to the signed tree then proves that root is a prefix of it.
-  const leaf = await getBytes(`/api/v1/log/entries/${size - 1}`);
+  const leaf = await getBytes(`api/v1/log/entries/${size - 1}`);
   const inclusion = await getJson<ProofJson>(
-    `/api/v1/log/proof/inclusion?index=${size - 1}&size=${size}`,
+    `api/v1/log/proof/inclusion?index=${size - 1}&size=${size}`,
   );
   const rootHash = await step('consistency', () => {
     const root = rootFromInclusionProof(
@@ -338,7 +338,7 @@ async function proveConsistent(older: TreeHead, newer: TreeHead): Promise<number
     older.size === newer.size || older.size === 0
       ? { hashes: [] }
       : await getJson<ProofJson>(
-          `/api/v1/log/proof/consistency?from=${older.size}&to=${newer.size}`,
+          `api/v1/log/proof/consistency?from=${older.size}&to=${newer.size}`,
         );
   await step('consistency', () => {
     verifyConsistencyProof(older, newer, proof.hashes);

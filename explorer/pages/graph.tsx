@@ -47,7 +47,7 @@ async function loadEntries(filters: Record<string, string>): Promise<{
   let cursor = '';
   for (;;) {
     const query = queryString({ ...filters, cursor, limit: '500' });
-    const page = await getJson<Page<GraphEntry>>(`/api/v1/registry/query?${query}`);
+    const page = await getJson<Page<GraphEntry>>(`api/v1/registry/query?${query}`);
     entries.push(...page.entries);
     if (page.next_cursor === null) return { entries, truncated: false };
     if (entries.length >= GRAPH_MAX_NODES) return { entries, truncated: true };

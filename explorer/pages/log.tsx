@@ -41,7 +41,7 @@ async function leaves(indexes: readonly number[]): Promise<LeafRow[]> {
     const fetched = await Promise.all(
       batch.map(async (index) => ({
         index,
-        bytes: await getBytes(`/api/v1/log/entries/${index}`),
+        bytes: await getBytes(`api/v1/log/entries/${index}`),
       })),
     );
     for (const { index, bytes } of fetched) {
@@ -65,7 +65,7 @@ async function bundleLeaves(
   const rows: LeafRow[] = [];
   for (let tile = Math.floor(start / TILE_WIDTH); tile * TILE_WIDTH < size; tile++) {
     const width = Math.min(TILE_WIDTH, size - tile * TILE_WIDTH);
-    const bytes = await getBytes(`/${tilePath({ level: 'entries', index: tile, width })}`);
+    const bytes = await getBytes(tilePath({ level: 'entries', index: tile, width }));
     decodeEntryBundle(bytes, width).forEach((leaf, i) => {
       const index = tile * TILE_WIDTH + i;
       const parsed = index >= start ? leafOrUndefined(leaf) : undefined;
@@ -86,7 +86,7 @@ function describe(leaf: LogLeaf) {
 
 export function LogPage() {
   const { status } = useTrust();
-  const note = useAsync(() => getText('/api/v1/log/checkpoint'), 'checkpoint');
+  const note = useAsync(() => getText('api/v1/log/checkpoint'), 'checkpoint');
   const size = status.state === 'ok' ? status.trust.checkpoint.size : undefined;
   return (
     <section aria-labelledby="log-title">
@@ -225,16 +225,16 @@ function TrustEvents({ size }: { readonly size: number }) {
   const [read, setRead] = useState(0);
   const events = useAsync(
     async () => {
-      const newest = await getJsonOrNone<unknown>('/api/v1/trust/root');
+      const newest = await getJsonOrNone<unknown>('api/v1/trust/root');
       const roots: RootPayload[] = [];
       if (newest !== undefined) {
         const count = (payloadOf(newest) as RootPayload).version;
         for (let version = 1; version <= count; version++)
           roots.push(
-            payloadOf(await getJson<unknown>(`/api/v1/trust/root/${version}`)) as RootPayload,
+            payloadOf(await getJson<unknown>(`api/v1/trust/root/${version}`)) as RootPayload,
           );
       }
-      const revocations = await getJsonOrNone<unknown>('/api/v1/trust/revocations');
+      const revocations = await getJsonOrNone<unknown>('api/v1/trust/revocations');
       const start = whole ? 0 : Math.max(0, size - TRUST_SCAN);
       const records = await bundleLeaves(start, size, (leaf) => leaf.kind !== 'write', setRead);
       return {

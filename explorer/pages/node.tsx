@@ -134,7 +134,7 @@ function nameOf(registryId: string): string {
 
 export function NodePage({ id }: { readonly id: string }) {
   const loaded = useAsync(
-    () => getJson<RegistryEntry>(`/api/v1/registry/${encodeURIComponent(id)}`),
+    () => getJson<RegistryEntry>(`api/v1/registry/${encodeURIComponent(id)}`),
     id,
   );
   const entry = loaded.state === 'done' ? loaded.value : undefined;
@@ -209,7 +209,7 @@ export function NodePage({ id }: { readonly id: string }) {
 
 function Versions({ name, current }: { readonly name: string; readonly current: string }) {
   const versions = useAsync(
-    () => getJson<VersionsJson>(`/api/v1/registry/versions/${encodeURIComponent(name)}`),
+    () => getJson<VersionsJson>(`api/v1/registry/versions/${encodeURIComponent(name)}`),
     name,
   );
   return (

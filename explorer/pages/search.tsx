@@ -19,10 +19,7 @@ export function SearchPage({ route }: { readonly route: Route }) {
   const filters = filtersOf(route.params);
   const cursor = route.params.get('cursor') ?? '';
   const query = queryString({ ...filters, cursor, view: 'summary', limit: String(PAGE_SIZE) });
-  const page = useAsync(
-    () => getJson<Page<EntrySummary>>(`/api/v1/registry/query?${query}`),
-    query,
-  );
+  const page = useAsync(() => getJson<Page<EntrySummary>>(`api/v1/registry/query?${query}`), query);
 
   const submit = (event: Event) => {
     event.preventDefault();

@@ -13,7 +13,7 @@ export function ValidatePage() {
   const validate = (event: Event) => {
     event.preventDefault();
     setResult('checking');
-    postJson<ValidateResult>(`/api/v1/registry/validate${lint ? '?lint=true' : ''}`, text).then(
+    postJson<ValidateResult>(`api/v1/registry/validate${lint ? '?lint=true' : ''}`, text).then(
       setResult,
       (error: unknown) => {
         setResult(error instanceof Error ? error : new Error(String(error)));

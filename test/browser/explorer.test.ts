@@ -130,10 +130,13 @@ async function seed(start: number, count: number, version = '0.1.0'): Promise<vo
   );
 }
 
-/** Passes /, /explorer/*, /api/* and /tile/* through to the registry, tampering as set. */
+/**
+ * Passes /, /explorer/*, /api/* and /tile/* through to the registry, tampering as set; under
+ * /registry/ the same with that prefix removed, as a reverse proxy serving it under a path does.
+ */
 async function startProxy(registry: string): Promise<string> {
   const app = createServer((request, response) => {
-    const url = request.url ?? '/';
+    const url = (request.url ?? '/').replace(/^\/registry\//, '/');
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -312,7 +315,7 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
     expect(csp).toContain("connect-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe');
-    expect(await response.text()).toContain('/explorer/app.js');
+    expect(await response.text()).toContain('<script type="module" src="explorer/app.js">');
     expect((await fetch(`${server?.url ?? ''}/explorer/../registry.sqlite3`)).status).toBe(404);
     expect((await fetch(`${server?.url ?? ''}/explorer/nope.js`)).status).toBe(404);
   });
@@ -479,6 +482,18 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
       .toMatch(/^deregistered \(deregistered at log entry \d+\)$/);
     // Its registration is still in the log, proven like any other.
     await expect.poll(() => badge.getAttribute('data-state'), { timeout: 30_000 }).toBe('verified');
+    expect(pageErrors).toStrictEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('works behind a reverse proxy that serves the registry under a path', async () => {
+    tamper = 'none';
+    const page = await newPage();
+    await page.goto(`${proxyUrl}/registry/#/node/explorer_node_042%400.1.0`);
+    const badge = page.locator('#verify-badge');
+    await expect.poll(() => badge.getAttribute('data-state'), { timeout: 30_000 }).toBe('verified');
+    await page.goto(`${proxyUrl}/registry/#/log`);
+    await expect.poll(() => page.locator('#newest-entries tbody tr').count()).toBe(20);
     expect(pageErrors).toStrictEqual([]);
     await page.context().close();
   }, 60_000);

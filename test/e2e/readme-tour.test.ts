@@ -80,7 +80,7 @@ describe('README.md five-minute tour', () => {
     // "Open http://127.0.0.1:8080/ for the web explorer": the page and its bundle are served.
     const page = await fetch(`${server.url}/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<script type="module" src="/explorer/app.js">');
+    expect(await page.text()).toContain('<script type="module" src="explorer/app.js">');
     expect((await fetch(`${server.url}/explorer/app.js`)).status).toBe(200);
 
     // What the tour promises along the way.

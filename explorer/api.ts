@@ -33,7 +33,7 @@ async function request(path: string, init?: RequestInit): Promise<Response> {
       { type?: unknown; title?: unknown; detail?: unknown } | undefined;
     if (typeof body?.detail === 'string') message = body.detail;
     else if (typeof body?.title === 'string') message = body.title;
-    if (typeof body?.type === 'string') problem = body.type.split('/').pop();
+    if (typeof body?.type === 'string') problem = body.type.split(/[/:]/).pop();
   }
   throw new ApiError(response.status, message, problem);
 }

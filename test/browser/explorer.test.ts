@@ -185,8 +185,9 @@ async function newPage(context?: BrowserContext): Promise<Page> {
   page.on('console', (message) => {
     // A 404 the explorer expects: a log without a revocation list (or trust root) yet.
     const expected404 =
-      /\/api\/v1\/trust\/(root|revocations)$/.test(message.location().url) &&
-      message.text().includes('404');
+      /\/api\/v1\/(trust\/(root|revocations)|registry\/nope%401\.0\.0)$/.test(
+        message.location().url,
+      ) && message.text().includes('404');
     if (message.type() === 'error' && !expected404)
       pageErrors.push(`${message.text()} (${message.location().url})`);
   });
@@ -494,6 +495,11 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
     await expect.poll(() => badge.getAttribute('data-state'), { timeout: 30_000 }).toBe('verified');
     await page.goto(`${proxyUrl}/registry/#/log`);
     await expect.poll(() => page.locator('#newest-entries tbody tr').count()).toBe(20);
+    // A node that does not exist: the registry's problem, in one line.
+    await page.goto(`${proxyUrl}/registry/#/node/nope%401.0.0`);
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('nope@1.0.0 is not registered (not-found)');
     expect(pageErrors).toStrictEqual([]);
     await page.context().close();
   }, 60_000);

@@ -4,8 +4,9 @@
  * bundle (Rolldown, the bundler vitest's Vite is built on, already a dev dependency), its
  * stylesheet and index.html. Run by `npm run build` (so by `npm ci`'s prepare). The bundle may
  * not import a Node.js builtin statically (the pure layers must not need Node.js); the crypto
- * layer's dynamic `import()` probes for node:crypto and liboqs stay external and are never
- * reached: the explorer loads the pure TypeScript backend (@noble) only.
+ * layer's dynamic `import()` probes of node:crypto stay external (they reject in a browser, and
+ * the suites fall back), and liboqs is replaced by a stub: the explorer loads the pure
+ * TypeScript backend (@noble) only.
  */
 import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';

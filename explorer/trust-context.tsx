@@ -5,6 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useState } from 'preact/hooks';
+import { when } from './pages/common.js';
 import { establishTrust, forgetPins, TrustFailure, type TrustState } from './trust.js';
 
 export type TrustStatus =
@@ -56,10 +57,6 @@ export function TrustProvider({ children }: { readonly children: ComponentChildr
   return <TrustContext.Provider value={{ status, recheck }}>{children}</TrustContext.Provider>;
 }
 
-function when(iso: string): string {
-  return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
-}
-
 export function TrustBanner() {
   const { status, recheck } = useTrust();
   if (status.state === 'pending')
@@ -75,7 +72,7 @@ export function TrustBanner() {
       <div class="trust trust-warning" role="alert" id="trust-status" data-step={failure.step}>
         <p>
           <strong>Warning: this registry could not be verified ({failure.step}).</strong>{' '}
-          {failure.message}. Nothing on these pages is shown as verified.
+          {failure.message.replace(/\.$/, '')}. Nothing on these pages is shown as verified.
         </p>
         {pinProblem && (
           <p>

@@ -1,7 +1,7 @@
 /**
  * The log: the latest checkpoint (verified by the banner's check), tree size over time (sampled
  * leaves' integration times), the newest entries, trust events (every trust root version, the
- * revocation list, and the trust records among the newest entries), and a consistency check
+ * revocation list, and the trust records of the newest entries or of the whole log), and a consistency check
  * between any two sizes, proven against the signed checkpoint in this browser.
  */
 import { useState } from 'preact/hooks';
@@ -16,7 +16,7 @@ import { ErrorLine, when } from './common.js';
 
 const NEWEST = 20;
 const SAMPLES = 24;
-/** Entries scanned for trust records (one or two entry bundles). */
+/** The newest entries read for trust records by default (the whole log on request). */
 const TRUST_SCAN = 512;
 const TILE_WIDTH = 256;
 

@@ -1,8 +1,8 @@
 /**
  * The log: the latest checkpoint (verified by the banner's check), tree size over time (sampled
  * leaves' integration times), the newest entries, trust events (every trust root version, the
- * revocation list, and the trust records of the newest entries or of the whole log), and a consistency check
- * between any two sizes, proven against the signed checkpoint in this browser.
+ * revocation list, and the trust records of the newest entries or of the whole log), and a
+ * consistency check between any two sizes, proven against the signed checkpoint in this browser.
  */
 import { useState } from 'preact/hooks';
 import { decodeEntryBundle, tilePath } from '../../src/log/tiles.js';

@@ -4,7 +4,11 @@
  * also works behind a reverse proxy that serves the registry under a path (`/registry/`). Every
  * failure becomes an ApiError whose message is the problem's title and detail.
  */
-import type { RegistryEntry as VerifiedShape, VersionsJson } from '../src/verify/index.js';
+import type {
+  EntrySummaryJson as EntrySummary,
+  RegistryEntry as VerifiedShape,
+  VersionsJson,
+} from '../src/verify/index.js';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -70,25 +74,12 @@ export async function postJson<T>(path: string, body: string): Promise<T> {
   ).json()) as T;
 }
 
-/** One item of a `view=summary` query page (docs/api.md). */
-export interface EntrySummary {
-  readonly registry_id: string;
-  readonly owner_id: string;
-  readonly lane: string;
-  readonly tier: number;
-  readonly version: string;
-  /** Signal names the node emits or subscribes to. */
-  readonly signals: readonly string[];
-  readonly capabilities: readonly string[];
-  readonly owner_revoked_at?: string;
-}
-
 export interface Page<T> {
   readonly entries: readonly T[];
   readonly next_cursor: string | null;
 }
 
-export type { VersionsJson };
+export type { EntrySummary, VersionsJson };
 
 /** An entry as `GET /api/v1/registry/{id}` answers it: checked by `verifyEntry`, plus one flag. */
 export type RegistryEntry = VerifiedShape & {

@@ -45,7 +45,7 @@ import { RequestBytes } from './request-body.js';
 import { EntryLedger } from './entry-ledger.js';
 import { loadEntrySnapshot } from './entry-snapshot.js';
 import type { Sequencer } from './sequencer.js';
-import type { VersionJson, VersionsJson, WriteResult } from '../verify/wire.js';
+import type { EntrySummaryJson, VersionJson, VersionsJson, WriteResult } from '../verify/wire.js';
 
 /**
  * Where verified writes go to be logged: the sequencer itself (one process), or the queue that
@@ -103,18 +103,9 @@ export interface QueryParameters {
   readonly view?: 'full' | 'summary';
 }
 
-/** An entry on a `view=summary` page: what a listing shows, without the NodeSpec. */
-export interface EntrySummaryView {
-  readonly registry_id: string;
-  readonly owner_id: string;
+/** An entry on a `view=summary` page (its wire type), with its lane typed. */
+export interface EntrySummaryView extends EntrySummaryJson {
   readonly lane: Lane;
-  readonly tier: number;
-  readonly version: string;
-  /** Signal names the node emits or subscribes to. */
-  readonly signals: readonly string[];
-  /** The node's allow-listed capability patterns. */
-  readonly capabilities: readonly string[];
-  readonly owner_revoked_at?: string;
 }
 
 export interface QueryPageView<E = EntryView> {

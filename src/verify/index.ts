@@ -46,6 +46,7 @@ export { verifyRevocations, verifyTrustRootChain, type TrustRootChain } from './
 export { EvidenceError, type EvidenceErrorCode } from './errors.js';
 export type {
   ControlResult,
+  EntrySummaryJson,
   InclusionProofJson,
   VersionJson,
   VersionsJson,

@@ -27,6 +27,21 @@ export interface WriteResult extends ControlResult {
   readonly idempotent: boolean;
 }
 
+/** An entry on a `view=summary` query page: what a listing shows, without the NodeSpec. */
+export interface EntrySummaryJson {
+  readonly registry_id: string;
+  readonly owner_id: string;
+  readonly lane: string;
+  readonly tier: number;
+  readonly version: string;
+  /** Signal names the node emits or subscribes to. */
+  readonly signals: readonly string[];
+  /** The node's allow-listed capability patterns. */
+  readonly capabilities: readonly string[];
+  /** When the newest revocation list revokes the owner key: its `revoked_at`. */
+  readonly owner_revoked_at?: string;
+}
+
 /** One version of a node, as `GET /api/v1/registry/versions/{name}` lists it. */
 export interface VersionJson {
   readonly registry_id: string;

@@ -60,7 +60,15 @@ export interface LogSession {
    */
   advance(
     note: string,
-    options?: { readonly witnessed?: boolean },
+    options?: {
+      readonly witnessed?: boolean;
+      /**
+       * false: a checkpoint that need not be the log's newest (a write's own, answered while
+       * other writes of this client went on): one older than the last seen must be a prefix of
+       * it, not a rollback. Default true: the log's latest checkpoint never shrinks.
+       */
+      readonly latest?: boolean;
+    },
   ): Promise<Checkpoint & { timestamp: number }>;
 }
 
@@ -137,7 +145,10 @@ export async function openLogSession(
       }
       if (last !== undefined && lastNote !== undefined) {
         let consistent: boolean;
-        if (next.size < last.size) consistent = false;
+        if (next.size < last.size)
+          consistent =
+            advanceOptions?.latest === false &&
+            isConsistent(next, last, (await client.consistencyProof(next.size, last.size)).hashes);
         else if (next.size === last.size) consistent = equalBytes(next.rootHash, last.rootHash);
         else
           consistent = isConsistent(
@@ -148,7 +159,7 @@ export async function openLogSession(
         if (!consistent) {
           const evidence = await saveForkEvidence(configDir, server, lastNote, note);
           const what =
-            next.size < last.size
+            next.size < last.size && advanceOptions?.latest !== false
               ? `rolled back from size ${last.size} to ${next.size}`
               : next.size === last.size
                 ? `signed two different trees of size ${next.size}`

@@ -223,8 +223,9 @@ export class RegistryClient {
         : await this.http.deregister(operation.registryId, envelope);
     const leaf = await this.http.leaf(result.index);
     verifyWriteResult(result, leaf, envelope, log.verifier);
-    // Signed by the log when it integrated the write: no witness has seen it yet.
-    const checkpoint = await log.advance(result.checkpoint, { witnessed: false });
+    // Signed by the log when it integrated the write: no witness has seen it yet, and concurrent
+    // writes of this client may have been answered with newer ones.
+    const checkpoint = await log.advance(result.checkpoint, { witnessed: false, latest: false });
     return { ...result, verified: true, checkpoint_size: checkpoint.size };
   }
 

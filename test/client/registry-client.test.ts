@@ -136,6 +136,25 @@ describe("a node author's script using only 'matriz/client'", () => {
 });
 
 describe('RegistryClient checks', () => {
+  it('takes a write answered with an older checkpoint than one already seen (concurrent writes), and still refuses a shrinking latest checkpoint', async () => {
+    const owner = await openOwnerKey(keyFile, PASSPHRASE);
+    const spec = JSON.parse(
+      readFileSync(path.join(EXAMPLES_DIR, 'telemetry_probe.json'), 'utf8'),
+    ) as Parameters<RegistryClient['register']>[0];
+    spec.identity.owner_id = owner.ownerId;
+    const client = new RegistryClient({ server: server.url, stateDir: path.join(work, 'c') });
+    const first = await client.register(spec, owner);
+    expect(first.checkpoint_size).toBe(1);
+    const older = first.checkpoint;
+    await client.register({ ...spec, metadata: { ...spec.metadata, version: '9.9.8' } }, owner);
+    const log = await client.session();
+    // As when two writes of this client are answered out of order: a prefix, taken, not kept.
+    expect((await log.advance(older, { witnessed: false, latest: false })).size).toBe(1);
+    expect((await client.verify()).size).toBe(2);
+    // The log's latest checkpoint smaller than one seen: a rollback, as before.
+    await expect(log.advance(older)).rejects.toThrow(/rolled back from size 2 to 1/);
+  });
+
   it('refuses an entry whose NodeSpec was changed in transit', async () => {
     const owner = await openOwnerKey(keyFile, PASSPHRASE);
     const spec = JSON.parse(

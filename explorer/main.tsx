@@ -29,7 +29,8 @@ const TITLES: Readonly<Record<string, string>> = {
 
 function Page({ route }: { readonly route: Route }) {
   const [view = 'search', id] = route.segments;
-  if (view === 'node' && id !== undefined) return <NodePage id={id} />;
+  // Keyed by id: another node's page starts with fresh state (never the last node's badge).
+  if (view === 'node' && id !== undefined) return <NodePage key={id} id={id} />;
   if (view === 'graph') return <GraphPage route={route} />;
   if (view === 'log') return <LogPage />;
   if (view === 'validate') return <ValidatePage />;

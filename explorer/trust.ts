@@ -31,6 +31,7 @@ import {
   verifyCheckpointWithKeys,
   verifyConsistencyProof,
   verifyEntry,
+  verifyImportedEntry,
   verifyRevocations,
   verifyTrustRootChain,
   type Checkpoint,
@@ -284,8 +285,11 @@ export interface EntryProof {
 }
 
 /**
- * Verifies `entry` against the verified checkpoint of `trust`: its leaf, inclusion proof, and
- * that the leaf is the owner's signed registration of exactly this NodeSpec (verifyEntry).
+ * Verifies `entry` against the verified checkpoint of `trust`, as the client library does: its
+ * leaf and inclusion proof, and that the leaf is the owner's signed registration of exactly this
+ * NodeSpec (verifyEntry); for an entry imported from the prototype registry, that its import
+ * record is signed by the trust root's enrolment role, and a claim binds it to its owner
+ * (verifyImportedEntry).
  */
 export async function verifyEntryInBrowser(
   entry: RegistryEntry,
@@ -305,6 +309,28 @@ export async function verifyEntryInBrowser(
   await step('inclusion', () => {
     verifyEntry(entry, leaf, proof.hashes, trust.checkpoint);
   });
+  if (entry.provenance === 'legacy-import') {
+    const { root } = trust;
+    if (root === undefined)
+      throw new TrustFailure(
+        'import',
+        'no-trust-root',
+        `${entry.registry_id} was imported from the prototype registry, and this log has no trust root to check the import against`,
+      );
+    const claimed = entry.claimed_log_index;
+    const claim =
+      claimed === undefined
+        ? undefined
+        : {
+            leaf: await getBytes(`api/v1/log/entries/${claimed}`),
+            proof: (
+              await getJson<ProofJson>(`api/v1/log/proof/inclusion?index=${claimed}&size=${size}`)
+            ).hashes,
+            checkpoint: trust.checkpoint,
+          };
+    const loaded = await verifierSuites();
+    await step('import', () => verifyImportedEntry(entry, leaf, root, loaded, claim));
+  }
   return { index: entry.log_index, size, leaf };
 }
 

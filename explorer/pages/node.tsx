@@ -77,7 +77,7 @@ function useBadge(entry: RegistryEntry | undefined): Badge {
   return badge;
 }
 
-function VerifiedBadge({ badge }: { readonly badge: Badge }) {
+function VerifiedBadge({ badge, entry }: { readonly badge: Badge; readonly entry: RegistryEntry }) {
   const { status } = useTrust();
   const label =
     badge.state === 'verified'
@@ -117,10 +117,21 @@ function VerifiedBadge({ badge }: { readonly badge: Badge }) {
             Checkpoint of size {status.trust.checkpoint.size} signed with Ed25519 and ML-DSA-44 by
             the log key
           </li>
-          <li>
-            Log entry {badge.proof.index} is in that tree (inclusion proof) and is the owner's
-            signed registration of exactly this NodeSpec
-          </li>
+          {entry.provenance === 'legacy-import' ? (
+            <li>
+              Log entry {badge.proof.index} is in that tree (inclusion proof) and is the operator's
+              import of exactly this NodeSpec from the prototype registry, signed by the trust
+              root's enrolment role (the owner did not sign it)
+              {entry.claimed_log_index === undefined
+                ? '; not yet claimed by its owner'
+                : `; log entry ${String(entry.claimed_log_index)} binds it to its owner (claim)`}
+            </li>
+          ) : (
+            <li>
+              Log entry {badge.proof.index} is in that tree (inclusion proof) and is the owner's
+              signed registration of exactly this NodeSpec
+            </li>
+          )}
         </ul>
       )}
     </div>
@@ -149,7 +160,7 @@ export function NodePage({ id }: { readonly id: string }) {
       {loaded.state === 'error' && <ErrorLine error={loaded.error} />}
       {entry !== undefined && (
         <>
-          <VerifiedBadge badge={badge} />
+          <VerifiedBadge badge={badge} entry={entry} />
           <dl class="facts">
             <dt>Status</dt>
             <dd>

@@ -21,10 +21,8 @@ import { buildWriteRequest, type WriteOperation } from '../registry/request-buil
 import {
   EvidenceError,
   TrustError,
-  verifyClaimLeaf,
   verifyEntry,
-  verifyInclusionProof,
-  verifyLegacyImportLeaf,
+  verifyImportedEntry,
   type RegistryEntry,
   type TreeHead,
 } from '../verify/index.js';
@@ -263,24 +261,15 @@ export class RegistryClient {
         'an imported entry, but the log has no trust root to check the import against',
       );
     const suites = { load: (algorithm: KeyAlgorithm) => loadSignatureSuite(algorithm) };
-    await verifyLegacyImportLeaf(
-      leaf,
-      { registryId: entry.registry_id, specDigest: entry.spec_digest },
-      root,
-      suites,
-    );
-    if (entry.claimed_log_index === undefined) return;
-    const [claim, claimProof] = await Promise.all([
-      this.http.leaf(entry.claimed_log_index),
-      this.http.inclusionProof(entry.claimed_log_index, checkpoint.size),
-    ]);
-    verifyInclusionProof(claim, entry.claimed_log_index, claimProof.hashes, checkpoint);
-    await verifyClaimLeaf(
-      claim,
-      { registryId: entry.registry_id, ownerId: entry.owner_id },
-      root,
-      suites,
-    );
+    const claimed = entry.claimed_log_index;
+    const claim =
+      claimed === undefined
+        ? undefined
+        : await Promise.all([
+            this.http.leaf(claimed),
+            this.http.inclusionProof(claimed, checkpoint.size),
+          ]).then(([claimLeaf, proof]) => ({ leaf: claimLeaf, proof: proof.hashes, checkpoint }));
+    await verifyImportedEntry(entry, leaf, root, suites, claim);
   }
 }
 

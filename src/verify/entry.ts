@@ -12,8 +12,10 @@ import { base64Decode } from '../crypto/encoding.js';
 import { ownerId, publicKeyFromJson } from '../crypto/keys.js';
 import { parseLegacyImport, type LegacyImport } from '../trust/legacy-import.js';
 import { EvidenceError } from './errors.js';
-import { parseLeaf } from './leaf.js';
+import { parseLeaf, verifyClaimLeaf, verifyLegacyImportLeaf } from './leaf.js';
 import { verifyInclusionProof, type ProofHashes, type TreeHead } from './proofs.js';
+import type { TrustRoot } from '../trust/trust-root.js';
+import type { VerifierSuites } from './suites.js';
 import { isRecord, leafObject, sameJson } from './wire-json.js';
 
 /** An entry of the registry (docs/api.md, "Entry"). */
@@ -143,4 +145,48 @@ function checkImported(entry: RegistryEntry, leaf: Uint8Array): void {
       'wrong-entry',
       `${entry.registry_id} is said to be owned by ${entry.owner_id}, but was imported for ${String(identity?.owner_id)} and never claimed`,
     );
+}
+
+/** The claim record that binds an imported entry to its owner, as a client fetches it. */
+export interface ClaimEvidence {
+  /** The leaf at the entry's `claimed_log_index`. */
+  readonly leaf: Uint8Array;
+  /** Its inclusion proof in `checkpoint`'s tree. */
+  readonly proof: ProofHashes;
+  readonly checkpoint: TreeHead;
+}
+
+/**
+ * What `verifyEntry` cannot check of an imported entry (`provenance: "legacy-import"`) without
+ * the trust root: its `legacy-import` record (the leaf at `log_index`) is signed by the root's
+ * enrolment role for this registry id and NodeSpec, and, when the entry is claimed, the claim
+ * (`claim`: the leaf at `claimed_log_index`, in the tree) binds it to the entry's owner. Throws
+ * EvidenceError, or TrustError from the signature checks.
+ */
+export async function verifyImportedEntry(
+  entry: RegistryEntry,
+  leaf: Uint8Array,
+  root: TrustRoot,
+  suites: Pick<VerifierSuites, 'load'>,
+  claim?: ClaimEvidence,
+): Promise<void> {
+  await verifyLegacyImportLeaf(
+    leaf,
+    { registryId: entry.registry_id, specDigest: entry.spec_digest },
+    root,
+    suites,
+  );
+  if (entry.claimed_log_index === undefined) return;
+  if (claim === undefined)
+    throw new EvidenceError(
+      'leaf-mismatch',
+      `${entry.registry_id} is claimed at log index ${entry.claimed_log_index}, and its claim record is needed to verify it`,
+    );
+  verifyInclusionProof(claim.leaf, entry.claimed_log_index, claim.proof, claim.checkpoint);
+  await verifyClaimLeaf(
+    claim.leaf,
+    { registryId: entry.registry_id, ownerId: entry.owner_id },
+    root,
+    suites,
+  );
 }

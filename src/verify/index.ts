@@ -41,7 +41,12 @@ export {
   type LegacySkip,
   type LegacySource,
 } from '../trust/index.js';
-export { verifyEntry, type RegistryEntry } from './entry.js';
+export {
+  verifyEntry,
+  verifyImportedEntry,
+  type ClaimEvidence,
+  type RegistryEntry,
+} from './entry.js';
 export { verifyRevocations, verifyTrustRootChain, type TrustRootChain } from './trust.js';
 export { EvidenceError, type EvidenceErrorCode } from './errors.js';
 export type {

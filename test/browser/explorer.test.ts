@@ -28,6 +28,7 @@ import { openKeyProvider } from '../../src/operator/data-dir.js';
 import { Keyring } from '../../src/operator/keyring.js';
 import { peekCheckpoint } from '../../src/verify/index.js';
 import { captureIo } from '../support/cli.js';
+import { LEGACY_SAMPLE_DIR, legacySample } from '../support/legacy-store.js';
 import { makeOwner, type Owner } from '../support/registry.js';
 import { startServe, type ServeProcess } from '../support/serve-process.js';
 
@@ -575,4 +576,60 @@ describe.skipIf(!available && !required)('the web explorer in a real browser (Ch
     expect(pageErrors).toStrictEqual([]);
     await page.context().close();
   }, 60_000);
+
+  it('verifies an entry imported from the prototype registry (the shared sample) by its import record, and says the owner did not sign it', async () => {
+    // A registry of its own: the sample's entries would change the counts above.
+    const legacyDir = path.join(work, 'legacy-data');
+    const env = {
+      MATRIZ_CONFIG_DIR: path.join(work, 'legacy-config'),
+      MATRIZ_KEY_PASSPHRASE: PASSPHRASE,
+      LEGACY_KEY: legacySample().key,
+    };
+    const legacy = await startServe(
+      ['--data-dir', legacyDir, '--origin', 'registry.test/legacy', ...FAST],
+      env,
+    );
+    try {
+      for (const args of [
+        ['trust', 'init'],
+        [
+          'import-legacy',
+          '--store',
+          path.join(LEGACY_SAMPLE_DIR, 'registry_store.json'),
+          '--sig',
+          path.join(LEGACY_SAMPLE_DIR, 'checkpoint.sig'),
+          '--hmac-key-env',
+          'LEGACY_KEY',
+        ],
+      ]) {
+        const io = captureIo({ cwd: work, env });
+        expect(
+          await main([...args, '--data-dir', legacyDir, ...FAST, '--json'], io),
+          io.err(),
+        ).toBe(0);
+      }
+      const page = await newPage();
+      await page.goto(`${legacy.url}/#/node/memoria_adapter_episodic%400.1.0`);
+      const badge = page.locator('#verify-badge');
+      await expect
+        .poll(() => badge.getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('verified');
+      expect(await page.locator('.checks').textContent()).toMatch(
+        /is the operator's import of exactly this NodeSpec from the prototype registry, signed by the trust root's enrolment role \(the owner did not sign it\); not yet claimed by its owner/,
+      );
+      // Another imported node in the same tab.
+      await page.evaluate(() => {
+        (globalThis as unknown as { location: { hash: string } }).location.hash =
+          '#/node/oneiric_kernel_bridge%402.0.0-rc1';
+      });
+      await expect.poll(() => page.locator('#node-title').textContent()).toContain('oneiric');
+      await expect
+        .poll(() => badge.getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('verified');
+      expect(pageErrors).toStrictEqual([]);
+      await page.context().close();
+    } finally {
+      await legacy.stop();
+    }
+  }, 90_000);
 });

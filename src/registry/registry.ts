@@ -146,7 +146,9 @@ export const DEFAULT_FRESHNESS_SECONDS = 300;
 export const MAX_QUERY_LIMIT = 500;
 /** A `name` query: at most as long as a node name (NodeSpec `metadata.name`), in its alphabet. */
 export const MAX_NAME_PREFIX_LENGTH = 128;
-const NAME_PREFIX = /^[A-Za-z0-9._-]+$/;
+/** The node name alphabet, as a JSON Schema `pattern` (the route schemas) and here. */
+export const NODE_NAME_PATTERN = '^[A-Za-z0-9._-]+$';
+const NAME_PREFIX = new RegExp(NODE_NAME_PATTERN);
 /**
  * Candidate entries one query request examines at most. Capability patterns are matched here,
  * not in the store, so without a bound anyone who registers many near-miss entries could make
@@ -261,11 +263,14 @@ export class Registry {
   async versions(name: string): Promise<VersionsJson> {
     checkNamePrefix(name);
     const all = await this.store.versionsOf(name);
-    const entries = await Promise.all(
-      all.slice(0, MAX_VERSIONS).map((version) => this.store.getEntry(version.registryId)),
-    );
-    const versions = entries
-      .filter((entry) => entry !== undefined)
+    // One read of every listed entry (one query per kind), not one per version.
+    const { entries } = await this.store.lookUp({
+      registryIds: all.slice(0, MAX_VERSIONS).map((version) => version.registryId),
+      names: [],
+      nonces: [],
+      now: 0,
+    });
+    const versions = [...entries.values()]
       .sort((a, b) => a.registeredIndex - b.registeredIndex)
       .map((entry): VersionJson => ({
         registry_id: entry.registryId,

@@ -1,6 +1,7 @@
 /** JSON Schemas of the HTTP API: they validate requests and document the API (OpenAPI). */
 
 import { LANES } from '../nodespec/nodespec.js';
+import { MAX_NAME_PREFIX_LENGTH, NODE_NAME_PATTERN } from '../registry/registry.js';
 
 export const problemSchema = {
   $id: 'Problem',
@@ -101,8 +102,8 @@ export const nodeNameParams = {
     name: {
       type: 'string',
       minLength: 1,
-      maxLength: 128,
-      pattern: '^[A-Za-z0-9._-]+$',
+      maxLength: MAX_NAME_PREFIX_LENGTH,
+      pattern: NODE_NAME_PATTERN,
       description: 'a node name (NodeSpec metadata.name), exactly',
     },
   },
@@ -155,9 +156,9 @@ export const querySchema = {
     name: {
       type: 'string',
       minLength: 1,
-      // MAX_NAME_PREFIX_LENGTH; the characters of NodeSpec metadata.name.
-      maxLength: 128,
-      pattern: '^[A-Za-z0-9._-]+$',
+      // At most as long as, and in the alphabet of, NodeSpec metadata.name.
+      maxLength: MAX_NAME_PREFIX_LENGTH,
+      pattern: NODE_NAME_PATTERN,
       description:
         'node name prefix: entries whose name (the registry id before @) starts with it, every version (memory_adapter matches memory_adapter@1.0.0 and memory_adapter_v2@0.1.0; to list one node, keep the ids whose part before @ equals it). Combines with the other filters',
     },

@@ -125,7 +125,11 @@ export function formatRegistryBench(result: RegistryBenchResult): string {
       : `${result.server_cpu_ms_per_write} ms (${result.server_cpu_seconds} s over ${registrations.ok} registrations)`;
   const verdict = (pass: boolean | null): string =>
     pass === null ? 'n/a' : pass ? 'PASS' : 'FAIL';
+  const { warmup } = result;
   return (
+    (warmup.registrations > 0
+      ? `warm-up (not measured): ${warmup.registrations} registrations and ${warmup.healthz} GET /healthz together, ${warmup.errors} errors\n`
+      : '') +
     row('signed registrations', registrations) +
     row('GET /healthz (baseline)', result.healthz_baseline) +
     `ratio to baseline: ${result.ratio_to_healthz.toFixed(3)}\n` +

@@ -4,6 +4,13 @@ import { UsageError } from './exit-codes.js';
 /** Shared with the governance commands: packages/governance/src/cli/options.ts. */
 export { positiveInteger } from 'matriz-governance/cli/core';
 
+/** Parses a whole number (0 allowed), for commander. */
+export function nonNegativeInteger(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw new InvalidArgumentError(`expected a whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
 /** Parses a positive number of seconds (fractions allowed), for commander. */
 export function positiveSeconds(value: string): number {
   const n = Number(value);

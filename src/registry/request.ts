@@ -138,6 +138,8 @@ function checkLeafSize(canonicalEnvelope: string, registryId: string): void {
     );
 }
 
+/** ignoreBOM keeps a byte order mark in the text, so a BOM-prefixed payload is not canonical. */
+const PAYLOAD_TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
 const NONCE = /^[A-Za-z0-9_-]{22,128}$/;
 const RFC3339_UTC = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?Z$/;
 const REGISTRY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}@[0-9A-Za-z.+-]{1,64}$/;
@@ -200,8 +202,7 @@ export async function decodeWriteRequest(
       );
     throw error;
   }
-  // ignoreBOM keeps a byte order mark in the text, so a BOM-prefixed payload is not canonical.
-  if (canonical.text !== new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)) {
+  if (canonical.text !== PAYLOAD_TEXT.decode(bytes)) {
     throw new RegistryProblem(
       'invalid-request',
       'payload must be RFC 8785 canonical JSON, so that its signature has one meaning',
@@ -382,9 +383,35 @@ function canonicalMembers(object: Record<string, unknown>): CanonicalMembers {
   return { text: `{${parts.join(',')}}`, members };
 }
 
+/**
+ * Owner keys already read, by their base64 text: a registry's writes come from a few thousand
+ * owners, and reading an ML-DSA key again (base64, length, SHA-256 key id) costs about a tenth
+ * of a signature check. Bounded: cleared when full.
+ */
+const ownerKeys = new Map<string, PublicKey>();
+const MAX_OWNER_KEYS = 4096;
+
+/** `publicKeyFromJson` of a key read before, with the same checks, without reading it again. */
+function knownOwnerKey(json: unknown): PublicKey | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const { alg, public_key: encoded, keyid, owner_id: owner } = json as Record<string, unknown>;
+  if (typeof encoded !== 'string') return undefined;
+  const key = ownerKeys.get(encoded);
+  if (key === undefined || key.algorithm !== alg) return undefined;
+  if (keyid !== undefined && keyid !== key.keyid) return undefined;
+  if (owner !== undefined && owner !== ownerId(key.keyid)) return undefined;
+  return key;
+}
+
 function ownerKeyOf(payload: Record<string, unknown>): PublicKey {
+  const json = payload.owner_public_key;
+  const known = knownOwnerKey(json);
+  if (known !== undefined) return known;
   try {
-    return publicKeyFromJson(payload.owner_public_key, 'owner_public_key');
+    const key = publicKeyFromJson(json, 'owner_public_key');
+    if (ownerKeys.size >= MAX_OWNER_KEYS) ownerKeys.clear();
+    ownerKeys.set((json as { public_key: string }).public_key, key);
+    return key;
   } catch (error) {
     if (error instanceof CryptoError)
       throw new RegistryProblem('bad-signature', `cannot verify: ${error.message}`);

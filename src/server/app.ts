@@ -109,6 +109,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }),
     requestIdHeader: false,
     genReqId: requestIdFor,
+    // Fastify passes each request's child logger an options object even when empty, which
+    // sends pino down its slow path (serializers, formatters and levels copied per request):
+    // with no options the child only binds the request id.
+    childLoggerFactory: (logger, bindings, childOptions) =>
+      Object.keys(childOptions).length === 0
+        ? logger.child(bindings)
+        : logger.child(bindings, childOptions),
     bodyLimit,
     // Node checks request deadlines every connectionsCheckingInterval (30 s by default): check
     // often enough that a deadline means what it says.

@@ -178,6 +178,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    description:
+      'drop the entries_owner and entries_lane indexes: queries by owner and lane read the entry index (entry_terms, migration 6), so these were only written, two more B-trees updated by every registration',
+    sqlite: `
+      DROP INDEX IF EXISTS entries_owner;
+      DROP INDEX IF EXISTS entries_lane;
+    `,
+    postgres: `
+      DROP INDEX IF EXISTS entries_owner;
+      DROP INDEX IF EXISTS entries_lane;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION =

@@ -57,6 +57,39 @@ describe('write requests have one byte form and one meaning', () => {
     expect(refused.detail).toMatch(/canonical/);
   });
 
+  it('checks an owner key read before as fully as a new one (a wrong keyid, owner_id or algorithm with the same key bytes)', async () => {
+    const { key, signer } = await owner();
+    const first = buildWriteRequest(
+      { op: 'deregister', registryId: 'a@1.0.0' },
+      { owner: key, signer, origin: ORIGIN },
+    );
+    await expect(decodeWriteRequest(first, check)).resolves.toMatchObject({ owner: key });
+    const payload = JSON.parse(new TextDecoder().decode(base64Decode(first.payload))) as Record<
+      string,
+      unknown
+    >;
+    const keyJson = payload.owner_public_key as Record<string, unknown>;
+    const withKey = (changed: Record<string, unknown>) =>
+      signEnvelope(
+        REQUEST_PAYLOAD_TYPE,
+        new TextEncoder().encode(canonicalize({ ...payload, owner_public_key: changed })),
+        [signer],
+      );
+    const wrongKeyid = await refusal(withKey({ ...keyJson, keyid: 'f'.repeat(64) }));
+    expect(wrongKeyid.slug).toBe('bad-signature');
+    expect(wrongKeyid.detail).toMatch(/"keyid" .* does not match the key/);
+    const wrongOwner = await refusal(withKey({ ...keyJson, owner_id: `GLYMPH:${'f'.repeat(64)}` }));
+    expect(wrongOwner.detail).toMatch(/"owner_id" does not match the key/);
+    // The same 32 bytes read as another algorithm: not the cached key (its length is wrong).
+    const otherAlgorithm = await refusal(
+      withKey({ alg: 'ml-dsa-44', public_key: keyJson.public_key }),
+    );
+    expect(otherAlgorithm.slug).toBe('bad-signature');
+    expect(otherAlgorithm.detail).toMatch(/cannot verify/);
+    // And the key as first sent still decodes, from the cache.
+    await expect(decodeWriteRequest(first, check)).resolves.toMatchObject({ owner: key });
+  });
+
   it('refuses issued_at times that do not exist instead of normalising them', async () => {
     const { key, signer } = await owner();
     const sent = buildWriteRequest(

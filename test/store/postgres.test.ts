@@ -48,6 +48,21 @@ describe.runIf(available)('PostgreSQL', () => {
     }
     const store = await openPostgresStore({ connectionString: POSTGRES_URL, schema });
     await expectOldEntryIndexed(store);
+    // Migration 9 dropped the two indexes nothing read any more.
+    const check = new pg.Client({ connectionString: POSTGRES_URL });
+    await check.connect();
+    try {
+      const { rows } = await check.query<{ indexname: string }>(
+        'SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2',
+        [schema, 'entries'],
+      );
+      const names = rows.map((row) => row.indexname);
+      expect(names).not.toContain('entries_owner');
+      expect(names).not.toContain('entries_lane');
+      expect(names.length).toBeGreaterThan(0);
+    } finally {
+      await check.end();
+    }
   });
 
   it('serializes appends from two replicas: the one with a stale size gets size-conflict', async () => {

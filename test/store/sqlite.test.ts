@@ -54,6 +54,15 @@ describe('SQLite store', () => {
     db.close();
     const store = openSqliteStore({ path: dbFile });
     await expectOldEntryIndexed(store);
+    // Migration 9 dropped the two indexes nothing read any more.
+    const after = new Database(dbFile, { readonly: true });
+    const indexes = after
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'entries'")
+      .pluck()
+      .all();
+    after.close();
+    expect(indexes).not.toContain('entries_owner');
+    expect(indexes).not.toContain('entries_lane');
   });
 
   it('migrates an existing database only once', async () => {

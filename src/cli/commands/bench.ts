@@ -17,7 +17,7 @@ import {
 import type { NodeSpec } from '../../nodespec/nodespec.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { positiveInteger, positiveSeconds } from '../options.js';
+import { nonNegativeInteger, positiveInteger, positiveSeconds } from '../options.js';
 import { benchReplicas, formatReplicasBench } from '../../bench/replicas.js';
 import { packageRoot } from '../package-root.js';
 
@@ -182,11 +182,23 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--requests <n>', 'registrations to send', positiveInteger, 20_000)
     .option('--connections <n>', 'concurrent keep-alive connections', positiveInteger, 64)
     .option(
+      '--warmup <n>',
+      'registrations, and as many GET /healthz, sent together before measuring (0: none)',
+      nonNegativeInteger,
+      3000,
+    )
+    .option(
       '--server <url>',
       'benchmark this running server instead of starting one (its origin must accept the requests)',
     )
     .action(
-      async (opts: { json: boolean; requests: number; connections: number; server?: string }) => {
+      async (opts: {
+        json: boolean;
+        requests: number;
+        connections: number;
+        warmup: number;
+        server?: string;
+      }) => {
         const progress = (message: string): void => {
           if (!opts.json) io.stderr(`${message}\n`);
         };
@@ -208,6 +220,7 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
             template,
             requests: opts.requests,
             connections: opts.connections,
+            warmup: opts.warmup,
             serverCpuSeconds: server
               ? () => server.cpuSeconds()
               : () =>

@@ -21,7 +21,13 @@ import { LOG_PASSPHRASE_ENV } from '../../keystore/passphrase.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { readPolicyFile, readWitnessPolicyFile } from '../inputs.js';
-import { portNumber, positiveInteger, positiveSeconds, scryptLogN } from '../options.js';
+import {
+  nonNegativeInteger,
+  portNumber,
+  positiveInteger,
+  positiveSeconds,
+  scryptLogN,
+} from '../options.js';
 import { untilStopped } from '../signals.js';
 
 export interface ServeOptions {
@@ -305,10 +311,4 @@ function corsOrigins(value: string, previous: string[] | undefined): string[] {
       `--cors-origin must be an origin like https://app.example (scheme, host, optional port, no path) or *, got ${JSON.stringify(value)}`,
     );
   return [...(previous ?? []), value];
-}
-
-function nonNegativeInteger(value: string): number {
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
-    throw new UsageError(`expected a whole number, got ${JSON.stringify(value)}`);
-  return Number(value);
 }

@@ -41,7 +41,7 @@ import { DEFAULT_POLICY, type EntitlementPolicy } from './policy.js';
 import { RegistryProblem } from './problems.js';
 import { checkWriteContext, type WriteRequest } from './request.js';
 import { TrustLedger, type ControlWrite } from './trust-ledger.js';
-import { proveAll } from './write-results.js';
+import { proveAll, type AppendedLeaves } from './write-results.js';
 
 /**
  * The log keys that sign a batch's checkpoint, given the trust state after the batch: those of
@@ -350,7 +350,10 @@ export class Sequencer {
         write.control && plan.decisions[i]?.outcome === 'append' ? [write.control.kind] : [],
       );
       if (trustKinds.length > 0) this.options.onTrustRecords?.(trustKinds);
-      return this.answer(plan, checkpoint, checkpoint.size);
+      return this.answer(plan, checkpoint, checkpoint.size, {
+        from: tree.size,
+        lookup: extension.lookup,
+      });
     }
   }
 
@@ -446,12 +449,15 @@ export class Sequencer {
 
   /**
    * Each write's outcome: its refusal, or its proof against the checkpoint just committed (of
-   * tree size `size`); a queued write's, as settled (`settledOf`), its frontend proves it.
+   * tree size `size`); a queued write's, as settled (`settledOf`), its frontend proves it. The
+   * proofs of the leaves the batch appended come from the tree in memory (`appended`), those of
+   * idempotent writes (earlier leaves) from the store.
    */
   private async answer(
     plan: BatchPlan,
     committed: StoredCheckpoint | undefined,
     size: number,
+    appended?: AppendedLeaves,
   ): Promise<Outcome<Answer>[]> {
     const proven = plan.decisions.flatMap((decision) =>
       (decision.outcome === 'append' || decision.outcome === 'idempotent') &&
@@ -464,7 +470,7 @@ export class Sequencer {
       // Idempotent writes only: the newest checkpoint includes their earlier registration.
       const checkpoint = committed ?? (await this.store.latestCheckpoint());
       if (checkpoint === undefined) throw new Error('sequencer: no checkpoint to prove against');
-      proofs = await proveAll(this.store, checkpoint, proven);
+      proofs = await proveAll(this.store, checkpoint, proven, appended);
     }
     let next = 0;
     return plan.decisions.map((decision): Outcome<Answer> => {

@@ -190,6 +190,7 @@ export async function decodeWriteRequest(
   const { value: payload, bytes } = decodePayload(envelope);
   const owner = ownerKeyOf(payload);
   const signature = await checkSignature(body, owner, checkEnvelope);
+  rememberOwnerKey(payload, owner);
   let canonical: CanonicalMembers;
   try {
     canonical = canonicalMembers(payload);
@@ -384,12 +385,21 @@ function canonicalMembers(object: Record<string, unknown>): CanonicalMembers {
 }
 
 /**
- * Owner keys already read, by their base64 text: a registry's writes come from a few thousand
- * owners, and reading an ML-DSA key again (base64, length, SHA-256 key id) costs about a tenth
- * of a signature check. Bounded: cleared when full.
+ * Owner keys that signed a request this thread verified, by their base64 text: a registry's
+ * writes come from a few thousand owners, and reading an ML-DSA key again (base64, length,
+ * SHA-256 key id) costs about a tenth of a signature check. Only keys whose signature verified
+ * are kept, so requests with made-up keys cannot fill it. Bounded (a few MB): cleared when full.
  */
 const ownerKeys = new Map<string, PublicKey>();
-const MAX_OWNER_KEYS = 4096;
+const MAX_OWNER_KEYS = 1024;
+
+/** Keeps `owner`, read from `payload`, once a signature by it verified. */
+function rememberOwnerKey(payload: Record<string, unknown>, owner: PublicKey): void {
+  const encoded = (payload.owner_public_key as { public_key: string }).public_key;
+  if (ownerKeys.get(encoded) === owner) return;
+  if (ownerKeys.size >= MAX_OWNER_KEYS) ownerKeys.clear();
+  ownerKeys.set(encoded, owner);
+}
 
 /** `publicKeyFromJson` of a key read before, with the same checks, without reading it again. */
 function knownOwnerKey(json: unknown): PublicKey | undefined {
@@ -408,10 +418,7 @@ function ownerKeyOf(payload: Record<string, unknown>): PublicKey {
   const known = knownOwnerKey(json);
   if (known !== undefined) return known;
   try {
-    const key = publicKeyFromJson(json, 'owner_public_key');
-    if (ownerKeys.size >= MAX_OWNER_KEYS) ownerKeys.clear();
-    ownerKeys.set((json as { public_key: string }).public_key, key);
-    return key;
+    return publicKeyFromJson(json, 'owner_public_key');
   } catch (error) {
     if (error instanceof CryptoError)
       throw new RegistryProblem('bad-signature', `cannot verify: ${error.message}`);

@@ -156,7 +156,7 @@ export class EntryLedger {
       );
     }
     const current = this.entry(request.registryId);
-    let next: RegistryEntry;
+    let decided: () => RegistryEntry;
     if (request.op === 'register') {
       const refusal = this.registerRefusal(request);
       if (refusal !== undefined) return refused(refusal);
@@ -185,7 +185,7 @@ export class EntryLedger {
             `the node name ${name} belongs to ${holders.join(', ')}; new versions of a node are registered by the owner of its first version`,
           ),
         );
-      next = registeredEntry(request, index, integratedAt);
+      decided = () => registeredEntry(request, index, integratedAt);
     } else {
       if (current === undefined)
         return refused(new RegistryProblem('not-found', `${request.registryId} is not registered`));
@@ -207,21 +207,32 @@ export class EntryLedger {
           ),
         );
       }
-      next = { ...current, status: 'deregistered', deregisteredIndex: index };
+      decided = () => ({ ...current, status: 'deregistered', deregisteredIndex: index });
     }
-    const changed = new Map(this.changed);
-    changed.set(next.registryId, next);
-    const nonces = new Set(this.nonces);
-    nonces.add(request.nonce);
+    // The entry, the ledger after the write and the leaf are built on first use: the early
+    // decision on a request (registry.ts) reads only the outcome.
+    let entry: RegistryEntry | undefined;
+    let ledger: EntryLedger | undefined;
     let leaf: Uint8Array | undefined;
+    const next = (): RegistryEntry => (entry ??= decided());
+    const after = (): EntryLedger => {
+      const changed = new Map(this.changed);
+      changed.set(request.registryId, next());
+      const nonces = new Set(this.nonces);
+      nonces.add(request.nonce);
+      return new EntryLedger(this.base, this.trust, this.policy, changed, nonces);
+    };
     return {
       outcome: 'append',
-      ledger: new EntryLedger(this.base, this.trust, this.policy, changed, nonces),
-      // Encoded on first use: the early decision on a request (registry.ts) never uses it.
+      get ledger() {
+        return (ledger ??= after());
+      },
       get leaf() {
         return (leaf ??= encodeLeaf(request.canonicalEnvelope, integratedAt, request.registryId));
       },
-      entry: next,
+      get entry() {
+        return next();
+      },
     };
   }
 

@@ -6,6 +6,7 @@
  */
 import type {
   EntrySummaryJson as EntrySummary,
+  LogKeysJson,
   RegistryEntry as VerifiedShape,
   VersionsJson,
 } from '../src/verify/index.js';
@@ -87,13 +88,8 @@ export type RegistryEntry = VerifiedShape & {
   readonly owner_revoked_at?: string;
 };
 
-/** `GET /api/v1/log/keys` (docs/api.md). */
-export interface LogKeysDocument {
-  readonly origin: string;
-  readonly ed25519_vkey: string;
-  readonly ml_dsa_44: { readonly alg: string; readonly public_key: string; readonly keyid: string };
-  readonly ed25519: { readonly alg: string; readonly public_key: string; readonly keyid: string };
-}
+/** `GET /api/v1/log/keys` (docs/api.md), its wire type in matriz/verify. */
+export type LogKeysDocument = LogKeysJson;
 
 export interface ProofJson {
   readonly hashes: readonly string[];

@@ -19,12 +19,10 @@
  * CSP needs no `wasm-unsafe-eval`.
  */
 import { base64Decode } from '../src/crypto/encoding.js';
-import { publicKeyFromJson } from '../src/crypto/keys.js';
-import type { CheckpointVerifier } from '../src/log/checkpoint-signature.js';
-import { parseEd25519VerifierKey } from '../src/log/note-keys.js';
 import { leafHash } from '../src/log/hash.js';
 import { rootFromInclusionProof } from '../src/log/proof.js';
 import {
+  checkpointVerifierForKeys,
   loadVerifierSuites,
   peekCheckpoint,
   verifyCheckpointUnderRoot,
@@ -118,22 +116,6 @@ let suites: Promise<VerifierSuites> | undefined;
 function verifierSuites(): Promise<VerifierSuites> {
   suites ??= loadVerifierSuites('noble');
   return suites;
-}
-
-/** The checkpoint verifier of a log's keys document (as `matriz` clients build it). */
-function keysVerifier(keys: LogKeysDocument, loaded: VerifierSuites): CheckpointVerifier {
-  const { name, publicKey } = parseEd25519VerifierKey(keys.ed25519_vkey);
-  const mlDsa = publicKeyFromJson(keys.ml_dsa_44, 'ml_dsa_44');
-  if (mlDsa.algorithm !== 'ml-dsa-44') throw new Error('the log ML-DSA key is not ML-DSA-44');
-  if (name !== keys.origin)
-    throw new Error(`the log key name ${name} is not its origin ${keys.origin}`);
-  return {
-    name,
-    ed25519PublicKey: publicKey,
-    mlDsa44PublicKey: mlDsa.publicKey,
-    ed25519: loaded.ed25519,
-    mlDsa44: loaded.mlDsa44,
-  };
 }
 
 /** Runs `check` as step `step`: a thrown verifier error becomes a TrustFailure naming it. */
@@ -236,7 +218,7 @@ export async function establishTrust(): Promise<TrustState> {
     keys = pin?.keys ?? served;
     const pinnedKeys = keys;
     ({ checkpoint, timestamp } = await step('checkpoint', () =>
-      verifyCheckpointWithKeys(note, keysVerifier(pinnedKeys, loaded)),
+      verifyCheckpointWithKeys(note, checkpointVerifierForKeys(pinnedKeys, loaded)),
     ));
   }
 

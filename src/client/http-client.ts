@@ -11,7 +11,7 @@
  * (proxy.ts); without them requests go through the platform's `fetch`, so whatever dispatcher
  * the application installs applies.
  */
-import type { WriteResult } from '../verify/wire.js';
+import type { LogKeysJson, WriteResult } from '../verify/wire.js';
 import { fetchForEnvironment, proxySettings, type Environment } from './proxy.js';
 
 export interface ProblemDetails {
@@ -48,12 +48,8 @@ export class RegistryUnavailableError extends Error {
   }
 }
 
-export interface LogKeysDocument {
-  readonly origin: string;
-  readonly ed25519_vkey: string;
-  readonly ml_dsa_44: { readonly alg: string; readonly public_key: string; readonly keyid: string };
-  readonly ed25519: { readonly alg: string; readonly public_key: string; readonly keyid: string };
-}
+/** `GET /api/v1/log/keys`, its wire type in matriz/verify. */
+export type LogKeysDocument = LogKeysJson;
 
 export interface HttpOptions {
   /** Each request, answer body included, must finish within this. Default 30 s. */

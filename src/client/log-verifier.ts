@@ -3,13 +3,12 @@
  * into a pinned key, and every refusal of the verifier turned into a VerificationError, which
  * the CLI reports as "verification failed" (exit 3). The checks themselves live in src/verify.
  */
-import { publicKeyFromJson } from '../crypto/keys.js';
 import type { SignatureSuite } from '../crypto/suite.js';
 import type { CheckpointKeySet, CheckpointVerifier } from '../log/checkpoint-signature.js';
-import { parseEd25519VerifierKey } from '../log/note-keys.js';
 import type { Checkpoint } from '../log/checkpoint.js';
 import {
   CheckpointError,
+  checkpointVerifierForKeys,
   EvidenceError,
   verifyCheckpointWithKeys,
   verifyConsistencyProof,
@@ -22,24 +21,21 @@ export class VerificationError extends Error {
   override readonly name = 'VerificationError';
 }
 
-/** A verifier for a log's checkpoints from its published keys document. */
+/**
+ * A verifier for a log's checkpoints from its published keys document (matriz/verify
+ * `checkpointVerifierForKeys`); a document that is not a key pair for its origin is a
+ * VerificationError.
+ */
 export function checkpointVerifierFor(
   keys: LogKeysDocument,
   suites: { ed25519: SignatureSuite; mlDsa44: SignatureSuite },
 ): CheckpointVerifier {
-  const { name, publicKey } = parseEd25519VerifierKey(keys.ed25519_vkey);
-  const mlDsa = publicKeyFromJson(keys.ml_dsa_44, 'ml_dsa_44');
-  if (mlDsa.algorithm !== 'ml-dsa-44')
-    throw new VerificationError('the log ML-DSA key is not ML-DSA-44');
-  if (name !== keys.origin)
-    throw new VerificationError(`the log key name ${name} is not its origin ${keys.origin}`);
-  return {
-    name,
-    ed25519PublicKey: publicKey,
-    mlDsa44PublicKey: mlDsa.publicKey,
-    ed25519: suites.ed25519,
-    mlDsa44: suites.mlDsa44,
-  };
+  try {
+    return checkpointVerifierForKeys(keys, suites);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw new VerificationError(error.message);
+    throw error;
+  }
 }
 
 export function openVerifiedCheckpoint(

@@ -11,6 +11,8 @@ import {
 } from '../log/checkpoint-signature.js';
 import { CheckpointError, parseCheckpoint, type Checkpoint } from '../log/checkpoint.js';
 import { NoteError, parseNote } from '../log/note.js';
+import { parseEd25519VerifierKey } from '../log/note-keys.js';
+import { publicKeyFromJson } from '../crypto/keys.js';
 import {
   verifyCheckpoint as verifyCheckpointOfRoot,
   type VerifiedCheckpoint,
@@ -19,6 +21,7 @@ import type { RevocationList } from '../trust/revocations.js';
 import type { TrustRoot } from '../trust/trust-root.js';
 import { verifyNote, type NoteKeySet, type VerifiedNote } from './note.js';
 import type { VerifierSuites } from './suites.js';
+import type { LogKeysJson } from './wire.js';
 
 export type { VerifiedCheckpoint } from '../trust/checkpoint.js';
 
@@ -119,4 +122,32 @@ export function peekCheckpoint(note: string): Checkpoint {
       throw new CheckpointError('malformed', `checkpoint note: ${error.message}`, { cause: error });
     throw error;
   }
+}
+
+/**
+ * The checkpoint verifier of a log's published keys document (`GET /api/v1/log/keys`): its
+ * Ed25519 note key, which must be named for the log's origin, and its ML-DSA-44 key. Throws
+ * CheckpointError `malformed` when the document is not such a pair; a key that does not parse
+ * throws as `parseEd25519VerifierKey` and `publicKeyFromJson` do.
+ */
+export function checkpointVerifierForKeys(
+  keys: LogKeysJson,
+  suites: Pick<VerifierSuites, 'ed25519' | 'mlDsa44'>,
+): CheckpointVerifier {
+  const { name, publicKey } = parseEd25519VerifierKey(keys.ed25519_vkey);
+  const mlDsa = publicKeyFromJson(keys.ml_dsa_44, 'ml_dsa_44');
+  if (mlDsa.algorithm !== 'ml-dsa-44')
+    throw new CheckpointError('malformed', 'the log ML-DSA key is not ML-DSA-44');
+  if (name !== keys.origin)
+    throw new CheckpointError(
+      'malformed',
+      `the log key name ${name} is not its origin ${keys.origin}`,
+    );
+  return {
+    name,
+    ed25519PublicKey: publicKey,
+    mlDsa44PublicKey: mlDsa.publicKey,
+    ed25519: suites.ed25519,
+    mlDsa44: suites.mlDsa44,
+  };
 }

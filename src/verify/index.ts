@@ -8,6 +8,7 @@
 export { loadVerifierSuites, type VerifierSuites } from './suites.js';
 export { verifyNote, type NoteKeySet, type VerifiedNote } from './note.js';
 export {
+  checkpointVerifierForKeys,
   peekCheckpoint,
   verifyCheckpoint,
   verifyCheckpointByWitnesses,
@@ -53,6 +54,7 @@ export type {
   ControlResult,
   EntrySummaryJson,
   InclusionProofJson,
+  LogKeysJson,
   VersionJson,
   VersionsJson,
   WriteResult,

@@ -4,6 +4,15 @@
  * that every client (the CLI, the browser, another team's tool) imports.
  */
 
+/** `GET /api/v1/log/keys`: the log's origin and its current checkpoint keys (docs/api.md). */
+export interface LogKeysJson {
+  readonly origin: string;
+  /** The Ed25519 key in Go sumdb/note verifier form, `<name>+<hash>+<key>`. */
+  readonly ed25519_vkey: string;
+  readonly ml_dsa_44: { readonly alg: string; readonly public_key: string; readonly keyid: string };
+  readonly ed25519: { readonly alg: string; readonly public_key: string; readonly keyid: string };
+}
+
 /** An inclusion proof of the leaf at `index` in the tree of `size` leaves (RFC 9162 §2.1.3). */
 export interface InclusionProofJson {
   readonly index: number;

@@ -4,7 +4,9 @@
  * refusal is checked by its error class and stable code.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkpointVerifierFor } from '../../src/client/log-verifier.js';
 import { base64Encode } from '../../src/crypto/encoding.js';
+import { publicKeyOf, publicKeyToJson } from '../../src/crypto/keys.js';
 import { ed25519VerifierKey } from '../../src/log/note-keys.js';
 import { consistencyProofRanges, inclusionProofRanges } from '../../src/log/proof.js';
 import { signCheckpoint, type CheckpointSigner } from '../../src/log/checkpoint-signature.js';
@@ -13,6 +15,7 @@ import { buildRevocationList } from '../../src/trust/revocations.js';
 import { buildTrustRoot, type TrustRootInput } from '../../src/trust/trust-root.js';
 import {
   checkpointKeysFromRoot,
+  checkpointVerifierForKeys,
   loadVerifierSuites,
   peekCheckpoint,
   verifyCheckpointByWitnesses,
@@ -205,6 +208,29 @@ describe('checkpoints', () => {
     expect(thrown(() => verifyCheckpoint(note, { keys, origin: 'other.test/log' }))).toMatchObject({
       code: 'wrong-origin',
     });
+  });
+
+  it("builds the checkpoint verifier of a log's published keys document, and refuses one whose keys are not for its origin", async () => {
+    const note = await signCheckpoint(checkpointOf(logOf(3)), s1, REVOKED_AT);
+    const keys = {
+      origin: ORIGIN,
+      ed25519_vkey: ed25519VerifierKey(ORIGIN, s1.ed25519.publicKey),
+      ml_dsa_44: publicKeyToJson(publicKeyOf('ml-dsa-44', s1.mlDsa44.publicKey)),
+      ed25519: publicKeyToJson(publicKeyOf('ed25519', s1.ed25519.publicKey)),
+    };
+    expect(
+      verifyCheckpointWithKeys(note, checkpointVerifierForKeys(keys, suites)).checkpoint.size,
+    ).toBe(3);
+    expect(
+      thrown(() => checkpointVerifierForKeys({ ...keys, origin: 'other.test/log' }, suites)),
+    ).toMatchObject({ name: 'CheckpointError', code: 'malformed', message: /is not its origin/ });
+    expect(
+      thrown(() => checkpointVerifierForKeys({ ...keys, ml_dsa_44: keys.ed25519 }, suites)),
+    ).toMatchObject({ name: 'CheckpointError', code: 'malformed', message: /not ML-DSA-44/ });
+    // The client reports the same refusals as verification failures (exit 3).
+    expect(
+      thrown(() => checkpointVerifierFor({ ...keys, origin: 'other.test/log' }, suites)),
+    ).toMatchObject({ name: 'VerificationError', message: /is not its origin/ });
   });
 
   it("opens a hybrid checkpoint with the log's Ed25519 key as a witness set, as Go does", async () => {

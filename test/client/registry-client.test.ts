@@ -135,13 +135,19 @@ describe("a node author's script using only 'matriz/client'", () => {
   });
 });
 
+/** The test owner's key and the telemetry_probe example NodeSpec, owned by it. */
+async function ownerAndSpec() {
+  const owner = await openOwnerKey(keyFile, PASSPHRASE);
+  const spec = JSON.parse(
+    readFileSync(path.join(EXAMPLES_DIR, 'telemetry_probe.json'), 'utf8'),
+  ) as Parameters<RegistryClient['register']>[0];
+  spec.identity.owner_id = owner.ownerId;
+  return { owner, spec };
+}
+
 describe('RegistryClient checks', () => {
   it('takes a write answered with an older checkpoint than one already seen (concurrent writes), and still refuses a shrinking latest checkpoint', async () => {
-    const owner = await openOwnerKey(keyFile, PASSPHRASE);
-    const spec = JSON.parse(
-      readFileSync(path.join(EXAMPLES_DIR, 'telemetry_probe.json'), 'utf8'),
-    ) as Parameters<RegistryClient['register']>[0];
-    spec.identity.owner_id = owner.ownerId;
+    const { owner, spec } = await ownerAndSpec();
     const client = new RegistryClient({ server: server.url, stateDir: path.join(work, 'c') });
     const first = await client.register(spec, owner);
     expect(first.checkpoint_size).toBe(1);
@@ -156,11 +162,7 @@ describe('RegistryClient checks', () => {
   });
 
   it('refuses an entry whose NodeSpec was changed in transit', async () => {
-    const owner = await openOwnerKey(keyFile, PASSPHRASE);
-    const spec = JSON.parse(
-      readFileSync(path.join(EXAMPLES_DIR, 'telemetry_probe.json'), 'utf8'),
-    ) as Parameters<RegistryClient['register']>[0];
-    spec.identity.owner_id = owner.ownerId;
+    const { owner, spec } = await ownerAndSpec();
     const honest = new RegistryClient({ server: server.url, stateDir: path.join(work, 'a') });
     const written = await honest.register(spec, owner);
     expect((await honest.get(written.registry_id)).verified).toBe(true);
@@ -193,11 +195,7 @@ describe('RegistryClient checks', () => {
   });
 
   it('retries 503 and 429 after Retry-After, and gives up on a wait longer than allowed', async () => {
-    const owner = await openOwnerKey(keyFile, PASSPHRASE);
-    const spec = JSON.parse(
-      readFileSync(path.join(EXAMPLES_DIR, 'telemetry_probe.json'), 'utf8'),
-    ) as Parameters<RegistryClient['register']>[0];
-    spec.identity.owner_id = owner.ownerId;
+    const { owner, spec } = await ownerAndSpec();
     await new RegistryClient({ server: server.url, stateDir: path.join(work, 'e') }).register(
       spec,
       owner,

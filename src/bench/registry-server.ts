@@ -1,6 +1,6 @@
 /** Starts a throwaway `matriz serve` for the registry benchmark, and formats its results. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,8 @@ export interface BenchServer {
    * why that cannot be read here.
    */
   cpuSeconds(): Promise<number | string>;
+  /** Its CPU by thread and its I/O so far (`processUsage`), or why that cannot be read. */
+  usage(): Promise<ProcessUsage | string>;
   stop(): Promise<void>;
 }
 
@@ -31,14 +33,64 @@ export async function processCpuSeconds(pid: number | undefined): Promise<number
   } catch {
     return `cannot read /proc/${pid}/stat (not Linux?)`;
   }
+  return cpuOfStat(stat) ?? `unexpected /proc/${pid}/stat format`;
+}
+
+/** utime + stime of a proc(5) `stat` line, seconds; undefined when it is not one. */
+function cpuOfStat(stat: string): number | undefined {
   // Fields after the command name, which is in parentheses and may itself contain spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // proc(5) numbers the fields from 1 with pid and comm first: utime is 14, stime 15.
   const utime = Number(fields[14 - 3]);
   const stime = Number(fields[15 - 3]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime))
-    return `unexpected /proc/${pid}/stat format`;
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
   return (utime + stime) / USER_HZ;
+}
+
+/** A process's CPU by thread and its I/O counters so far (proc(5) `task/<tid>/stat`, `io`). */
+export interface ProcessUsage {
+  /** User+sys seconds of each thread, by thread id; the main thread's id is the process id. */
+  readonly threads: ReadonlyMap<number, number>;
+  readonly mainThread: number;
+  /** `rchar`, `syscr`, `wchar`, `syscw`: bytes and calls of read and write system calls. */
+  readonly io: {
+    readonly readBytes: number;
+    readonly readCalls: number;
+    readonly writeBytes: number;
+    readonly writeCalls: number;
+  };
+}
+
+/** `ProcessUsage` of process `pid`, or why it cannot be read (not Linux, gone). */
+export async function processUsage(pid: number | undefined): Promise<ProcessUsage | string> {
+  if (pid === undefined) return 'the server process has no pid';
+  try {
+    const tids = (await readdir(`/proc/${pid}/task`)).map(Number);
+    const threads = new Map<number, number>();
+    for (const tid of tids) {
+      const seconds = cpuOfStat(await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      if (typeof seconds === 'number') threads.set(tid, seconds);
+    }
+    const counters = new Map(
+      (await readFile(`/proc/${pid}/io`, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => line.split(':').map((part) => part.trim()) as [string, string]),
+    );
+    const counter = (name: string): number => Number(counters.get(name));
+    return {
+      threads,
+      mainThread: pid,
+      io: {
+        readBytes: counter('rchar'),
+        readCalls: counter('syscr'),
+        writeBytes: counter('wchar'),
+        writeCalls: counter('syscw'),
+      },
+    };
+  } catch {
+    return `cannot read /proc/${pid}/task or /proc/${pid}/io (not Linux?)`;
+  }
 }
 
 /**
@@ -106,6 +158,7 @@ export async function startBenchServer(
   return {
     url,
     cpuSeconds: () => processCpuSeconds(child.pid),
+    usage: () => processUsage(child.pid),
     stop: async () => {
       const exited = new Promise((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
@@ -125,7 +178,7 @@ export function formatRegistryBench(result: RegistryBenchResult): string {
       : `${result.server_cpu_ms_per_write} ms (${result.server_cpu_seconds} s over ${registrations.ok} registrations)`;
   const verdict = (pass: boolean | null): string =>
     pass === null ? 'n/a' : pass ? 'PASS' : 'FAIL';
-  const { warmup } = result;
+  const { warmup, server_threads_cpu_ms_per_write: threads, server_io_per_write: io } = result;
   return (
     (warmup.registrations > 0
       ? `warm-up (not measured): ${warmup.registrations} registrations and ${warmup.healthz} GET /healthz together, ${warmup.errors} errors\n`
@@ -134,6 +187,15 @@ export function formatRegistryBench(result: RegistryBenchResult): string {
     row('GET /healthz (baseline)', result.healthz_baseline) +
     `ratio to baseline: ${result.ratio_to_healthz.toFixed(3)}\n` +
     `server CPU per registration: ${cpu}\n` +
+    (threads === null
+      ? ''
+      : `  by thread: event loop ${threads.event_loop} ms, others ${threads.others.join(', ')} ms\n`) +
+    (io === null
+      ? ''
+      : `server I/O per registration: wrote ${io.write_bytes} bytes in ${io.write_calls} calls, read ${io.read_bytes} bytes in ${io.read_calls} calls\n`) +
+    (result.healthz_server_cpu_ms_per_request === null
+      ? ''
+      : `server CPU per GET /healthz: ${result.healthz_server_cpu_ms_per_request} ms\n`) +
     `target ${targets.registrations_per_sec}/s with p95 <= ${targets.p95_ms} ms: ${verdict(result.pass)}\n` +
     `write path target (ratio >= ${goals.ratio_to_healthz}, p95 <= ${goals.p95_ms} ms, server CPU <= ${goals.server_cpu_ms_per_write} ms per registration): ${verdict(result.write_path_pass)}\n`
   );

@@ -15,6 +15,7 @@ import { loadSignatureSuite } from '../crypto/suites.js';
 import type { NodeSpec } from '../nodespec/nodespec.js';
 import { buildWriteRequest } from '../registry/request-builder.js';
 import { percentile } from './measure.js';
+import type { ProcessUsage } from './registry-server.js';
 
 export interface RegistryBenchOptions {
   readonly url: string;
@@ -32,6 +33,8 @@ export interface RegistryBenchOptions {
    * did not start). Read just before and after the registrations, not around the baseline.
    */
   readonly serverCpuSeconds?: () => Promise<number | string>;
+  /** The server's CPU by thread and I/O so far, read around the baseline and the registrations. */
+  readonly serverUsage?: () => Promise<ProcessUsage | string>;
   readonly onProgress?: (message: string) => void;
 }
 
@@ -67,6 +70,24 @@ export interface RegistryBenchResult {
   readonly server_cpu_ms_per_write: number | null;
   /** Why the server's CPU was not measured, when it was not. */
   readonly server_cpu_note?: string;
+  /** The server's CPU per `GET /healthz` of the baseline, milliseconds; null when not measured. */
+  readonly healthz_server_cpu_ms_per_request: number | null;
+  /**
+   * The server's CPU per registration by thread, milliseconds: its event loop, and each other
+   * thread that used any, busiest first (the verify worker and the SQLite append worker, then
+   * V8's platform threads). Null when not measured.
+   */
+  readonly server_threads_cpu_ms_per_write: {
+    readonly event_loop: number;
+    readonly others: readonly number[];
+  } | null;
+  /** The server's read and write system calls per registration, and their bytes (sockets too). */
+  readonly server_io_per_write: {
+    readonly read_bytes: number;
+    readonly read_calls: number;
+    readonly write_bytes: number;
+    readonly write_calls: number;
+  } | null;
   /** Issue 17's write path targets, relative to the machine (the /healthz rate). */
   readonly write_path_targets: typeof WRITE_PATH_TARGETS;
   /** Whether they hold; null when the server's CPU could not be measured. */
@@ -126,6 +147,7 @@ export async function benchRegistry(options: RegistryBenchOptions): Promise<Regi
       warmupErrors = writes.errors + checks.errors;
     }
     options.onProgress?.('baseline: GET /healthz...');
+    const beforeBaseline = await options.serverUsage?.();
     const baseline = await load(
       options.url,
       agent,
@@ -136,6 +158,7 @@ export async function benchRegistry(options: RegistryBenchOptions): Promise<Regi
     options.onProgress?.(
       `registering ${options.requests} NodeSpecs over ${options.connections} connections...`,
     );
+    const afterBaseline = await options.serverUsage?.();
     const cpuBefore = (await options.serverCpuSeconds?.()) ?? 'the bench did not start this server';
     const registrations = await load(
       options.url,
@@ -145,6 +168,9 @@ export async function benchRegistry(options: RegistryBenchOptions): Promise<Regi
       '/api/v1/registry/register',
     );
     const cpuAfter = (await options.serverCpuSeconds?.()) ?? cpuBefore;
+    const afterWrites = await options.serverUsage?.();
+    const perWrite = usageDelta(afterBaseline, afterWrites, registrations.ok);
+    const perCheck = usageDelta(beforeBaseline, afterBaseline, baseline.ok);
     const cpu =
       typeof cpuBefore === 'number' && typeof cpuAfter === 'number'
         ? Math.round((cpuAfter - cpuBefore) * 100) / 100
@@ -173,6 +199,10 @@ export async function benchRegistry(options: RegistryBenchOptions): Promise<Regi
       server_cpu_seconds: cpu,
       server_cpu_ms_per_write: cpuPerWrite,
       ...(cpuNote === undefined ? {} : { server_cpu_note: cpuNote }),
+      healthz_server_cpu_ms_per_request: perCheck === undefined ? null : perCheck.cpuMs,
+      server_threads_cpu_ms_per_write:
+        perWrite === undefined ? null : { event_loop: perWrite.mainMs, others: perWrite.othersMs },
+      server_io_per_write: perWrite?.io ?? null,
       write_path_targets: WRITE_PATH_TARGETS,
       write_path_pass:
         cpuPerWrite === null
@@ -185,6 +215,41 @@ export async function benchRegistry(options: RegistryBenchOptions): Promise<Regi
   } finally {
     agent.destroy();
   }
+}
+
+/** What the server used between two readings, per request (milliseconds, bytes, calls). */
+function usageDelta(
+  before: ProcessUsage | string | undefined,
+  after: ProcessUsage | string | undefined,
+  requests: number,
+):
+  | {
+      cpuMs: number;
+      mainMs: number;
+      othersMs: number[];
+      io: NonNullable<RegistryBenchResult['server_io_per_write']>;
+    }
+  | undefined {
+  if (typeof before !== 'object' || typeof after !== 'object' || requests === 0) return undefined;
+  const ms = (seconds: number): number => Math.round((1_000_000 * seconds) / requests) / 1000;
+  const used = [...after.threads].map(
+    ([tid, seconds]) => [tid, seconds - (before.threads.get(tid) ?? 0)] as const,
+  );
+  const count = (a: number, b: number): number => Math.round((b - a) / requests);
+  return {
+    cpuMs: ms(used.reduce((sum, [, seconds]) => sum + seconds, 0)),
+    mainMs: ms(used.find(([tid]) => tid === after.mainThread)?.[1] ?? 0),
+    othersMs: used
+      .filter(([tid, seconds]) => tid !== after.mainThread && seconds > 0)
+      .map(([, seconds]) => ms(seconds))
+      .sort((a, b) => b - a),
+    io: {
+      read_bytes: count(before.io.readBytes, after.io.readBytes),
+      read_calls: count(before.io.readCalls, after.io.readCalls),
+      write_bytes: count(before.io.writeBytes, after.io.writeBytes),
+      write_calls: count(before.io.writeCalls, after.io.writeCalls),
+    },
+  };
 }
 
 async function load(

@@ -22,6 +22,20 @@ describe('matriz bench registry', () => {
       Math.round(((result.server_cpu_seconds as number) * 1_000_000) / 120) / 1000,
     );
     expect(typeof result.write_path_pass).toBe('boolean');
+    // Per thread: the event loop and the busiest others, which add up to the process's CPU.
+    const threads = result.server_threads_cpu_ms_per_write;
+    expect(threads?.event_loop).toBeGreaterThan(0);
+    expect(threads?.others.length).toBeGreaterThanOrEqual(2);
+    const sum = (threads?.event_loop ?? 0) + (threads?.others ?? []).reduce((a, b) => a + b, 0);
+    // Each reading is in 10 ms clock ticks: allow one tick per thread over the 120 writes.
+    const ticks = (1 + (threads?.others.length ?? 0)) * (10 / 120);
+    expect(Math.abs(sum - (result.server_cpu_ms_per_write as number))).toBeLessThanOrEqual(
+      ticks + 0.1 * sum,
+    );
+    // Every registration is at least its request read and its answer written.
+    expect(result.server_io_per_write?.read_calls).toBeGreaterThanOrEqual(1);
+    expect(result.server_io_per_write?.write_bytes).toBeGreaterThan(4000);
+    expect(result.healthz_server_cpu_ms_per_request).toBeGreaterThan(0);
   }, 120_000);
 
   it('refuses a warm-up that is not a whole number, as a usage error', async () => {

@@ -221,6 +221,7 @@ export function benchCommand(io: CliIo, setExitCode: (code: number) => void): Co
             requests: opts.requests,
             connections: opts.connections,
             warmup: opts.warmup,
+            ...(server === undefined ? {} : { serverUsage: () => server.usage() }),
             serverCpuSeconds: server
               ? () => server.cpuSeconds()
               : () =>

@@ -68,8 +68,10 @@ export async function processUsage(pid: number | undefined): Promise<ProcessUsag
     const tids = (await readdir(`/proc/${pid}/task`)).map(Number);
     const threads = new Map<number, number>();
     for (const tid of tids) {
-      const seconds = cpuOfStat(await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
-      if (typeof seconds === 'number') threads.set(tid, seconds);
+      // A thread may end between the listing and this read: it is left out.
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+      const seconds = cpuOfStat(stat);
+      if (seconds !== undefined) threads.set(tid, seconds);
     }
     const counters = new Map(
       (await readFile(`/proc/${pid}/io`, 'utf8'))
